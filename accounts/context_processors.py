@@ -1,0 +1,34 @@
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Role
+
+# (url name, label, roles that see it); an app adds its own entries here when it lands.
+NAV_ITEMS = [
+    ("home", _("Work queue"), None),
+    ("households:list", _("Households"), {Role.VILLAGE_STAFF, Role.TOWNSHIP_STAFF, Role.COUNTY_OFFICER, Role.AUDITOR}),
+    ("cases:list", _("Cases"), {Role.VILLAGE_STAFF, Role.TOWNSHIP_STAFF, Role.COUNTY_OFFICER, Role.AUDITOR}),
+    ("cases:reviews", _("Reviews"), {Role.COUNTY_OFFICER, Role.AUDITOR}),
+    ("cases:payment_rolls", _("Payment rolls"), {Role.COUNTY_OFFICER, Role.AUDITOR}),
+    ("poverty_registry:list", _("Poverty registry"), {Role.COUNTY_OFFICER, Role.AUDITOR}),
+    ("overlaps:list", _("Findings"), {Role.VILLAGE_STAFF, Role.TOWNSHIP_STAFF, Role.COUNTY_OFFICER, Role.AUDITOR}),
+    ("reports:dashboard", _("Dashboard"), {Role.COUNTY_OFFICER, Role.AUDITOR}),
+    ("audit:list", _("Audit log"), {Role.AUDITOR}),
+]
+
+
+def navigation(request):
+    from django.urls import NoReverseMatch, reverse
+
+    user = getattr(request, "user", None)
+    if not user or not user.is_authenticated:
+        return {"nav_items": []}
+    items = []
+    for name, label, roles in NAV_ITEMS:
+        if roles is not None and not user.is_admin_role and user.role not in roles:
+            continue
+        try:
+            url = reverse(name)
+        except NoReverseMatch:
+            continue  # that app's pages have not landed yet
+        items.append({"url": url, "label": label, "active": request.path == url or (url != "/" and request.path.startswith(url))})
+    return {"nav_items": items}

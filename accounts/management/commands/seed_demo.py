@@ -1,0 +1,39 @@
+"""Idempotent demo data: a county, its villages, one user per role, then each app's demo data."""
+
+import importlib
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from accounts import demo
+
+# Each app that has demo data exposes `seed(stdout)` in `<app>/demo.py`; order follows dependencies.
+APP_SEEDERS = ["households.demo", "cases.demo", "poverty_registry.demo", "overlaps.demo", "reports.demo"]
+
+
+class Command(BaseCommand):
+    help = "Create demo data (refuses to run with DEBUG off unless --force)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--force", action="store_true", help="run even when DEBUG is off")
+        parser.add_argument("--accounts-only", action="store_true", help="only divisions and users")
+
+    def handle(self, *args, **options):
+        if not settings.DEBUG and not options["force"]:
+            raise CommandError("DEBUG is off: demo data would go into a real database. Use --force if you mean it.")
+        with transaction.atomic():
+            demo.seed_divisions()
+            rows = demo.seed_users()
+        if not options["accounts_only"]:
+            for module_name in APP_SEEDERS:
+                try:
+                    module = importlib.import_module(module_name)
+                except ModuleNotFoundError as exc:
+                    if exc.name == module_name:
+                        continue
+                    raise
+                module.seed(self.stdout)
+        self.stdout.write(self.style.SUCCESS("Demo logins (password for all: %s):" % demo.DEMO_PASSWORD))
+        for username, role, code in rows:
+            self.stdout.write(f"  {username:<10} {role:<30} {code}")

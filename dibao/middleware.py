@@ -1,0 +1,69 @@
+"""Request context (request id, client IP) for the audit log, idle sessions, login wall."""
+
+import contextvars
+import time
+import uuid
+
+from django.conf import settings
+from django.contrib.auth import logout
+from django.shortcuts import redirect
+from django.urls import reverse
+
+_request_context: contextvars.ContextVar[dict | None] = contextvars.ContextVar("request_context", default=None)
+
+
+def current_request_context() -> dict:
+    """{"request_id": ..., "ip": ...} of the request being served, or {} outside one."""
+    return _request_context.get() or {}
+
+
+def client_ip(request) -> str | None:
+    # Behind nginx the real address is the last hop it appended; REMOTE_ADDR otherwise.
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if forwarded and not settings.DEBUG:
+        return forwarded.split(",")[-1].strip() or None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+class RequestContextMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request_id = request.META.get("HTTP_X_REQUEST_ID") or uuid.uuid4().hex
+        token = _request_context.set({"request_id": request_id[:64], "ip": client_ip(request)})
+        try:
+            if request.user.is_authenticated and hasattr(request, "session"):
+                now = int(time.time())
+                last_seen = request.session.get("last_seen")
+                if last_seen and now - last_seen > settings.SESSION_IDLE_SECONDS:
+                    logout(request)
+                else:
+                    # Write at most once a minute to keep session saves cheap.
+                    if not last_seen or now - last_seen > 60:
+                        request.session["last_seen"] = now
+            response = self.get_response(request)
+            response["X-Request-ID"] = request_id[:64]
+            return response
+        finally:
+            _request_context.reset(token)
+
+
+class LoginRequiredMiddleware:
+    """Every page needs a login except the login page, language switch, static files, the API
+    (which answers 401/403 itself) and the API schema/docs (public contract, no data)."""
+
+    OPEN_PREFIXES = ("/static/", "/api/", "/i18n/", "/favicon.ico", "/healthz")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        path = request.path_info
+        if (
+            request.user.is_authenticated
+            or path.startswith(self.OPEN_PREFIXES)
+            or path == reverse("login")
+        ):
+            return self.get_response(request)
+        return redirect(f"{reverse('login')}?next={request.get_full_path()}")

@@ -1,0 +1,45 @@
+from django.conf import settings
+from django.contrib import admin
+from django.http import HttpResponse
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.routers import SimpleRouter
+
+from audit.api import AuditEventViewSet
+from jobs.api import JobView
+
+router = SimpleRouter()
+router.register("audit-events", AuditEventViewSet, basename="audit-event")
+
+api_v1 = [
+    path("", include("accounts.api.urls")),
+    path("", include("households.api.urls")),
+    path("", include("cases.api.urls")),
+    path("", include("poverty_registry.api.urls")),
+    path("", include("overlaps.api.urls")),
+    path("", include("reports.api.urls")),
+    path("jobs/<int:pk>/", JobView.as_view(), name="api-job"),
+    *router.urls,
+]
+
+
+def healthz(request):
+    return HttpResponse("ok", content_type="text/plain")
+
+
+urlpatterns = [
+    path("", include("accounts.urls")),
+    path("households/", include("households.urls")),
+    path("cases/", include("cases.urls")),
+    path("poverty-registry/", include("poverty_registry.urls")),
+    path("findings/", include("overlaps.urls")),
+    path("reports/", include("reports.urls")),
+    path("audit/", include("audit.urls")),
+    path("jobs/", include("jobs.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
+    path(settings.ADMIN_URL, admin.site.urls),
+    path("healthz", healthz),
+]

@@ -1,0 +1,8 @@
+from celery import shared_task
+
+from jobs.services import jobs_fail_stale
+
+
+@shared_task
+def fail_stale_jobs() -> int:
+    return jobs_fail_stale()

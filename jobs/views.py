@@ -1,0 +1,23 @@
+from pathlib import Path
+
+from django.conf import settings
+from django.http import FileResponse, Http404
+from django.shortcuts import render
+
+from jobs.selectors import job_for_user
+
+
+def job_detail(request, pk: int):
+    job = job_for_user(request.user, pk)
+    template = "jobs/_progress.html" if request.headers.get("HX-Request") else "jobs/detail.html"
+    return render(request, template, {"job": job, "errors": job.errors[:50]})
+
+
+def job_download(request, pk: int):
+    job = job_for_user(request.user, pk)
+    if not job.result_file:
+        raise Http404
+    path = (Path(settings.VAR_DIR) / job.result_file).resolve()
+    if not str(path).startswith(str(Path(settings.VAR_DIR).resolve())) or not path.exists():
+        raise Http404
+    return FileResponse(path.open("rb"), as_attachment=True, filename=path.name)

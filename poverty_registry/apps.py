@@ -1,0 +1,5 @@
+from django.apps import AppConfig
+
+
+class PovertyRegistryConfig(AppConfig):
+    name = "poverty_registry"

@@ -1,0 +1,150 @@
+"""Shared fixtures: a small division tree with two counties, one user per role and clients."""
+
+import os
+
+import pytest
+from django.db import connection
+from rest_framework.test import APIClient
+
+from tests.factories import DivisionFactory, UserFactory
+
+
+def pytest_configure(config):
+    from django.conf import settings
+
+    # Tasks run in-process unless a test starts a real worker; cache keys never leak between runs.
+    from dibao.celery import app
+
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+    settings.CACHES["default"]["KEY_PREFIX"] = f"test{os.getpid()}"
+
+
+def pytest_collection_modifyitems(config, items):
+    vendor = None
+    for item in items:
+        if item.get_closest_marker("postgres"):
+            if vendor is None:
+                from django.conf import settings
+
+                vendor = "postgresql" if "postgres" in settings.DATABASES["default"]["ENGINE"] else "sqlite"
+            if vendor != "postgresql":
+                item.add_marker(pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL); running on SQLite"))
+
+
+@pytest.fixture
+def is_postgres():
+    return connection.vendor == "postgresql"
+
+
+@pytest.fixture
+def province(db):
+    return DivisionFactory(code="370000000000", name="山东省", level="province", parent=None)
+
+
+@pytest.fixture
+def city(province):
+    return DivisionFactory(code="370200000000", name="青岛市", level="city", parent=province)
+
+
+@pytest.fixture
+def county(city):
+    return DivisionFactory(code="370283000000", name="平度市", level="county", parent=city)
+
+
+@pytest.fixture
+def township(county):
+    return DivisionFactory(code="370283101000", name="南村镇", level="township", parent=county)
+
+
+@pytest.fixture
+def village(township):
+    return DivisionFactory(code="370283101201", name="东关村", level="village", parent=township)
+
+
+@pytest.fixture
+def other_village(township):
+    return DivisionFactory(code="370283101202", name="西王家村", level="village", parent=township)
+
+
+@pytest.fixture
+def other_county(city):
+    return DivisionFactory(code="370285000000", name="莱西市", level="county", parent=city)
+
+
+@pytest.fixture
+def other_county_village(other_county):
+    township = DivisionFactory(code="370285101000", name="水集街道", level="township", parent=other_county)
+    return DivisionFactory(code="370285101201", name="河头村", level="village", parent=township)
+
+
+@pytest.fixture
+def village_staff(village):
+    return UserFactory(username="village1", role="village_staff", division=village)
+
+
+@pytest.fixture
+def other_village_staff(other_village):
+    return UserFactory(username="village2", role="village_staff", division=other_village)
+
+
+@pytest.fixture
+def township_staff(township):
+    return UserFactory(username="township1", role="township_staff", division=township)
+
+
+@pytest.fixture
+def county_officer(county):
+    return UserFactory(username="county1", role="county_officer", division=county)
+
+
+@pytest.fixture
+def county_officer2(county):
+    return UserFactory(username="county2", role="county_officer", division=county)
+
+
+@pytest.fixture
+def other_county_officer(other_county):
+    return UserFactory(username="othercounty", role="county_officer", division=other_county)
+
+
+@pytest.fixture
+def auditor(city):
+    return UserFactory(username="auditor", role="auditor", division=city)
+
+
+@pytest.fixture
+def county_auditor(county):
+    return UserFactory(username="countyauditor", role="auditor", division=county)
+
+
+@pytest.fixture
+def admin_user(db):
+    return UserFactory(username="admin", role="admin", division=None, is_superuser=True, is_staff=True)
+
+
+@pytest.fixture
+def api():
+    """api(user) -> an APIClient authenticated as that user (or anonymous with None)."""
+
+    def make(user=None):
+        client = APIClient()
+        if user is not None:
+            client.force_authenticate(user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def web(client):
+    """web(user) -> a Django test client logged in as that user."""
+    from django.test import Client
+
+    def make(user=None):
+        c = Client()
+        if user is not None:
+            c.force_login(user)
+        return c
+
+    return make
