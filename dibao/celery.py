@@ -1,3 +1,4 @@
+import importlib
 import os
 
 from celery import Celery
@@ -7,3 +8,19 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dibao.settings")
 app = Celery("dibao")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+# Each app that runs periodic work declares BEAT_SCHEDULE in `<app>/schedule.py`.
+SCHEDULE_MODULES = ["jobs.schedule", "cases.schedule", "overlaps.schedule", "reports.schedule",
+                    "poverty_registry.schedule", "households.schedule"]
+
+
+@app.on_after_finalize.connect
+def collect_beat_schedule(sender, **kwargs):
+    for name in SCHEDULE_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:
+                continue
+            raise
+        sender.conf.beat_schedule.update(module.BEAT_SCHEDULE)
