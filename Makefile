@@ -28,7 +28,8 @@ run: demo
 	$(MANAGE) runserver 127.0.0.1:8000
 
 test: install messages
-	DATABASE_URL="$$($(PY) scripts/test_database_url.py)" $(VENV)/bin/pytest $(PYTEST_ARGS)
+	DATABASE_URL="$$($(PY) scripts/test_database_url.py)" REDIS_URL="$$($(PY) scripts/test_redis_url.py)" \
+		$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

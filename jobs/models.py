@@ -43,3 +43,26 @@ class Job(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in (JobStatus.SUCCEEDED, JobStatus.FAILED)
+
+
+class OutboxMessage(models.Model):
+    """A Celery task to send, written in the same transaction as the change that needs it.
+
+    If the broker is down when the transaction commits, the row stays unsent and the beat task
+    `jobs.tasks.flush_outbox` (or the next successful dispatch) sends it later: work that needs
+    the queue is never lost, and data entry never waits for Redis.
+    """
+
+    task_name = models.CharField(max_length=200)
+    args = models.JSONField(default=list, blank=True)
+    kwargs = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["sent_at", "id"], name="outbox_unsent")]
+
+    def __str__(self):
+        return f"{self.task_name}{tuple(self.args)} ({'sent' if self.sent_at else 'pending'})"
