@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "poverty_registry",
     "overlaps",
     "reports",
+    "synthetic",
 ]
 
 MIDDLEWARE = [
