@@ -142,7 +142,7 @@ for cat in CATALOGUES:
     path = Path(cat) / "zh_Hans/LC_MESSAGES/django.po"
     text = path.read_text()
 
-    def fill(match):
+    def fill(match, cat=cat):
         comments, msgid_block, msgstr_block = match.groups()
         msgid = unquote(msgid_block)
         if not msgid:
