@@ -209,6 +209,19 @@ class TestIdleSession:
         # The visit refreshed last_seen, so the clock starts again.
         assert client.session["last_seen"] >= int(time.time()) - 5
 
+    @override_settings(SESSION_IDLE_SECONDS=600, SESSION_COOKIE_AGE=3600)
+    def test_absolute_lifetime_ends_an_active_session(self, web, village_staff):
+        client = web(village_staff)
+        client.get("/")
+        session = client.session
+        assert session["started_at"] >= int(time.time()) - 5
+        session["started_at"] = int(time.time()) - 3601
+        session["last_seen"] = int(time.time()) - 10  # active a moment ago
+        session.save()
+        response = client.get("/")
+        assert response.status_code == 302
+        assert "_auth_user_id" not in client.session
+
     def test_absolute_lifetime_is_configured(self, settings):
         assert settings.SESSION_COOKIE_AGE == 12 * 3600
         assert settings.SESSION_IDLE_SECONDS == 30 * 60
