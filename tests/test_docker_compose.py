@@ -78,3 +78,16 @@ def test_dockerfile():
     assert "collectstatic --noinput" in text
     assert re.search(r'^CMD \["gunicorn", "dibao\.wsgi', text, re.M)
     assert "gunicorn==" in (ROOT / "requirements.txt").read_text()
+
+
+def test_readme_documents_every_setting():
+    import re as _re
+
+    settings_text = (ROOT / "dibao" / "settings.py").read_text()
+    names = set(_re.findall(r'(?:environ(?:\.get)?\(\s*|environ\[|env_(?:bool|list)\()"([A-Z_]+)"', settings_text))
+    readme = (ROOT / "README.md").read_text()
+    assert len(names) > 15
+    missing = sorted(name for name in names if f"`{name}`" not in readme)
+    assert missing == []
+    for command in ("make run", "make test", "docker compose up"):
+        assert command in readme
