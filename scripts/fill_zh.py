@@ -85,6 +85,14 @@ ZH = {
     "Every non-admin user belongs to a division.": "除管理员外，每个用户都必须属于一个行政区划。",
     "A %(role)s works at the %(levels)s level.": "%(role)s只能在%(levels)s级工作。",
     "Role and area": "角色和区域",
+    "Households and applications of your village that need your input, and corrections sent back by the county.":
+        "本村需要您录入或补充的家庭和申请，以及县级退回待更正的事项。",
+    "Applications of your township's villages waiting for the township check, and household visits to arrange.":
+        "本乡镇各村等待乡镇审核的申请，以及需要安排的入户调查。",
+    "Applications to review, visits to record, decisions, payment rolls and re-checks that are due in your county.":
+        "本县待审核的申请、待记录的入户调查、待作出的决定、发放名册和到期复核。",
+    "Overlap findings and audit trails of your area to read and export.": "本辖区的比对发现和审计记录，可查阅和导出。",
+    "Users and divisions are managed in the administration pages.": "用户和行政区划在系统管理页面中维护。",
     # audit/
     "The end date is before the start date.": "结束日期早于开始日期。",
     "when": "时间",

@@ -225,3 +225,33 @@ class TestIdleSession:
     def test_absolute_lifetime_is_configured(self, settings):
         assert settings.SESSION_COOKIE_AGE == 12 * 3600
         assert settings.SESSION_IDLE_SECONDS == 30 * 60
+
+
+@pytest.mark.parametrize("fixture,text", [
+    ("village_staff", "本村需要您录入"),
+    ("township_staff", "等待乡镇审核"),
+    ("county_officer", "发放名册和到期复核"),
+    ("auditor", "比对发现和审计记录"),
+    ("admin_user", "用户和行政区划"),
+])
+def test_home_shows_each_role_its_own_queue(request, web, fixture, text):
+    user = request.getfixturevalue(fixture)
+    html = web(user).get("/").content.decode()
+    assert text in html
+    assert "待办工作" in html
+
+
+def test_home_page_query_count(web, county_officer, django_assert_num_queries, monkeypatch):
+    """The page frame itself; each app's panel pins its own queries."""
+    from accounts import views
+
+    monkeypatch.setattr(views, "HOME_PANELS", [])
+    client = web(county_officer)
+    client.get("/")
+    with django_assert_num_queries(3):  # session, user, user's division
+        client.get("/")
+
+
+def test_chinese_browser_gets_chinese(client):
+    html = client.get(LOGIN, HTTP_ACCEPT_LANGUAGE="zh-CN,zh;q=0.9").content.decode()
+    assert "用户名" in html
