@@ -43,6 +43,14 @@ ZH = {
     "Rural minimum living security case management": "农村最低生活保障业务管理系统",
     "Username": "用户名",
     "Password": "密码",
+    "The form has expired": "表单已过期",
+    "The page was open too long, or you logged in or out in another tab. Nothing was saved.":
+        "页面打开时间过长，或您在其他标签页中登录或退出过。本次没有保存任何内容。",
+    "Reload the page": "重新加载页面",
+    "Not found": "未找到",
+    "This page does not exist, or it lies outside your area.": "该页面不存在，或不在您的管辖范围内。",
+    "Back to the work queue": "返回待办工作",
+    "Not permitted": "无权操作",
     # accounts/
     "This username is taken.": "该用户名已被使用。",
     "A division with this code exists.": "该区划代码已存在。",

@@ -255,3 +255,18 @@ def test_home_page_query_count(web, county_officer, django_assert_num_queries, m
 def test_chinese_browser_gets_chinese(client):
     html = client.get(LOGIN, HTTP_ACCEPT_LANGUAGE="zh-CN,zh;q=0.9").content.decode()
     assert "用户名" in html
+
+
+def test_expired_form_gets_a_friendly_page(village_staff):
+    client = Client(enforce_csrf_checks=True)
+    client.get(LOGIN)
+    response = client.post(LOGIN, {"username": "village1", "password": PASSWORD, "csrfmiddlewaretoken": "x" * 64})
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert "表单已过期" in html and "重新加载页面" in html
+
+
+def test_out_of_scope_page_is_a_friendly_404(web, village_staff):
+    response = web(village_staff).get("/jobs/999999/")
+    assert response.status_code == 404
+    assert "不在您的管辖范围内" in response.content.decode()
