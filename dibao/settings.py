@@ -237,6 +237,8 @@ AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES",
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
+# The same client address as the audit log: behind nginx, the hop nginx appended to X-Forwarded-For.
+AXES_CLIENT_IP_CALLABLE = "dibao.middleware.client_ip"
 AXES_VERBOSE = False
 
 # Content Security Policy (django-csp; Django 6's built-in CSP needs Python 3.12).

@@ -82,6 +82,19 @@ class TestLockout:
         response = post_login(Client(), "village1", PASSWORD, ip="10.0.0.2")
         assert response.status_code == 302
 
+    def test_behind_the_proxy_the_forwarded_address_counts(self, village_staff):
+        """nginx appends the client to X-Forwarded-For; two clients behind it are locked apart."""
+
+        def attempt(client, password, forwarded):
+            return client.post(LOGIN, {"username": "village1", "password": password}, REMOTE_ADDR="10.9.9.9",
+                               HTTP_X_FORWARDED_FOR=forwarded)
+
+        client = Client()
+        for _ in range(5):
+            attempt(client, "wrong-password-1", "spoofed, 172.16.0.5")
+        assert attempt(client, PASSWORD, "172.16.0.5").status_code == 429
+        assert attempt(Client(), PASSWORD, "172.16.0.6").status_code == 302
+
     def test_token_endpoint_counts_towards_lockout(self, village_staff):
         from rest_framework.test import APIClient
 
