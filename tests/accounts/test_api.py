@@ -252,3 +252,19 @@ class TestUsersApi:
 def test_schema_and_docs_are_public(client, db):
     assert client.get("/api/schema/").status_code == 200
     assert client.get("/api/docs/").status_code == 200
+
+
+@pytest.mark.urls("tests.accounts.domain_error_urls")
+@pytest.mark.parametrize("kind,status,body", [
+    ("stale", 409, {"code": "stale_version", "version": ["3"]}),
+    ("transition", 409, {"code": "invalid_transition"}),
+    ("forbidden", 403, {"code": "permission_denied"}),
+    ("django-validation", 400, {"amount": ["must be positive"]}),
+])
+def test_domain_errors_through_a_request(api, village_staff, kind, status, body):
+    response = api(village_staff).post(f"/api/test-raise/{kind}/", {}, format="json")
+    assert response.status_code == status
+    data = response.json()
+    assert data["detail"]
+    for key, value in body.items():
+        assert data[key] == value
