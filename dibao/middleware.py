@@ -36,9 +36,16 @@ class RequestContextMiddleware:
             if request.user.is_authenticated and hasattr(request, "session"):
                 now = int(time.time())
                 last_seen = request.session.get("last_seen")
-                if last_seen and now - last_seen > settings.SESSION_IDLE_SECONDS:
+                started = request.session.get("started_at")
+                idle = last_seen and now - last_seen > settings.SESSION_IDLE_SECONDS
+                # Saving the session pushes its database expiry forward, so the absolute
+                # lifetime is checked here against the time of the first request.
+                too_old = started and now - started > settings.SESSION_COOKIE_AGE
+                if idle or too_old:
                     logout(request)
                 else:
+                    if not started:
+                        request.session["started_at"] = now
                     # Write at most once a minute to keep session saves cheap.
                     if not last_seen or now - last_seen > 60:
                         request.session["last_seen"] = now

@@ -17,7 +17,8 @@ def job_download(request, pk: int):
     job = job_for_user(request.user, pk)
     if not job.result_file:
         raise Http404
-    path = (Path(settings.VAR_DIR) / job.result_file).resolve()
-    if not str(path).startswith(str(Path(settings.VAR_DIR).resolve())) or not path.exists():
+    var_dir = Path(settings.VAR_DIR).resolve()
+    path = (var_dir / job.result_file).resolve()
+    if not path.is_relative_to(var_dir) or not path.is_file():
         raise Http404
     return FileResponse(path.open("rb"), as_attachment=True, filename=path.name)

@@ -18,6 +18,8 @@ def pytest_configure(config):
     app.conf.task_always_eager = True
     app.conf.task_eager_propagates = True
     settings.CACHES["default"]["KEY_PREFIX"] = f"test{os.getpid()}"
+    # A fast hasher: every user fixture hashes a password (PBKDF2 costs ~0.3 s each).
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def pytest_collection_modifyitems(config, items):

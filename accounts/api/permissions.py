@@ -1,3 +1,4 @@
+from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import BasePermission
 
 
@@ -8,7 +9,7 @@ def role_required(*roles: str, safe_roles: tuple[str, ...] | None = None) -> typ
     """
 
     class HasRole(BasePermission):
-        message = "Your role may not do this."
+        message = _("Your role may not do this.")
 
         def has_permission(self, request, view):
             user = request.user

@@ -34,6 +34,8 @@ class DivisionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
     queryset = Division.objects.none()
     lookup_field = "code"
     lookup_value_regex = r"\d{12}"
+    # Reads for every role (scoped below); writes for admins only, refused before validation.
+    permission_classes = [IsAuthenticated, role_required(Role.ADMIN, safe_roles=tuple(Role.values))]
 
     def get_queryset(self):
         qs = divisions_visible(self.request.user)

@@ -1,0 +1,106 @@
+"""Settings from the environment: production mode passes check --deploy; no secret, no start."""
+
+import base64
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def production_env(tmp_path, **overrides) -> dict:
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": os.environ.get("HOME", str(tmp_path)),
+        "DJANGO_SETTINGS_MODULE": "dibao.settings",
+        "DIBAO_VAR_DIR": str(tmp_path / "var"),
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
+        "DIBAO_FIELD_KEY": base64.b64encode(os.urandom(32)).decode(),
+        "DIBAO_BLIND_INDEX_KEY": base64.b64encode(os.urandom(32)).decode(),
+        "ALLOWED_HOSTS": "dibao.example.cn",
+        "DATABASE_URL": "postgres://dibao:secret@db.example.cn:5432/dibao",
+        "REDIS_URL": "redis://127.0.0.1:6379/1",
+    }
+    env.update(overrides)
+    return {k: v for k, v in env.items() if v is not None}
+
+
+def manage(env, *args, timeout=60):
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+@pytest.mark.slow
+def test_check_deploy_is_clean_in_production_mode(tmp_path):
+    env = production_env(tmp_path)
+    result = manage(env, "check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+    for secret in ("DJANGO_SECRET_KEY", "DIBAO_FIELD_KEY", "DIBAO_BLIND_INDEX_KEY"):
+        assert env[secret] not in result.stdout + result.stderr
+
+
+@pytest.mark.slow
+def test_production_settings_values(tmp_path):
+    env = production_env(tmp_path)
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.DEBUG, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_SSL_REDIRECT, "
+        "s.DATABASES['default']['ENGINE'], s.DATABASES['default']['CONN_HEALTH_CHECKS'], "
+        "s.CACHES['default']['BACKEND'], s.CELERY_BROKER_URL, s.CELERY_TASK_ALWAYS_EAGER, s.ALLOWED_HOSTS)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "False", "True", "True", "True", "django.db.backends.postgresql", "True",
+        "django_redis.cache.RedisCache", "redis://127.0.0.1:6379/1", "False", "['dibao.example.cn']",
+    ]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("missing", ["DJANGO_SECRET_KEY", "DIBAO_FIELD_KEY", "DIBAO_BLIND_INDEX_KEY"])
+def test_production_start_without_a_secret_fails_loudly(tmp_path, missing):
+    env = production_env(tmp_path, **{missing: None})
+    result = manage(env, "check")
+    assert result.returncode != 0
+    assert missing in result.stderr
+    assert "ImproperlyConfigured" in result.stderr
+    # The WSGI entry point (what gunicorn loads) refuses as well.
+    wsgi = subprocess.run([sys.executable, "-c", "import dibao.wsgi"], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=60)
+    assert wsgi.returncode != 0
+    assert missing in wsgi.stderr
+
+
+def test_embedded_defaults(settings):
+    """The test process itself runs with DEBUG on and no REDIS_URL: eager tasks, local cache."""
+    assert settings.LANGUAGE_CODE == "zh-hans"
+    assert settings.DATABASES["default"]["CONN_HEALTH_CHECKS"] is True
+    assert settings.AXES_FAILURE_LIMIT == 5
+    assert settings.AXES_LOCKOUT_PARAMETERS == [["username", "ip_address"]]
+    assert settings.SESSION_EXPIRE_AT_BROWSER_CLOSE is True
+
+
+@pytest.mark.slow
+def test_embedded_defaults_with_nothing_set(tmp_path):
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path), "DIBAO_VAR_DIR": str(tmp_path / "var")}
+    code = (
+        "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'dibao.settings'); django.setup(); "
+        "from django.conf import settings as s; "
+        "print(s.DEBUG, s.DATABASES['default']['ENGINE'], s.CACHES['default']['BACKEND'], "
+        "s.CELERY_TASK_ALWAYS_EAGER, s.CELERY_BROKER_URL, len(s.SECRET_KEY) >= 50)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "True", "django.db.backends.sqlite3", "django.core.cache.backends.locmem.LocMemCache", "True",
+        "memory://", "True",
+    ]
+    assert (tmp_path / "var" / "dev-secret-key").exists()
