@@ -55,3 +55,56 @@ def test_division_contains_is_a_prefix_test(county, village, other_county_villag
     assert county.contains(village)
     assert not county.contains(other_county_village)
     assert not village.contains(county)
+
+
+@pytest.mark.django_db
+class TestSelectorsAndEdges:
+    def test_users_visible_follows_the_division_tree(self, county_officer, village_staff, other_village_staff,
+                                                     other_county_officer, admin_user):
+        from accounts.selectors import users_visible
+
+        assert set(users_visible(county_officer).values_list("username", flat=True)) == {
+            "county1", "village1", "village2"}
+        assert set(users_visible(village_staff).values_list("username", flat=True)) == {"village1"}
+        assert users_visible(admin_user).count() == 5
+
+    def test_villages_visible(self, township_staff, village, other_village, other_county_village):
+        from accounts.selectors import villages_visible
+
+        assert set(villages_visible(township_staff)) == {village, other_village}
+
+    def test_inactive_user_sees_nothing(self, county_officer, village):
+        county_officer.is_active = False
+        assert scope_queryset(county_officer, Division.objects.all()).count() == 0
+
+    def test_model_without_a_scope_declaration_is_refused(self, county_officer):
+        from jobs.models import Job
+
+        qs = Job.objects.all()
+        qs.model = type("Undeclared", (), {"__name__": "Undeclared"})
+        with pytest.raises(TypeError, match="SCOPE"):
+            scope_queryset(county_officer, qs)
+
+    def test_foreign_key_path_scoping(self, county_officer, village, other_county_village):
+        """SCOPE_FIELD = "<path to Division>" filters through the join."""
+        from accounts.models import User
+
+        User.SCOPE_FIELD = "division"
+        try:
+            from tests.factories import UserFactory
+
+            UserFactory(username="in", division=village)
+            UserFactory(username="out", division=other_county_village)
+            names = set(scope_queryset(county_officer, User.objects.all()).values_list("username", flat=True))
+        finally:
+            del User.SCOPE_FIELD
+        assert "in" in names and "out" not in names
+
+    def test_require_role(self, village_staff, admin_user):
+        from accounts.scoping import require_role
+        from dibao.errors import NotPermitted
+
+        with pytest.raises(NotPermitted):
+            require_role(village_staff, "county_officer")
+        require_role(village_staff, "village_staff")
+        require_role(admin_user, "county_officer")  # admin always may

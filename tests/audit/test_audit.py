@@ -157,3 +157,21 @@ class TestAuditApi:
 
     def test_no_write_methods(self, api, admin_user):
         assert api(admin_user).post("/api/v1/audit-events/", {}).status_code == 405
+
+
+def test_admin_changes_are_audited(web, admin_user, village_staff, other_village):
+    client = web(admin_user)
+    response = client.post(f"/admin/accounts/user/{village_staff.pk}/change/", {
+        "username": "village1", "first_name": "", "last_name": "", "email": "", "is_active": "on",
+        "role": "village_staff", "division": str(other_village.pk),
+        "date_joined_0": "2026-01-01", "date_joined_1": "00:00:00",
+    })
+    assert response.status_code == 302, response.content.decode()[:2000]
+    village_staff.refresh_from_db()
+    assert village_staff.division == other_village
+    event = AuditEvent.objects.get(action="user.admin_change")
+    assert event.actor == admin_user
+    assert event.after["division"] == other_village.pk
+    assert "password" not in event.after
+    assert event.before["division"] != other_village.pk
+    assert event.division_code == other_village.code

@@ -35,5 +35,14 @@ class Command(BaseCommand):
                     raise
                 module.seed(self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo logins (password for all: %s):" % demo.DEMO_PASSWORD))
+        width = max(_display_width(role) for _username, role, _code in rows) + 2
         for username, role, code in rows:
-            self.stdout.write(f"  {username:<10} {role:<30} {code}")
+            padding = " " * (width - _display_width(role))
+            self.stdout.write(f"  {username:<10} {role}{padding}{code}")
+
+
+def _display_width(text: str) -> int:
+    """Terminal columns: CJK characters take two."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
