@@ -75,6 +75,9 @@ class RegistryMember(models.Model):
     name = models.CharField(_("name"), max_length=50)
     relationship = models.CharField(_("relationship to head"), max_length=30, blank=True)
     is_head = models.BooleanField(_("head of household"), default=False)
+    # The import that last confirmed this member; members a re-import no longer lists are removed.
+    import_job = models.ForeignKey("jobs.Job", verbose_name=_("import job"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
         verbose_name = _("registry member")
