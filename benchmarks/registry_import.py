@@ -205,6 +205,10 @@ APPROACHES = {"fast": run_fast, "orm": run_orm, "iex": run_iex}
 
 def worker(approach: str, path: Path) -> None:
     setup_django()
+    from django.conf import settings
+
+    # As in production: with DEBUG on, Django keeps every SQL string (and the big bulk INSERTs) in memory.
+    settings.DEBUG = False
     from households.models import Person
     from poverty_registry.models import RegistryMember
 

@@ -44,12 +44,12 @@ class CleanRow:
     is_head: bool
 
 
-def parse_year(value, column: str = "year") -> int:
+def parse_year(value, column: str = "year", *, today: date | None = None) -> int:
     text = str(value).strip()
     if not text.isdigit() or len(text) != 4:
         raise RowError(column, _("A year is four digits, e.g. 2024; got %(v)r.") % {"v": text})
     year = int(text)
-    if not 2013 <= year <= timezone.localdate().year + 1:
+    if not 2013 <= year <= (today or timezone.localdate()).year + 1:
         raise RowError(column, _("The year %(y)d is outside 2013 to next year.") % {"y": year})
     return year
 
@@ -95,7 +95,8 @@ def clean_row(row_number: int, values: dict, *, expected_year: int | None = None
     for column, value in values.items():
         if value is FORMULA:
             raise RowError(column, _("The cell holds a formula; formulas are not evaluated. Paste the value instead."))
-    year = parse_year(values["year"])
+    today = today or timezone.localdate()
+    year = parse_year(values["year"], today=today)
     if expected_year is not None and year != expected_year:
         raise RowError("year", _("This import is for %(e)d; the row says %(y)d.") % {"e": expected_year, "y": year})
     code = values["registry_household_code"]
@@ -129,7 +130,7 @@ def clean_row(row_number: int, values: dict, *, expected_year: int | None = None
     income = parse_income(values["annual_income_per_capita"])
     status = values["status"].strip().lower()
     monitoring_type = values["monitoring_type"].strip().lower()
-    lifted_year = parse_year(values["lifted_year"], "lifted_year") if values["lifted_year"] else None
+    lifted_year = parse_year(values["lifted_year"], "lifted_year", today=today) if values["lifted_year"] else None
     check_household(year=year, status=status, monitoring_type=monitoring_type, lifted_year=lifted_year)
     household = HouseholdFields(year=year, registry_code=code, division_code=division_code, status=status,
                                 monitoring_type=monitoring_type, lifted_year=lifted_year,

@@ -12,6 +12,7 @@ import csv
 import hashlib
 import logging
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from django.conf import settings
@@ -64,6 +65,7 @@ class ImportRun:
 
     def __post_init__(self):
         self.prefix = scope_prefix(self.actor)
+        self.today = timezone.localdate()
         self._households: dict[tuple[int, str], _HouseholdSeen] = {}
         self._member_rows: dict[int, int] = {}  # 8-byte digest of (year, code, id) -> first row
         self._villages: dict[str, int | None] = {}
@@ -128,7 +130,7 @@ class ImportRun:
         cleaned = []
         for row_number, values in chunk:
             try:
-                cleaned.append((clean_row(row_number, values, expected_year=self.expected_year), values))
+                cleaned.append((clean_row(row_number, values, expected_year=self.expected_year, today=self.today), values))
             except RowError as exc:
                 self._error(row_number, exc.column, exc.reason, values)
                 self._mark_failed(values)
@@ -236,7 +238,7 @@ class ImportRun:
             for digest in missing:
                 info, name = infos[digest]
                 new.append(Person(id_hash=digest, id_encrypted=crypto.encrypt(info.number), name=name,
-                                  name_pinyin=name_to_pinyin(name), birth_date=info.birth_date, sex=info.sex,
+                                  name_pinyin=_pinyin(name), birth_date=info.birth_date, sex=info.sex,
                                   region_code=info.region))
             Person.objects.bulk_create(new, ignore_conflicts=True, batch_size=1000)
             found.update(Person.objects.filter(id_hash__in=missing).values_list("id_hash", "id"))
@@ -318,6 +320,12 @@ class ImportRun:
         with transaction.atomic():
             removed, _detail = stale.delete()
         self.counts["members_removed"] = removed
+
+
+@lru_cache(maxsize=50_000)
+def _pinyin(name: str) -> str:
+    """Names repeat a lot in a county's roster; pinyin conversion is the costliest step per new person."""
+    return name_to_pinyin(name)
 
 
 def _file_column(model_field: str) -> str:
