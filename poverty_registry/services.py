@@ -71,7 +71,8 @@ def import_start(*, actor, uploaded, year: int | str | None = None) -> Job:
     with transaction.atomic():
         job = job_create(actor=actor, kind=IMPORT_KIND, division_code=actor.division.code if actor.division_id else "",
                          params={"path": str(path.relative_to(settings.VAR_DIR)), "filename": filename,
-                                 "year": year, "format": info.format, "encoding": info.encoding})
+                                 "year": year, "format": info.format, "encoding": info.encoding,
+                                 "delete_after": True})
         from poverty_registry.tasks import import_registry_file
 
         transaction.on_commit(lambda: import_registry_file.delay(job.pk))
@@ -79,10 +80,22 @@ def import_start(*, actor, uploaded, year: int | str | None = None) -> Job:
 
 
 def import_run(*, job_id: int) -> None:
-    """Run an import job to the end; the job always finishes succeeded or failed, never stuck."""
+    """Run an import job to the end; the job always finishes succeeded or failed, never stuck.
+
+    An uploaded file (plain-text ID numbers) is deleted once its job has finished.
+    """
     if not job_start(job_id=job_id):
         return
     job = Job.objects.select_related("created_by__division").get(pk=job_id)
+    try:
+        _import_run(job)
+    finally:
+        if job.params.get("delete_after"):
+            (Path(settings.VAR_DIR) / job.params["path"]).unlink(missing_ok=True)
+
+
+def _import_run(job: Job) -> None:
+    job_id = job.pk
     params = job.params
     run = None
     try:

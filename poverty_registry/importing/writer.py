@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Division, Level
 from accounts.scoping import scope_prefix
 from households import crypto
+from households.idnumber import mask, normalize
 from households.models import Person
 from households.persons import name_to_pinyin
 from poverty_registry.importing.reader import COLUMNS, FORMULA, FileInfo, iter_rows
@@ -86,7 +87,11 @@ class ImportRun:
             self._error_writer = csv.writer(self._error_fh)
             self._error_writer.writerow(["row", "column", "reason", *COLUMNS])
             self.error_file = str(relative)
-        self._error_writer.writerow([row, column, reason, *(_safe_cell(values.get(c, "")) for c in COLUMNS)])
+        cells = [_safe_cell(values.get(c, "")) for c in COLUMNS]
+        if column != "id_number":
+            # The officer has the original file; the report need not carry valid ID numbers in clear.
+            cells[COLUMNS.index("id_number")] = mask(normalize(str(values.get("id_number", ""))))
+        self._error_writer.writerow([row, column, reason, *cells])
 
     def close(self) -> None:
         if self._error_fh is not None:

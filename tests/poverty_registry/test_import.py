@@ -286,3 +286,11 @@ def test_crash_marks_job_failed(county_officer, village, run_import, monkeypatch
     job = run_import(county_officer, csv_bytes(family("H1", 1, 2)))
     assert job.status == "failed" and "RuntimeError" in job.message
     assert AuditEvent.objects.filter(action="poverty_registry.import").count() == 1
+
+
+def test_upload_deleted_after_job_and_error_csv_masks_valid_ids(county_officer, village, run_import, settings):
+    valid = ident(3)
+    job = run_import(county_officer, csv_bytes([row(1), row(3, code="H3", status="poor")]))
+    assert not (Path(settings.VAR_DIR) / job.params["path"]).exists()
+    text = (Path(settings.VAR_DIR) / job.result_file).read_text(encoding="utf-8-sig")
+    assert valid not in text and valid[:6] + "********" + valid[14:] in text
