@@ -23,7 +23,7 @@ class RowError(Exception):
         super().__init__(f"{column}: {reason}")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class HouseholdFields:
     year: int
     registry_code: str
@@ -34,7 +34,7 @@ class HouseholdFields:
     annual_income_per_capita: Decimal
 
 
-@dataclass
+@dataclass(slots=True)
 class CleanRow:
     row: int
     household: HouseholdFields

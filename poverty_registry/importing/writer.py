@@ -42,7 +42,7 @@ COUNT_KEYS = ("rows_read", "rows_imported", "rows_failed", "households_created",
               "households_unchanged", "members_created", "members_updated", "members_unchanged", "members_removed")
 
 
-@dataclass
+@dataclass(slots=True)
 class _HouseholdSeen:
     first_row: int
     fields: HouseholdFields

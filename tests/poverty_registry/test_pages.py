@@ -86,3 +86,12 @@ def test_import_page(web, county_officer, village_staff, auditor, village, djang
     assert "r.csv" in listing and "/download/" in listing
 
 
+
+
+def test_home_panel(web, county_officer, village_staff, village):
+    from django.utils import timezone
+
+    make_registration(village, code="A", year=timezone.localdate().year, status="monitored", monitoring_type="edge")
+    text = web(county_officer).get("/").content.decode()
+    assert "/poverty-registry/?year=" in text
+    assert "/poverty-registry/?year=" not in web(village_staff).get("/").content.decode()
