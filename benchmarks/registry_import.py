@@ -8,8 +8,9 @@
            member for every row.
 3. iex   - django-import-export 4 with a Resource for the flat member rows (tablib loads the file).
 
-Each approach runs in its own subprocess from an empty registry (its persons removed too), so peak
-memory (ru_maxrss) is that approach's alone; the baseline RSS after Django start-up is printed too.
+Each approach runs in its own subprocess from an empty registry (emptied, persons too, by another
+subprocess), so peak memory (ru_maxrss) is that approach's alone; the RSS after Django start-up is
+printed beside it.
 The script prints figures; it asserts nothing about time.
 """
 
@@ -213,7 +214,7 @@ def worker(approach: str, path: Path) -> None:
     from poverty_registry.models import RegistryMember
 
     user = ensure_fixtures()
-    clean()
+    # The registry was emptied by a separate `--clean` process, so this process's peak RSS is the import's.
     baseline = maxrss_mb()
     started = time.perf_counter()
     outcome = APPROACHES[approach](path, user)
@@ -223,7 +224,6 @@ def worker(approach: str, path: Path) -> None:
     print(json.dumps({"approach": approach, "seconds": round(elapsed, 2), "baseline_rss_mb": round(baseline, 1),
                       "peak_rss_mb": round(maxrss_mb(), 1), "members_in_db": members, "persons_in_db": persons,
                       **outcome}, ensure_ascii=False))
-    clean()
 
 
 def main() -> None:
@@ -233,6 +233,10 @@ def main() -> None:
     parser.add_argument("--worker")
     parser.add_argument("--file")
     args = parser.parse_args()
+    if args.worker == "clean":
+        setup_django()
+        clean()
+        return
     if args.worker:
         worker(args.worker, Path(args.file))
         return
@@ -250,6 +254,7 @@ def main() -> None:
     print(f"{'approach':<8} {'rows/s':>10} {'seconds':>9} {'peak RSS MB':>12} {'RSS after start-up':>19} "
           f"{'imported':>9} {'failed':>7} {'members in DB':>14}")
     for approach in args.only.split(","):
+        subprocess.run([sys.executable, __file__, "--worker", "clean"], check=True, env=os.environ.copy())
         out = subprocess.run([sys.executable, __file__, "--worker", approach, "--file", str(path)],
                              capture_output=True, text=True, env=os.environ.copy())
         lines = [line for line in out.stdout.splitlines() if line.startswith("{")]
@@ -260,6 +265,7 @@ def main() -> None:
         rate = args.rows / r["seconds"] if r["seconds"] else 0
         print(f"{approach:<8} {rate:>10,.0f} {r['seconds']:>9.1f} {r['peak_rss_mb']:>12.1f} {r['baseline_rss_mb']:>19.1f} "
               f"{r['imported']!s:>9} {r['failed']!s:>7} {r['members_in_db']:>14}", flush=True)
+    subprocess.run([sys.executable, __file__, "--worker", "clean"], check=True, env=os.environ.copy())
 
 
 if __name__ == "__main__":
