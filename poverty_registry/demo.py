@@ -126,7 +126,13 @@ def seed(stdout) -> None:
     from jobs.services import job_create
     from poverty_registry.services import IMPORT_KIND, import_run
 
+    from poverty_registry.models import RegistryHousehold
+
     importer = User.objects.filter(username=DEMO_IMPORTER).first()
+    if importer is not None and importer.division and RegistryHousehold.objects.filter(
+            division_code__startswith=importer.division.prefix).exists():
+        stdout.write("poverty registry: demo roster already imported")
+        return
     path = build_file()
     if importer is None or path is None:
         stdout.write("poverty registry: no demo county or importer; skipped")

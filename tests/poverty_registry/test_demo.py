@@ -30,9 +30,13 @@ def test_seed_is_idempotent_and_overlaps_dibao_households(county_officer, villag
     assert linked.filter(registry_household__status="lifted").exists()
     assert linked.filter(registry_household__monitoring_type="edge").exists()
     assert RegistryHousehold.objects.filter(status="registered", registry_code__contains="R").exists()
+    from jobs.models import Job
+
+    jobs = Job.objects.count()
     demo.seed(out)
     assert RegistryHousehold.objects.count() == first
-    assert "created 0, updated 0" in out.getvalue().splitlines()[-1]
+    assert Job.objects.count() == jobs  # a second seed does not import again
+    assert "already imported" in out.getvalue().splitlines()[-1]
 
 
 def test_seed_without_dibao_households(county_officer, village):
