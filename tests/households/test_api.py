@@ -71,7 +71,7 @@ def test_scoping(api, household, other_village_staff, auditor, township_staff, c
 
 
 @pytest.mark.parametrize("mutate,field", [
-    (lambda d: d["members"][0].update(id_number="11010519491231002Y"), "members.0.id_number"),
+    (lambda d: d["members"][0].update(id_number="110105194912310021"), "members.0.id_number"),
     (lambda d: d["members"][0].update(id_number="370283199902300011"), "members.0.id_number"),
     (lambda d: d["members"][0].update(id_number="370283182001010011"), "members.0.id_number"),
     (lambda d: d["members"].append(dict(d["members"][0], relationship="spouse")), "members.1.id_number"),
