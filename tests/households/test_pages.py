@@ -145,3 +145,10 @@ def test_detail_page_query_count(web, village_staff, make_household, django_asse
 def test_home_panel(web, village_staff, household):
     body = web(village_staff).get("/").content.decode()
     assert reverse("households:list") in body
+
+
+def test_chinese_error_message(web, village_staff, village, standard):
+    r = web(village_staff).post(reverse("households:create"),
+                                _post(village, [_member(number="110105194912310021")]), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    body = r.content.decode()
+    assert r.status_code == 400 and "校验码错误" in body and "新增家庭" in body
