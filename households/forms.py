@@ -45,7 +45,7 @@ class HouseholdForm(Bootstrap, forms.Form):
 class MemberForm(Bootstrap, forms.Form):
     id = forms.IntegerField(widget=forms.HiddenInput, required=False)
     id_number = forms.CharField(label=_("resident ID number"), max_length=30, required=False)
-    name = forms.CharField(label=_("name"), max_length=50)
+    name = forms.CharField(label=_("full name"), max_length=50)
     relationship = forms.ChoiceField(label=_("relationship to head"), choices=Member.Relationship.choices)
     labour_capacity = forms.ChoiceField(label=_("labour capacity"), choices=Member.LabourCapacity.choices)
     health = forms.ChoiceField(label=_("health"), choices=Member.Health.choices)

@@ -26,3 +26,9 @@ def make_household(village_staff, village, standard, policy):
 def household(make_household):
     return make_household(members=[member_row("head", "王大山"), member_row("spouse", "李小花")],
                           incomes=[{"kind": "wages", "monthly_amount": "1000", "period_months": 12}])
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # The shared user fixtures hash passwords; a fast hasher keeps this folder quick.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
