@@ -3,7 +3,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, User
-from accounts.scoping import scope_queryset
+from accounts.scoping import scope_prefix
 from evidence.models import ComplaintChannel, ComplaintOutcome, ComplaintStatus, DocumentType
 
 
@@ -34,9 +34,11 @@ class ComplaintForm(forms.Form):
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["received_on"].initial = timezone.localdate()
-        self.fields["staff_member"].queryset = scope_queryset(
-            user, User.objects.filter(is_active=True).exclude(role=Role.ADMIN).select_related("division"),
-        ) if user else User.objects.none()
+        prefix = scope_prefix(user) if user else None
+        staff = User.objects.filter(is_active=True, division__isnull=False).exclude(role=Role.ADMIN)
+        self.fields["staff_member"].queryset = (
+            User.objects.none() if prefix is None else staff.filter(division__code__startswith=prefix)
+        ).select_related("division").order_by("username")
         for field in self.fields.values():
             if isinstance(field.widget, forms.CheckboxInput):
                 continue
