@@ -27,6 +27,15 @@ MINIMAL_PDF = (
 
 
 @pytest.fixture(autouse=True)
+def english_messages():
+    """Service messages are asserted in English; pages still follow the request's language."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture(autouse=True)
 def private_var_dir(settings, tmp_path):
     settings.VAR_DIR = tmp_path / "var"
     settings.VAR_DIR.mkdir()
