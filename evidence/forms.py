@@ -7,6 +7,12 @@ from accounts.scoping import scope_prefix
 from evidence.models import ComplaintChannel, ComplaintOutcome, ComplaintStatus, DocumentType
 
 
+class UserChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        full_name = obj.get_full_name()
+        return f"{full_name} ({obj.username})" if full_name else obj.username
+
+
 class UploadForm(forms.Form):
     document_type = forms.ChoiceField(label=_("Document type"), choices=DocumentType.choices)
     file = forms.FileField(label=_("File (PDF, JPEG or PNG)"), allow_empty_file=True,
@@ -22,13 +28,13 @@ class DeleteForm(forms.Form):
 class ComplaintForm(forms.Form):
     case = forms.IntegerField(label=_("Case number"), required=False, min_value=1)
     household = forms.IntegerField(label=_("Household number"), required=False, min_value=1)
-    staff_member = forms.ModelChoiceField(label=_("Staff member complained about"), required=False,
+    staff_member = UserChoiceField(label=_("Staff member complained about"), required=False,
                                           queryset=User.objects.none())
     anonymous = forms.BooleanField(label=_("Anonymous"), required=False)
     complainant_name = forms.CharField(label=_("Complainant"), max_length=50, required=False)
     complainant_contact = forms.CharField(label=_("Complainant contact"), max_length=100, required=False)
     channel = forms.ChoiceField(label=_("Channel"), choices=ComplaintChannel.choices)
-    received_on = forms.DateField(label=_("Received on"), widget=forms.DateInput(attrs={"type": "date"}))
+    received_on = forms.DateField(label=_("Received on"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     text = forms.CharField(label=_("Complaint"), widget=forms.Textarea(attrs={"rows": 5}))
 
     def __init__(self, *args, user=None, **kwargs):
@@ -47,7 +53,7 @@ class ComplaintForm(forms.Form):
 
 
 class AssignForm(forms.Form):
-    assigned_to = forms.ModelChoiceField(label=_("Assign to"), queryset=User.objects.none())
+    assigned_to = UserChoiceField(label=_("Assign to"), queryset=User.objects.none())
 
     def __init__(self, *args, complaint=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -233,3 +233,19 @@ class TestComplaintPages:
         assert client.post(reverse("evidence:complaint_action",
                                    args=[case_complaint.pk, "investigate"])).status_code == 403
         assert client.get(reverse("evidence:complaints")).status_code == 200
+
+
+class TestHomePanelAndLanguages:
+    def test_home_panel_counts_for_county_officer_only(self, web, county_officer, village_staff, case_complaint):
+        page = web(county_officer).get("/").content.decode()
+        assert reverse("evidence:complaints") in page
+        assert reverse("evidence:complaints") not in web(village_staff).get("/").content.decode()
+
+    def test_pages_in_english(self, web, county_officer, case_complaint):
+        client = web(county_officer)
+        client.post(reverse("set_language"), {"language": "en"})
+        page = client.get(reverse("evidence:complaint_detail", args=[case_complaint.pk])).content.decode()
+        assert "Start investigation" in page
+        client.post(reverse("set_language"), {"language": "zh-hans"})
+        page = client.get(reverse("evidence:complaint_detail", args=[case_complaint.pk])).content.decode()
+        assert "开始调查" in page
