@@ -26,6 +26,7 @@ def serve_document(request, document: Document, *, inline: bool = False, thumbna
                             as_attachment=not (inline and content_type in INLINE_TYPES),
                             filename=document.original_name)
     response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; plugin-types application/pdf; sandbox"
+    # The file itself never runs anything; no sandbox directive, which would stop browsers' PDF viewers.
+    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; frame-ancestors 'none'"
     patch_cache_control(response, private=True, no_store=True)
     return response

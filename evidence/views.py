@@ -185,10 +185,12 @@ def complaint_create(request):
 
 def complaint_detail(request, pk: int):
     complaint = selectors.complaint_for_user(request.user, pk)
-    can_act = request.user.has_role(Role.COUNTY_OFFICER)
+    can_act = request.user.has_role(Role.COUNTY_OFFICER) and complaint.is_open
+    # A list, so the template's loop does not COUNT and then SELECT the officers.
+    field = AssignForm(complaint=complaint).fields["assigned_to"]
+    assign_choices = [(u.pk, field.label_from_instance(u)) for u in field.queryset] if can_act else []
     return render(request, "evidence/complaint_detail.html", {
-        "complaint": complaint, "can_act": can_act, "today": timezone.localdate(),
-        "assign_form": AssignForm(complaint=complaint, initial={"assigned_to": complaint.assigned_to_id}),
+        "complaint": complaint, "can_act": can_act, "today": timezone.localdate(), "assign_choices": assign_choices,
         "resolve_form": ResolveForm(), "title": _("Complaint #%(id)s") % {"id": complaint.pk}})
 
 

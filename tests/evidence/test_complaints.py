@@ -221,6 +221,14 @@ class TestComplaintPages:
             queue = client.get(reverse("evidence:complaints") + "?status=resolved")
         assert queue.status_code == 200 and f">{c.pk}<" in queue.content.decode()
 
+    def test_detail_page_query_count(self, web, county_officer, case_complaint, django_assert_num_queries):
+        client = web(county_officer)
+        url = reverse("evidence:complaint_detail", args=[case_complaint.pk])
+        client.get(url)
+        # session, user, division (scope), complaint (+joins), officers for the assign form (one SELECT)
+        with django_assert_num_queries(5):
+            assert client.get(url).status_code == 200
+
     def test_form_without_subject_shows_error(self, web, county_officer):
         response = web(county_officer).post(reverse("evidence:complaint_create"), {
             "channel": "visit", "received_on": "2026-11-02", "text": "x"})

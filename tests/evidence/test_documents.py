@@ -168,6 +168,7 @@ class TestServing:
         assert response["X-Content-Type-Options"] == "nosniff"
         assert response["Content-Disposition"].startswith("attachment")
         assert "no-store" in response["Cache-Control"]
+        assert response["Content-Security-Policy"].startswith("default-src 'none'")
         assert b"".join(response.streaming_content) == png_bytes()
         assert AccessLog.objects.filter(user=auditor, action="document.download", object_id=str(doc.pk)).exists()
         inline = web(auditor).get(reverse("evidence:document_file", args=[doc.uuid]) + "?inline=1")
@@ -246,6 +247,21 @@ class TestDocumentsApi:
             format="multipart")
         assert response.status_code == 403
         assert Document.objects.count() == 0 and stored_files() == []
+
+    def test_auditor_delete_is_403_and_other_village_404(self, api, auditor, other_village_staff, village_staff,
+                                                         case, files):
+        doc = upload_to_case(village_staff, case, files.pdf())
+        assert api(auditor).delete(f"/api/v1/documents/{doc.uuid}/?reason=x").status_code == 403
+        assert api(other_village_staff).delete(f"/api/v1/documents/{doc.uuid}/?reason=x").status_code == 404
+        doc.refresh_from_db()
+        assert doc.deleted_at is None
+
+    def test_detail_query_count(self, api, village_staff, case, files, django_assert_num_queries):
+        doc = upload_to_case(village_staff, case, files.pdf())
+        client = api(village_staff)
+        with django_assert_num_queries(2):  # the document (+case, household), uploaded_by
+            body = client.get(f"/api/v1/documents/{doc.uuid}/").json()
+        assert body["id"] == str(doc.uuid)
 
     def test_delete_on_decided_case_is_409(self, api, village_staff, case, files):
         doc = upload_to_case(village_staff, case, files.pdf())
