@@ -37,6 +37,8 @@ def english_messages():
 
 @pytest.fixture(autouse=True)
 def private_var_dir(settings, tmp_path):
+    # The shared user fixtures hash a password per user; a fast hasher keeps this folder quick.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.VAR_DIR = tmp_path / "var"
     settings.VAR_DIR.mkdir()
     return settings.VAR_DIR
