@@ -10,6 +10,7 @@ NAV_ITEMS = [
     ("cases:reviews", _("Reviews"), {Role.COUNTY_OFFICER, Role.AUDITOR}),
     ("cases:payment_rolls", _("Payment rolls"), {Role.COUNTY_OFFICER, Role.AUDITOR}),
     ("poverty_registry:list", _("Poverty registry"), {Role.COUNTY_OFFICER, Role.AUDITOR}),
+    ("evidence:complaints", _("Complaints"), {Role.COUNTY_OFFICER, Role.AUDITOR}),
     ("overlaps:list", _("Findings"), {Role.VILLAGE_STAFF, Role.TOWNSHIP_STAFF, Role.COUNTY_OFFICER, Role.AUDITOR}),
     ("reports:dashboard", _("Dashboard"), {Role.COUNTY_OFFICER, Role.AUDITOR}),
     ("audit:list", _("Audit log"), {Role.AUDITOR}),

@@ -142,7 +142,7 @@ class TestLoginWall:
 
 
 def _concrete_paths(resolver, prefix="/"):
-    """Turn URL patterns into sample paths: ints become 1, codes 12 digits, other args 'x'."""
+    """Turn URL patterns into sample paths: ints become 1, uuids a valid uuid, codes 12 digits, other args 'x'."""
     import re
 
     from django.urls import URLPattern, URLResolver
@@ -151,6 +151,7 @@ def _concrete_paths(resolver, prefix="/"):
         pattern = str(entry.pattern)
         pattern = pattern.lstrip("^").rstrip("$").replace("\\Z", "")
         pattern = re.sub(r"<int:\w+>", "1", pattern)
+        pattern = re.sub(r"<uuid:\w+>", "00000000-0000-4000-8000-000000000000", pattern)
         pattern = re.sub(r"<(?:str|slug|path|uuid)?:?\w+>", "x", pattern)
         pattern = re.sub(r"\(\?P<\w+>\\d\{12\}\)", "370283000000", pattern)
         pattern = re.sub(r"\(\?P<\w+>[^)]*\)", "1", pattern)
