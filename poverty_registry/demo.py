@@ -124,9 +124,8 @@ def build_file(year: int | None = None) -> Path | None:
 def seed(stdout) -> None:
     from jobs.models import Job
     from jobs.services import job_create
-    from poverty_registry.services import IMPORT_KIND, import_run
-
     from poverty_registry.models import RegistryHousehold
+    from poverty_registry.services import IMPORT_KIND, import_run
 
     importer = User.objects.filter(username=DEMO_IMPORTER).first()
     if importer is not None and importer.division and RegistryHousehold.objects.filter(
