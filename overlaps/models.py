@@ -126,3 +126,6 @@ class OverlapFlag(models.Model):
         from overlaps.rules import RULES
 
         return RULES[self.rule]
+
+
+OUTCOME_CHOICES = [(s.value, s.label) for s in RESOLVED_STATUSES]

@@ -25,8 +25,8 @@ class StaffRelative(Rule):
                                 c.staff_relative_relation, c.staff_relative_to
                          FROM cases_case c WHERE c.staff_relative AND c.status IN {open_states_sql()}
                          AND c.division_code LIKE %(prefix)s {person_filter}""", {"prefix": like(prefix)})
-        for case_id, hid, division, status, relation, related_to in rows:
+        for case_id, hid, division, case_status, relation, related_to in rows:
             yield Finding(subject_key=f"c:{case_id}",
                           details={"case": case_id, "household": hid, "relation": relation,
-                                   "related_to": related_to, "village": division},
+                                   "related_to": related_to, "village": division, "case_status": case_status},
                           division_code=division[:6].ljust(12, "0"), case_ids=[case_id], household_ids=[hid])
