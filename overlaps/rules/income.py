@@ -63,7 +63,7 @@ class ProtectionGap(Rule):
             JOIN {latest_year_sql()} ly ON ly.cp = substr(rh.division_code, 1, 6) AND ly.y = rh.year
             JOIN {standards_sql()} std ON std.cp = substr(rh.division_code, 1, 6)
             WHERE rh.division_code LIKE %(prefix)s AND rh.status IN ('registered', 'monitored')
-              AND rh.annual_income_per_capita / 12 < std.amount
+              AND rh.annual_income_per_capita / 12.0 < std.amount
               {_registry_persons_filter(person_ids)}
               AND NOT EXISTS (
                 SELECT 1 FROM poverty_registry_registrymember rm
@@ -72,6 +72,7 @@ class ProtectionGap(Rule):
                 WHERE rm.registry_household_id = rh.id)""", params)
         members = self.registry_members([r[0] for r in rows])
         for rh_id, code, division, year, status, income, standard in rows:
+            income, standard = Decimal(str(income)), Decimal(str(standard))
             yield Finding(
                 subject_key=f"rh:{code}",
                 details={"registry_household": rh_id, "registry_code": code, "year": year, "status": status,
@@ -117,6 +118,8 @@ def _case_findings(rows, describe):
         if case_id in seen:
             continue
         seen.add(case_id)
+        dibao_income, rh_income, standard, ratio, inelig = (
+            Decimal(str(v)) for v in (dibao_income, rh_income, standard, ratio, inelig))
         details = {"case": case_id, "household": household_id, "case_status": status,
                    "monthly_amount": money(amount), "dibao_monthly_income": money(dibao_income),
                    "registry_household": rh_id, "registry_code": code, "registry_status": rh_status,
@@ -144,10 +147,10 @@ class IneligibleRecipient(Rule):
 
     def scan(self, prefix="", person_ids=None, today=None):
         above = ("c.status = 'active' AND rh.status <> 'lifted' AND "
-                 f"rh.annual_income_per_capita / 12 > std.amount * COALESCE(pol.inelig, {DEFAULT_INELIGIBLE})")
-        disagree = (f"ABS(rh.annual_income_per_capita / 12 - h.per_capita_monthly_income) > "
-                    f"COALESCE(pol.ratio, {DEFAULT_RATIO}) * (CASE WHEN rh.annual_income_per_capita / 12 > "
-                    f"h.per_capita_monthly_income THEN rh.annual_income_per_capita / 12 "
+                 f"rh.annual_income_per_capita / 12.0 > std.amount * COALESCE(pol.inelig, {DEFAULT_INELIGIBLE})")
+        disagree = (f"ABS(rh.annual_income_per_capita / 12.0 - h.per_capita_monthly_income) > "
+                    f"COALESCE(pol.ratio, {DEFAULT_RATIO}) * (CASE WHEN rh.annual_income_per_capita / 12.0 > "
+                    f"h.per_capita_monthly_income THEN rh.annual_income_per_capita / 12.0 "
                     f"ELSE h.per_capita_monthly_income END)")
         rows = _case_registry_rows(prefix, person_ids, today, ["active", "gradual_exit"],
                                    f"({above}) OR ({disagree})")
@@ -179,7 +182,7 @@ class StatusConflict(Rule):
                     "recorded income below the standard. One of the two records is out of date.")
 
     def scan(self, prefix="", person_ids=None, today=None):
-        where = ("rh.status = 'lifted' AND rh.annual_income_per_capita / 12 >= std.amount "
+        where = ("rh.status = 'lifted' AND rh.annual_income_per_capita / 12.0 >= std.amount "
                  "AND h.per_capita_monthly_income < std.amount")
         rows = _case_registry_rows(prefix, person_ids, today, ["active"], where)
         yield from _case_findings(rows, lambda *a: {})
@@ -219,6 +222,7 @@ class EdgeHousehold(Rule):
                 WHERE m.household_id = h.id AND m.is_active AND rh.status = 'monitored')""", params)
         members = self.persons_of_households([r[0] for r in rows])
         for hid, division, income, standard, edge in rows:
+            income, standard, edge = (Decimal(str(v)) for v in (income, standard, edge))
             yield Finding(subject_key=f"h:{hid}",
                           details={"household": hid, "dibao_monthly_income": money(income),
                                    "standard": money(standard), "upper": money(standard * edge)},

@@ -106,11 +106,15 @@ def bad_check(number: str) -> bool:
 
 
 def probable_duplicate_reason(a: str, b: str) -> str | None:
-    """Why two different ID numbers (same pinyin, birth date and sex) are likely one person."""
+    """Why two different ID numbers (same pinyin, birth date and sex) are likely one person.
+
+    A wrong check character alone is not enough (two people of the same name and birthday, one
+    of them mistyped, would match): the first 17 digits must also be at most two digits apart.
+    """
     close = first17_close(a, b)
     if close:
         return close
-    if bad_check(a) or bad_check(b):
+    if (bad_check(a) or bad_check(b)) and sum(x != y for x, y in zip(a[:17], b[:17], strict=False)) <= 2:
         return "bad_check_digit"
     return None
 
@@ -120,7 +124,8 @@ class ProbableDuplicate(Rule):
 
     Same name or the same pinyin (a name with the same characters always has the same
     pinyin), the same birth date and sex, and the ID numbers' first 17 digits one digit or one
-    adjacent swap apart, or one of the two numbers with a wrong check character.
+    adjacent swap apart, or one of the two numbers with a wrong check character and the first 17
+    digits at most two apart.
     Blocking: candidate pairs come from one SQL self-join on (birth_date, sex, name_pinyin),
     which uses the (birth_date, sex) index; only those pairs are decrypted and compared, so
     the cost grows with the number of persons, not with its square.
