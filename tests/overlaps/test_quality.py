@@ -22,7 +22,7 @@ def test_quality_on_synthetic_set(village, other_village, county_officer, std):
     for rule, key in OverlapFlag.objects.filter(status="open").values_list("rule", "subject_key"):
         found.setdefault(rule, set()).add(key)
     scores = synthetic.score(truth, found)
-    for rule, (tp, fp, fn, recall, precision) in scores.items():
+    for rule, (tp, _fp, _fn, recall, precision) in scores.items():
         assert tp > 0, rule
         assert recall >= 0.99 if rule != "PROBABLE_DUPLICATE" else recall >= 0.95, (rule, scores[rule])
         assert precision >= 0.95, (rule, scores[rule])
