@@ -65,7 +65,7 @@ def main():
     print(f"{'rule':30} {'findings':>9} {'first scan ms':>14} {'re-scan ms':>11} {'x floor':>8}")
     total = 0.0
     for code, rule in RULES.items():
-        def run():
+        def run(code=code, rule=rule):
             findings = list(rule.scan(""))
             reconcile(rule_code=code, findings=findings, stale_qs=OverlapFlag.objects.all())
             return len(findings)

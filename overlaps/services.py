@@ -36,6 +36,36 @@ def _link(flag, finding):
         flag.registry_households.set(finding.registry_household_ids)
 
 
+LINKS = (("persons", "person_ids", "person_id"), ("households", "household_ids", "household_id"),
+         ("cases", "case_ids", "case_id"), ("registry_households", "registry_household_ids", "registryhousehold_id"))
+
+
+def _create_flags(pairs) -> list:
+    """Insert new open findings and their links in bulk; row by row if a concurrent scan got there first."""
+    if not pairs:
+        return []
+    try:
+        with transaction.atomic():
+            flags = OverlapFlag.objects.bulk_create([flag for flag, _f in pairs], batch_size=1000)
+    except IntegrityError:
+        created = []
+        for flag, finding in pairs:
+            try:
+                with transaction.atomic():
+                    flag.save()
+            except IntegrityError:
+                continue
+            _link(flag, finding)
+            created.append(flag.pk)
+        return created
+    for field, attr, column in LINKS:
+        through = getattr(OverlapFlag, field).through
+        rows = [through(overlapflag_id=flag.pk, **{column: obj_id})
+                for flag, (_f, finding) in zip(flags, pairs, strict=True) for obj_id in set(getattr(finding, attr))]
+        through.objects.bulk_create(rows, batch_size=5000)
+    return [flag.pk for flag in flags]
+
+
 @transaction.atomic
 def reconcile(*, rule_code: str, findings: list, stale_qs) -> dict:
     """Apply one rule's findings. `stale_qs`: the open flags of this rule the scan covered."""
@@ -50,7 +80,7 @@ def reconcile(*, rule_code: str, findings: list, stale_qs) -> dict:
             latest.setdefault(flag.subject_key, flag)
     divisions = _division_ids(f.division_code for f in findings)
     rule = RULES[rule_code]
-    seen_ids = []
+    seen_ids, to_create = [], []
     for key, finding in by_key.items():
         flag = latest.get(key)
         fingerprint = finding.fingerprint
@@ -66,17 +96,13 @@ def reconcile(*, rule_code: str, findings: list, stale_qs) -> dict:
         if flag and flag.status in RESOLVED_STATUSES and flag.data_fingerprint == fingerprint:
             counts["suppressed"] += 1
             continue
-        try:
-            with transaction.atomic():
-                new = OverlapFlag.objects.create(
-                    rule=rule_code, severity=rule.severity, subject_key=key, details=finding.details,
-                    data_fingerprint=fingerprint, division_code=finding.division_code,
-                    division_id=divisions.get(finding.division_code), last_seen_at=now)
-        except IntegrityError:  # a concurrent scan raised it a moment ago
-            continue
-        _link(new, finding)
-        seen_ids.append(new.pk)
-        counts["raised"] += 1
+        to_create.append((OverlapFlag(
+            rule=rule_code, severity=rule.severity, subject_key=key, details=finding.details,
+            data_fingerprint=fingerprint, division_code=finding.division_code,
+            division_id=divisions.get(finding.division_code), last_seen_at=now), finding))
+    created = _create_flags(to_create)
+    seen_ids += created
+    counts["raised"] = len(created)
     counts["closed"] = stale_qs.filter(rule=rule_code, status=FlagStatus.OPEN).exclude(pk__in=seen_ids).update(
         status=FlagStatus.CLOSED, closed_at=now, version=F("version") + 1)
     return counts
