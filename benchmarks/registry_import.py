@@ -98,6 +98,15 @@ def clean() -> None:
 
 
 def maxrss_mb() -> float:
+    """This process's RSS high-water mark. VmHWM (Linux) starts afresh at exec; ru_maxrss would carry
+    over the parent's peak, so it is only the fallback elsewhere."""
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 

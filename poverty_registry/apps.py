@@ -6,6 +6,6 @@ class PovertyRegistryConfig(AppConfig):
 
     def ready(self):
         from accounts.views import register_home_panel
-        from poverty_registry.views import home_panel
+        from poverty_registry.panels import home_panel
 
         register_home_panel(home_panel)
