@@ -56,3 +56,13 @@ def registry(village, persons=(), status="registered", annual=Decimal("6000"), y
     for i, p in enumerate(persons):
         RegistryMember.objects.create(registry_household=rh, person=p, name=p.name, is_head=i == 0)
     return rh
+
+
+def drop_unique_membership():
+    """Let a test plant a person active in two households (the index forbids it; legacy data may not)."""
+    from django.db import connection
+
+    with connection.cursor() as c:
+        if connection.vendor == "postgresql":
+            c.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        c.execute("DROP INDEX member_one_active_household_per_person")

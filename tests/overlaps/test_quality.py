@@ -1,7 +1,6 @@
 """A small run of the labelled synthetic set (benchmarks/overlap_quality.py runs the large one)."""
 
 import pytest
-from django.db import connection
 
 from accounts.models import Division
 from overlaps.models import OverlapFlag
@@ -11,9 +10,9 @@ from tests.overlaps import synthetic
 
 @pytest.mark.django_db
 def test_quality_on_synthetic_set(village, other_village, county_officer, std):
-    with connection.cursor() as c:
-        c.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        c.execute("DROP INDEX member_one_active_household_per_person")
+    from tests.overlaps.builders import drop_unique_membership
+
+    drop_unique_membership()
     villages = list(Division.objects.filter(pk__in=[village.pk, other_village.pk]))
     truth = synthetic.build(villages=villages, user=county_officer, n_persons=1500, planted=15,
                             duplicate_memberships=True)
