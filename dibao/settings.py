@@ -238,6 +238,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "RegistryStatusEnum": "poverty_registry.models.RegistryStatus",
         "MonitoringTypeEnum": "poverty_registry.models.MonitoringType",
+        "ComplaintOutcomeEnum": "evidence.models.ComplaintOutcome",
+        "FindingOutcomeEnum": "overlaps.models.OUTCOME_CHOICES",
     },
 }
 
