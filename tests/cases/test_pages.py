@@ -130,6 +130,6 @@ def test_page_query_counts(web, walker, village, village_staff, county_officer, 
     client.get(f"/cases/{cases[1].pk}/")
     with django_assert_num_queries(15):
         client.get(f"/cases/{cases[1].pk}/")
-    # session, user, the queue counts (one aggregate), holidays for "near deadline" (x2), savepoint-free rest
-    with django_assert_num_queries(6):
+    # session, user, the queue counts (one aggregate), the holiday calendar, ...
+    with django_assert_num_queries(5):
         client.get("/")
