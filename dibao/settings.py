@@ -240,6 +240,7 @@ SPECTACULAR_SETTINGS = {
         "MonitoringTypeEnum": "poverty_registry.models.MonitoringType",
         "ComplaintOutcomeEnum": "evidence.models.ComplaintOutcome",
         "FindingOutcomeEnum": "overlaps.models.OUTCOME_CHOICES",
+        "VisitNumberEnum": [(1, "1"), (2, "2")],
     },
 }
 
