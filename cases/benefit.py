@@ -111,11 +111,9 @@ def individual_benefit(figures: Figures, rules: Rules) -> Benefit:
 
 
 def _standard_in_force(county, on_date: date):
-    """Private fallback until households.selectors.standard_in_force lands on main; swap then."""
-    from households.models import Standard
+    from households.selectors import standard_in_force
 
-    return (Standard.objects.filter(county=county, effective_from__lte=on_date)
-            .order_by("-effective_from").first())
+    return standard_in_force(county, on_date)
 
 
 def policy_in_force(county, on_date: date):

@@ -125,10 +125,14 @@ class ApproveForm(ActionForm):
                                          help_text=_("Only with a written reason."))
     override_reason = forms.CharField(label=_("Reason for the different amount"), required=False,
                                       widget=forms.Textarea(attrs={"rows": 2}))
+    findings_override_reason = forms.CharField(
+        label=_("Reason to approve despite an open double-dibao finding"), required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Only needed when the shared registry found a member in another open dibao case."))
 
 
 # action -> form class (actions absent here need only a confirmation)
 ACTION_FORMS = {
     "return": ReasonsForm, "extend": ReasonForm, "visits": VisitForm, "objection": ObjectionForm,
-    "approve": ApproveForm, "reject": ReasonForm, "withdraw": ReasonForm, "exit": ReasonForm,
+    "approve": ApproveForm, "reject": ReasonForm, "reinvestigate": ReasonForm, "withdraw": ReasonForm, "exit": ReasonForm,
 }

@@ -129,7 +129,8 @@ def case_visits(*, actor, case, number: int, visit_date: date, investigators=(),
                 findings: str = "", verified_monthly_income: Decimal | None = None,
                 verified_financial_assets: Decimal | None = None, applicant_signed: bool = False,
                 version=None):
-    case = workflow.lock("visits", actor=actor, case=case, version=version)
+    case = workflow.lock("visits", actor=actor, case=case, version=version,
+                         data={"number": number, "applicant_signed": bool(applicant_signed)})
     if number not in (1, 2):
         raise _invalid("number", _("The visit number is 1 or 2."))
     if case.visits.filter(round=case.investigation_round, number=number).exists():
@@ -210,6 +211,17 @@ def case_objection(*, actor, case, content: str = "", raised_by: str = "", recei
 
 
 @transaction.atomic
+def case_reinvestigate(*, actor, case, reason: str = "", version=None):
+    """Back to investigation for a new round of two visits (a complaint, new information)."""
+    case = workflow.lock("reinvestigate", actor=actor, case=case, version=version)
+    reason = _required_text(reason, "reason")
+    before = workflow.snapshot(case)
+    case.investigation_round += 1
+    return workflow.commit("reinvestigate", actor=actor, case=case, before=before,
+                           extra={"reason": reason, "round": case.investigation_round})
+
+
+@transaction.atomic
 def case_end_notice(*, actor, case, version=None, on_date: date | None = None):
     case = workflow.lock("end_notice", actor=actor, case=case, version=version)
     on_date = on_date or workflow.today()
@@ -230,8 +242,10 @@ def case_end_notice(*, actor, case, version=None, on_date: date | None = None):
 @transaction.atomic
 def case_approve(*, actor, case, category: str = "", first_payment_month: date | None = None,
                  override_amount: Decimal | None = None, override_reason: str = "", version=None,
-                 on_date: date | None = None):
-    case = workflow.lock("approve", actor=actor, case=case, version=version)
+                 on_date: date | None = None, findings_override_reason: str = ""):
+    findings_override_reason = (findings_override_reason or "").strip()
+    case = workflow.lock("approve", actor=actor, case=case, version=version,
+                         data={"findings_override_reason": findings_override_reason})
     on_date = on_date or workflow.today()
     if category not in Category.values:
         raise _invalid("category", _("Choose category A, B or C."))
@@ -262,7 +276,10 @@ def case_approve(*, actor, case, category: str = "", first_payment_month: date |
     case.category, case.monthly_amount, case.first_payment_month = category, amount, month
     case.decided_at, case.decided_by = timezone.now(), actor
     case.step_deadline, case.step_name = None, ""
-    return workflow.commit("approve", actor=actor, case=case, before=before, extra={"decision": decision.pk})
+    extra = {"decision": decision.pk}
+    if findings_override_reason:
+        extra["findings_override_reason"] = findings_override_reason
+    return workflow.commit("approve", actor=actor, case=case, before=before, extra=extra)
 
 
 @transaction.atomic

@@ -60,6 +60,8 @@ TRANSITIONS: dict[str, Transition] = {t.action: t for t in [
                _("Open the public notice")),
     Transition("objection",      (S.IN_NOTICE,),                     (COUNTY,),                   S.UNDER_INVESTIGATION,
                _("Record an objection"), "warning"),
+    Transition("reinvestigate",  (S.INVESTIGATED, S.AWAITING_DECISION), (COUNTY,),                S.UNDER_INVESTIGATION,
+               _("Investigate again (e.g. after a complaint)"), "warning"),
     Transition("end_notice",     (S.IN_NOTICE,),                     (COUNTY, SYSTEM),            S.AWAITING_DECISION,
                _("Close the notice (period over)"), "secondary"),
     Transition("approve",        (S.AWAITING_DECISION,),             (COUNTY,),                   S.ACTIVE,
@@ -75,6 +77,11 @@ TRANSITIONS: dict[str, Transition] = {t.action: t for t in [
 
 # action -> guard callables (case, actor, data) that raise a DomainError to refuse.
 GUARDS: dict[str, list[Callable]] = {action: [] for action in TRANSITIONS}
+
+
+# Callables (case, action) run after every transition, inside its transaction (e.g. the shared
+# registry queues a check of the household's persons on commit).
+AFTER_COMMIT: list[Callable] = []
 
 
 def register_guard(action: str, func: Callable) -> Callable:
@@ -133,6 +140,8 @@ def commit(action: str, *, actor, case: Case, before: dict, status: str | None =
     case.save()
     record(actor=actor, action=f"case.{action}", obj=case, division_code=case.division_code,
            before=before, after={**snapshot(case), **(extra or {})})
+    for listener in AFTER_COMMIT:
+        listener(case, action)
     return case
 
 

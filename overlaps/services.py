@@ -147,12 +147,10 @@ def queue_person_check(person_ids) -> None:
     if not ids:
         return
 
-    def send():
-        from overlaps.tasks import check_persons
+    # Through the transactional outbox: if Redis is down the check is sent when it is back.
+    from jobs.outbox import dispatch
 
-        check_persons.delay(ids)
-
-    transaction.on_commit(send)
+    dispatch("overlaps.tasks.check_persons", ids)
 
 
 OUTCOMES = (FlagStatus.CONFIRMED, FlagStatus.EXPLAINED, FlagStatus.FALSE_MATCH)
@@ -196,3 +194,10 @@ def scan_start(*, actor, prefix: str = ""):
                after={"prefix": prefix})
     transaction.on_commit(lambda: run_scan.delay(job.pk, prefix))
     return job
+
+
+def queue_household_check(household) -> None:
+    """Queue a check of every person in the household (active members or not) after commit."""
+    from households.models import Member
+
+    queue_person_check(Member.objects.filter(household=household).values_list("person_id", flat=True))

@@ -166,3 +166,6 @@ class ApproveSerializer(VersionSerializer):
     first_payment_month = serializers.DateField(required=False, help_text=_("Any day of the month; YYYY-MM-01."))
     override_amount = serializers.DecimalField(max_digits=12, decimal_places=2, required=False, allow_null=True)
     override_reason = serializers.CharField(required=False, allow_blank=True)
+    findings_override_reason = serializers.CharField(
+        required=False, allow_blank=True,
+        help_text=_("Needed to approve while an open DOUBLE_DIBAO finding concerns the household."))

@@ -110,6 +110,11 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def objections(self, request, pk=None):
         return self._transition(request, pk, "objection", s.ObjectionInputSerializer)
 
+    @extend_schema(request=s.ReasonSerializer, responses=s.CaseDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def reinvestigate(self, request, pk=None):
+        return self._transition(request, pk, "reinvestigate", s.ReasonSerializer)
+
     @extend_schema(request=s.VersionSerializer, responses=s.CaseDetailSerializer)
     @action(detail=True, methods=["post"], url_path="end-notice")
     def end_notice(self, request, pk=None):
