@@ -202,6 +202,11 @@ class Member(models.Model):
             models.CheckConstraint(condition=Q(counted=True) | ~Q(not_counted_reason=""),
                                    name="member_not_counted_has_reason"),
         ]
+        indexes = [
+            # Search by name prefix (LIKE 'x%') among active members, whatever the database collation.
+            models.Index(fields=["name"], opclasses=["varchar_pattern_ops"], condition=Q(is_active=True),
+                         name="member_active_name_prefix"),
+        ]
 
     def __str__(self):
         return self.name

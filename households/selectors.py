@@ -62,9 +62,10 @@ def household_list(user, *, q: str = "", division: str = "", has_active_case: bo
 
             qs = qs.filter(members__person__id_hash=id_hash_for(number), members__is_active=True)
         else:
-            qs = qs.filter(Q(head_name__startswith=q)
-                           | Q(Exists(Member.objects.filter(household=OuterRef("pk"), is_active=True,
-                                                            name__startswith=q))))
+            # The head is an active member too (household_recalculate copies its name to head_name), so
+            # one semi-join on the member name index finds heads and members alike; an OR with
+            # head_name would turn it into a filter over every household in scope.
+            qs = qs.filter(pk__in=Member.objects.filter(is_active=True, name__startswith=q).values("household_id"))
     if division:
         qs = qs.filter(division_code__startswith=Division(code=division, level=_level_of(division)).prefix
                        if division.isdigit() and len(division) == 12 else division)
