@@ -119,3 +119,19 @@ def test_refuses_to_generate_twice_into_the_same_province(db):
         call_command("generate_synthetic", households=10, **QUIET)
     with pytest.raises(CommandError):
         call_command("generate_synthetic", households=0, province="53", **QUIET)
+
+
+def test_list_marks_recipients_from_the_prefetched_paid_cases(province, api, web):
+    staff = User.objects.filter(username__startswith="syn_village_").get()
+    paid = set(Case.objects.filter(status__in=PAID_STATES, division_code=staff.division.code)
+               .values_list("household_id", flat=True))
+    rows = api(staff).get("/api/v1/households/", {"page_size": 500}).json()["results"]
+    assert len(rows) == 250 and paid
+    assert {r["id"] for r in rows if r["has_active_case"]} == paid
+    filtered = api(staff).get("/api/v1/households/", {"has_active_case": "true", "page_size": 500}).json()
+    assert {r["id"] for r in filtered["results"]} == paid
+    not_paid = api(staff).get("/api/v1/households/", {"has_active_case": "false", "page_size": 500}).json()
+    assert not_paid["count"] == 250 - len(paid)
+    page = web(staff).get("/households/").content.decode()
+    first_page = Household.objects.filter(division_code=staff.division.code).order_by("id")[:25]
+    assert page.count('badge text-bg-success') == sum(h.pk in paid for h in first_page)
