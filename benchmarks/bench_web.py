@@ -14,6 +14,7 @@ The script prints figures; it asserts nothing about time.
 import argparse
 import json
 import os
+import re
 import statistics
 import sys
 import time
@@ -134,6 +135,10 @@ def run_scenario(scenario, runs):
     return result
 
 
+def _generic(path: str) -> str:
+    return re.sub(r"/\d+/", "/{id}/", path.split("?")[0])
+
+
 def _sql(qs):
     return qs.query.sql_with_params()
 
@@ -242,7 +247,33 @@ def build(runs):
             if _resolves(scenario.path):
                 scenarios.append(scenario)
             else:
-                notes.append(f"{scenario.name}: {scenario.path.split('?')[0]} does not resolve on this branch: skipped")
+                notes.append(f"{scenario.name}: {_generic(scenario.path)} does not resolve on this branch: skipped")
+    try:
+        from poverty_registry import selectors as registry_selectors
+        from poverty_registry.models import RegistryHousehold
+    except ImportError:
+        RegistryHousehold = None
+        notes.append("poverty_registry not importable: registry scenarios skipped")
+    if RegistryHousehold is not None:
+        registration = (RegistryHousehold.objects.filter(division_code__startswith=county.prefix)
+                        .order_by("id").last())
+
+        def registry_list_qs():
+            return registry_selectors.registrations_visible(officer)[:50]
+
+        explains["registry list (poverty-registry app), county"] = lambda: _explain(registry_list_qs())
+        for scenario in [
+            Scenario("registry list page (poverty_registry)", officer, "get", "/poverty-registry/",
+                     floor=lambda: _sql(registry_list_qs())),
+            Scenario("registry list API (poverty_registry)", officer, "get", "/api/v1/poverty-registrations/",
+                     floor=lambda: _sql(registry_list_qs())),
+            Scenario("registry page (poverty_registry)", officer, "get", f"/poverty-registry/{registration.pk}/",
+                     floor=lambda: _sql(RegistryHousehold.objects.filter(pk=registration.pk))),
+        ]:
+            if registration is not None and _resolves(scenario.path):
+                scenarios.append(scenario)
+            else:
+                notes.append(f"{scenario.name}: {_generic(scenario.path)} does not resolve on this branch: skipped")
     from django.urls import NoReverseMatch, reverse
 
     try:
