@@ -41,7 +41,7 @@ def _psql_scalar(dbname: str, sql: str):
     try:
         with conn.cursor() as cursor:
             cursor.execute(sql)
-            row = cursor.fetchone()
+            row = cursor.fetchone() if cursor.description else None
             return row[0] if row else None
     finally:
         conn.close()
