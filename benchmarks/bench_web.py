@@ -176,6 +176,8 @@ def build(runs):
         "county_households": Household.objects.filter(division_code__startswith=county.prefix).count(),
         "name_prefix_matches_in_county": Member.objects.filter(household__division_code__startswith=county.prefix,
                                                                name__startswith=name_prefix).count(),
+        "surname_matches_in_county": Member.objects.filter(household__division_code__startswith=county.prefix,
+                                                           name__startswith=name_prefix[0]).count(),
     }
 
     def hh_list(user, page_size, **kwargs):
@@ -197,6 +199,9 @@ def build(runs):
                  floor=hh_list(officer, 50, q=name_prefix)),
         Scenario("search name prefix (page)", officer, "get", f"/households/?q={name_prefix}",
                  floor=hh_list(officer, 25, q=name_prefix)),
+        # The worst case for a prefix: a common surname alone (about 1 in 30 people province-wide).
+        Scenario("search surname only (API)", officer, "get", f"/api/v1/households/?q={name_prefix[0]}",
+                 floor=hh_list(officer, 50, q=name_prefix[0])),
         Scenario("household page", officer, "get", f"/households/{household.pk}/",
                  floor=lambda: _sql(selectors.household_detail_queryset(officer).filter(pk=household.pk))),
         Scenario("household API detail", officer, "get", f"/api/v1/households/{household.pk}/",
