@@ -7,4 +7,5 @@ urlpatterns = [
     path("", views.flag_list, name="list"),
     path("<int:pk>/", views.flag_detail, name="detail"),
     path("scan/", views.scan_start, name="scan"),
+    path("counts/<str:kind>/<int:pk>/", views.counts_fragment, name="counts"),
 ]

@@ -105,3 +105,21 @@ def scan_start(request):
     job = services.scan_start(actor=request.user, prefix=scope_prefix(request.user) or "")
     messages.info(request, _("The scan has started."))
     return redirect("jobs:detail", pk=job.pk)
+
+
+def counts_fragment(request, kind: str, pk: int):
+    """Open findings on a case or household, loaded into their pages (htmx); scoped like them."""
+    from cases.models import Case
+    from households.models import Household
+
+    if kind == "case":
+        subject = get_in_scope(request.user, Case.objects.all(), pk=pk)
+        counts = selectors.open_flag_counts_for_case(subject)
+    elif kind == "household":
+        subject = get_in_scope(request.user, Household.objects.all(), pk=pk)
+        counts = selectors.open_flag_counts_for_household(subject)
+    else:
+        from django.http import Http404
+
+        raise Http404
+    return render(request, "overlaps/_open_counts.html", {"counts": counts})
