@@ -4,6 +4,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
@@ -17,6 +18,13 @@ from recipients.models import ReviewKind, ReviewStatus
 from recipients.views import export_response
 
 READ_ROLES = (Role.COUNTY_OFFICER, Role.AUDITOR)
+
+
+class FileFormatNegotiation(DefaultContentNegotiation):
+    """`?format=csv|xlsx` names the file to export, not a DRF renderer: errors still render as JSON."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
 
 
 @extend_schema_view(
@@ -132,7 +140,7 @@ class PaymentRollViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
                    responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY),
                               (200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"):
                                   OpenApiResponse(OpenApiTypes.BINARY)})
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], content_negotiation_class=FileFormatNegotiation)
     def export(self, request, pk=None):
         roll = self.get_object()
         fmt = request.query_params.get("format", "")
