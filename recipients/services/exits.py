@@ -75,8 +75,9 @@ def case_exit(*, actor, case: Case, kind: str, reason: str, effective_month: dat
             end_month = effective_month
             locked.status = CaseStatus.CLOSED
             locked.closed_at = timezone.now()
+        locked.exit_reason = reason
         locked.version += 1
-        locked.save(update_fields=["status", "closed_at", "version", "updated_at"])
+        locked.save(update_fields=["status", "closed_at", "exit_reason", "version", "updated_at"])
         case_exit_row = CaseExit.objects.create(
             case=locked, division_code=locked.division_code, kind=kind, reason=reason,
             effective_month=effective_month, gradual_schedule=schedule, on_poverty_roster=roster,

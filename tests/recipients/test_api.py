@@ -50,7 +50,7 @@ def test_review_list_is_scoped_filtered_and_query_count_is_pinned(api, county_of
         assert client.get("/api/v1/reviews/").json()["count"] == 5
 
 
-def test_complete_review_through_the_api(api, county_officer, due_reviews, fake_calculator):
+def test_complete_review_through_the_api(api, county_officer, due_reviews, standard):
     review = Review.objects.filter(case=due_reviews[0]).get()
     url = f"/api/v1/reviews/{review.pk}/complete/"
     response = api(county_officer).post(url, {"outcome": "adjust", "findings": "", "verified_per_capita_income": "300"},

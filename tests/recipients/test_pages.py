@@ -42,7 +42,7 @@ def test_review_queue_roles_and_scope(web, village_staff, other_county_officer, 
     assert web(other_county_officer).get(f"/recipients/reviews/{reviews[0].pk}/").status_code == 404
 
 
-def test_complete_review_on_the_page(web, county_officer, reviews, fake_calculator):
+def test_complete_review_on_the_page(web, county_officer, reviews, standard):
     review = reviews[0]
     client = web(county_officer)
     page = client.get(f"/recipients/reviews/{review.pk}/")
