@@ -19,3 +19,9 @@ def standard(county):
     from households.models import Standard
 
     return Standard.objects.create(county=county, monthly_amount=Decimal("800.00"), effective_from="2020-01-01")
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hasher(settings):
+    """The shared user fixtures hash a password each; the production hasher is slow on purpose."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
