@@ -11,13 +11,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import Level, Role
-from accounts.scoping import get_in_scope, scope_queryset
+from accounts.scoping import get_in_scope
 from audit.services import record_access
 from cases.models import Case
 from dibao.errors import DomainError, NotPermitted
 from recipients import exports, selectors, services
 from recipients.forms import ExitForm, ReportChangeForm, ReviewCompleteForm, RollGenerateForm
-from recipients.models import CaseExit, PaymentRoll, RollStatus
+from recipients.models import CaseExit
 
 READ_ROLES = (Role.COUNTY_OFFICER, Role.AUDITOR)
 
@@ -41,17 +41,15 @@ def home_panel(request):
     if not user.is_authenticated or user.role != Role.COUNTY_OFFICER:
         return None
     today = timezone.localdate()
-    counts = selectors.review_counts(user, today=today)
-    to_review = scope_queryset(user, PaymentRoll.objects.filter(status=RollStatus.DRAFT)).count()
-    to_finalise = scope_queryset(user, PaymentRoll.objects.filter(status=RollStatus.REVIEWED)).count()
+    counts = selectors.home_counts(user, today=today)
     reviews_url = reverse("recipients:reviews")
     rolls_url = reverse("recipients:payment_rolls")
     return {"title": _("Recipients"), "items": [
         {"label": _("Reviews due"), "count": counts["due"], "url": reviews_url, "alert": False},
         {"label": _("Reviews overdue"), "count": counts["overdue"], "url": reviews_url + "?overdue=1", "alert": True},
-        {"label": _("Payment rolls to review"), "count": to_review, "url": rolls_url + "?status=draft",
+        {"label": _("Payment rolls to review"), "count": counts["to_review"], "url": rolls_url + "?status=draft",
          "alert": False},
-        {"label": _("Payment rolls to finalise"), "count": to_finalise, "url": rolls_url + "?status=reviewed",
+        {"label": _("Payment rolls to finalise"), "count": counts["to_finalise"], "url": rolls_url + "?status=reviewed",
          "alert": False},
     ]}
 

@@ -161,3 +161,14 @@ def test_review_page_links_to_exit_and_notice(web, county_officer, reviews, audi
     case_exit(actor=county_officer, case=review.case, kind="death", reason="x", effective_month=THIS_MONTH)
     text = web(county_officer).get(f"/recipients/reviews/{review.pk}/").content.decode()
     assert "/notice/" in text
+
+
+def test_home_counts_in_one_query(county_officer, other_county_officer, reviews, county, django_assert_num_queries):
+    from recipients.selectors import home_counts
+
+    payment_roll_generate(actor=county_officer, county=county, month=THIS_MONTH)
+    with django_assert_num_queries(1):
+        counts = home_counts(county_officer, today=timezone.localdate())
+    assert counts == {"due": 3, "overdue": 3, "to_review": 1, "to_finalise": 0}
+    assert home_counts(other_county_officer, today=timezone.localdate()) == {
+        "due": 0, "overdue": 0, "to_review": 0, "to_finalise": 0}
