@@ -136,3 +136,21 @@ def test_a_second_gradual_exit_is_refused(village, county_officer, policy):
     with pytest.raises(InvalidTransition):
         case_exit(actor=county_officer, case=case, kind="income_above_line", reason="again",
                   effective_month=date(2026, 4, 1), on_poverty_roster=False)
+
+
+def test_beat_tasks_are_scheduled_and_run(village, county_officer, policy):
+    from dibao.celery import app
+    from recipients import tasks
+
+    app.loader.import_default_modules()
+    app.finalize()
+    schedule = app.conf.beat_schedule
+    assert schedule["recipients-create-due-reviews"]["task"] == "recipients.tasks.create_due_reviews"
+    assert schedule["recipients-close-finished-gradual-exits"]["task"] == "recipients.tasks.close_finished_gradual_exits"
+    case = make_case(village, county_officer)
+    case_exit(actor=county_officer, case=case, kind="income_above_line", reason="works", effective_month=date(2026, 3, 1),
+              on_poverty_roster=False)
+    assert tasks.close_finished_gradual_exits.delay("2026-08-31").get() == 0
+    assert tasks.close_finished_gradual_exits.delay("2026-09-01").get() == 1
+    case.refresh_from_db()
+    assert case.status == CaseStatus.CLOSED
