@@ -1,6 +1,6 @@
 """Scoped reads of cases: lists with filters, queues, the case page."""
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.db.models import Prefetch, Q, QuerySet
 
@@ -8,14 +8,14 @@ from accounts.scoping import get_in_scope, scope_queryset
 from audit.models import AuditEvent
 from cases.models import Case, CaseStatus, Decision, HomeVisit, Objection, PublicNotice
 from cases.workflow import AFTER_ACCEPTANCE, today
-from cases.working_days import add_working_days
+from cases.working_days import add_working_days, load_calendar
 
 NEAR_DEADLINE_WORKING_DAYS = 3
 
 
-def near_deadline_date(on_date: date | None = None) -> date:
+def near_deadline_date(on_date: date | None = None, calendar=None) -> date:
     """Cases whose deadline is on or before this date are marked (past, or within 3 working days)."""
-    return add_working_days(on_date or today(), NEAR_DEADLINE_WORKING_DAYS).date
+    return add_working_days(on_date or today(), NEAR_DEADLINE_WORKING_DAYS, calendar=calendar).date
 
 
 def overdue_q(near: date) -> Q:
@@ -70,8 +70,9 @@ def queue_counts(user) -> dict:
     """Counts for the home-page work queues in one query."""
     from django.db.models import Count
 
-    near = near_deadline_date()
-    notice_soon = add_working_days(today(), 2).date
+    calendar = load_calendar(today(), today() + timedelta(days=60))
+    near = near_deadline_date(calendar=calendar)
+    notice_soon = add_working_days(today(), 2, calendar=calendar).date
     qs = scope_queryset(user, Case.objects.all())
     return qs.aggregate(
         drafts=Count("pk", filter=Q(status=CaseStatus.DRAFT, return_reasons="")),

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.http import Http404
+from django.utils import translation
 
 from audit.models import AuditEvent
 from cases import services, transitions, workflow
@@ -132,7 +133,7 @@ def test_stale_version(draft, village_staff):
 def test_submit_lists_missing_items(village, village_staff, standard):
     household = make_household(village, with_income=False, bank_account="", with_head=False)
     case = services.case_create(actor=village_staff, household=household)
-    with pytest.raises(DomainError) as err:
+    with translation.override("en"), pytest.raises(DomainError) as err:
         transitions.case_submit(actor=village_staff, case=case)
     missing = " ".join(err.value.fields["missing"])
     for word in ("head", "income", "bank account", "authorisation", "applicant", "reason"):
