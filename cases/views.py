@@ -25,6 +25,8 @@ ACTIONS = {SLUGS.get(a, a): a for a in workflow.TRANSITIONS}
 
 
 def action_url(case, action: str) -> str:
+    if action in workflow.ACTION_PAGES:
+        return reverse(workflow.ACTION_PAGES[action], args=[case.pk])
     return reverse("cases:action", args=[case.pk, SLUGS.get(action, action)])
 
 

@@ -145,9 +145,17 @@ def commit(action: str, *, actor, case: Case, before: dict, status: str | None =
     return case
 
 
+# action -> a callable that replaces cases.transitions.case_<action>: an app further down the
+# dependency chain that owns the action's full rules (recipients owns exits with gradual exit).
+IMPLEMENTATIONS: dict[str, Callable] = {}
+# action -> URL name of the page that performs it, when that page belongs to another app.
+ACTION_PAGES: dict[str, str] = {}
+
+
 def run(action: str, **kwargs) -> Case:
     """Call a transition by its action name (the API and pages dispatch through here)."""
     from cases import transitions
 
     with transaction.atomic():
-        return getattr(transitions, f"case_{action}")(**kwargs)
+        implementation = IMPLEMENTATIONS.get(action) or getattr(transitions, f"case_{action}")
+        return implementation(**kwargs)

@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "households",
     "cases",
     "evidence",
+    "recipients",
     "poverty_registry",
     "overlaps",
     "reports",

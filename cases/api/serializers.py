@@ -161,6 +161,17 @@ class ObjectionInputSerializer(VersionSerializer):
     received_on = serializers.DateField(required=False)
 
 
+class ExitSerializer(ReasonSerializer):
+    kind = serializers.CharField(
+        max_length=30, required=False, default="death",
+        help_text=_("death, moved_away, fraud, refused_work, income_far_above, or income_above_line "
+                    "(gradual exit)."))
+    effective_month = serializers.DateField(required=False, allow_null=True,
+                                            help_text=_("First month not paid; default the next month."))
+    amount_to_recover = serializers.DecimalField(max_digits=12, decimal_places=2, required=False, allow_null=True,
+                                                 help_text=_("Fraud exits only."))
+
+
 class ApproveSerializer(VersionSerializer):
     category = serializers.ChoiceField(choices=Category.choices)
     first_payment_month = serializers.DateField(required=False, help_text=_("Any day of the month; YYYY-MM-01."))

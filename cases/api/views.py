@@ -135,7 +135,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def withdraw(self, request, pk=None):
         return self._transition(request, pk, "withdraw", s.ReasonSerializer)
 
-    @extend_schema(request=s.ReasonSerializer, responses=s.CaseDetailSerializer)
+    @extend_schema(request=s.ExitSerializer, responses=s.CaseDetailSerializer)
     @action(detail=True, methods=["post"])
     def exit(self, request, pk=None):
-        return self._transition(request, pk, "exit", s.ReasonSerializer)
+        return self._transition(request, pk, "exit", s.ExitSerializer)

@@ -13,19 +13,6 @@ from tests.factories import UserFactory
 TODAY = date.today()
 
 
-@pytest.fixture(autouse=True)
-def holidays(request):
-    """The migration seeds the table, but another suite's transactional test may have flushed it."""
-    if "db" in request.fixturenames or request.node.get_closest_marker("django_db"):
-        from cases.models import Holiday
-        from cases.working_days import seed_holidays
-
-        if not request.node.get_closest_marker("django_db"):
-            request.getfixturevalue("db")
-        if not Holiday.objects.exists():
-            seed_holidays()
-
-
 @pytest.fixture
 def standard(county):
     return make_standard(county, Decimal("784"), date(2020, 1, 1))

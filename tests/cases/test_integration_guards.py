@@ -121,3 +121,28 @@ def test_a_resolved_double_dibao_finding_no_longer_blocks(walker, village_staff,
     flag = _double_dibao_flag(case)
     OverlapFlag.objects.filter(pk=flag.pk).update(status="false_match")
     assert transitions.case_approve(actor=county_officer2, case=case, category="B").status == CaseStatus.ACTIVE
+
+
+def test_the_exit_action_runs_the_recipients_exit_service(walker, village_staff, household, county_officer, api,
+                                                          web):
+    from recipients.models import CaseExit, Recovery
+
+    case = walker.to(new_draft(village_staff, household), CaseStatus.ACTIVE)
+    # The case page's exit button leads to the recipients exit form.
+    assert f"/recipients/cases/{case.pk}/exit/" in web(county_officer).get(f"/cases/{case.pk}/").content.decode()
+
+    client = api(county_officer)
+    refused = client.post(f"/api/v1/cases/{case.pk}/exit/", {"kind": "fraud", "reason": "隐瞒收入"}, format="json")
+    assert refused.status_code == 400 and "amount_to_recover" in refused.json()
+    assert Case.objects.get(pk=case.pk).status == CaseStatus.ACTIVE
+
+    response = client.post(f"/api/v1/cases/{case.pk}/exit/",
+                           {"kind": "income_above_line", "reason": "家庭成员外出务工，收入超过标准"}, format="json")
+    assert response.status_code == 200, response.json()
+    assert Case.objects.get(pk=case.pk).status == CaseStatus.GRADUAL_EXIT
+    assert CaseExit.objects.filter(case=case, kind="income_above_line").exists()
+    assert not Recovery.objects.exists()
+    # a second exit of the same kind is refused and changes nothing
+    again = client.post(f"/api/v1/cases/{case.pk}/exit/", {"kind": "income_above_line", "reason": "重复"}, format="json")
+    assert again.status_code in (400, 409)
+    assert CaseExit.objects.filter(case=case).count() == 1

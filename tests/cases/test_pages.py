@@ -131,6 +131,7 @@ def test_page_query_counts(web, walker, village, village_staff, county_officer, 
     with django_assert_num_queries(15):
         client.get(f"/cases/{cases[1].pk}/")
     # session, user, the case queue counts (one aggregate), the holiday calendar, plus one
-    # panel query each from registry imports, complaints and findings: fixed, whatever the data.
-    with django_assert_num_queries(9):
+    # panel query each from registry imports, complaints, findings and recipients (reviews and
+    # rolls in one): fixed, whatever the data.
+    with django_assert_num_queries(10):
         client.get("/")
