@@ -6,6 +6,22 @@ from django.utils import timezone
 from tests.reports.factories import make_case
 
 
+def _register_replica_alias():
+    """A "replica" connection alias mirroring the test database (TEST MIRROR), registered before the
+    test databases are set up. It is only in `connections`, not in settings.DATABASES, so
+    `reporting_db()` keeps answering "default" except in tests that use the `replica` fixture."""
+    from django.db import connections
+
+    if "replica" not in connections.settings:
+        # connections.settings is settings.DATABASES itself: give the handler its own dict.
+        default = connections.settings["default"]
+        mirror = {**default, "TEST": {**default.get("TEST", {}), "MIRROR": "default"}}
+        connections.__dict__["settings"] = {**connections.settings, "replica": mirror}
+
+
+_register_replica_alias()
+
+
 @pytest.fixture
 def today():
     return timezone.localdate()
