@@ -15,7 +15,6 @@ from reports.definitions import get_report
 from reports.filters import ReportFilterForm
 from tests.reports.factories import make_case
 
-
 pytestmark = pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
 
 
