@@ -68,3 +68,9 @@ def worked_example(village, other_village, other_county_village, county_officer,
 
 def first_of_month(day: date) -> date:
     return day.replace(day=1)
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """The users made by the shared fixtures need no strong hash here; keeps these tests quick."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
