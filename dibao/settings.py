@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "jobs",
     "households",
     "cases",
+    "recipients",
     "poverty_registry",
     "overlaps",
     "reports",

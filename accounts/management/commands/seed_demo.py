@@ -9,7 +9,7 @@ from django.db import transaction
 from accounts import demo
 
 # Each app that has demo data exposes `seed(stdout)` in `<app>/demo.py`; order follows dependencies.
-APP_SEEDERS = ["households.demo", "cases.demo", "poverty_registry.demo", "overlaps.demo", "reports.demo"]
+APP_SEEDERS = ["households.demo", "cases.demo", "recipients.demo", "poverty_registry.demo", "overlaps.demo", "reports.demo"]
 
 
 class Command(BaseCommand):
