@@ -19,7 +19,7 @@ from accounts.models import LEVEL_ORDER, LEVEL_PREFIX_LENGTH, Division, Level
 from cases.models import PAID_STATES, PENDING_STATES, Case, CaseStatus
 from dibao.db_router import reporting_db
 from reports.definitions import APPROVED_STATES, optional_model
-from reports.expressions import DaysBetween, Percentile
+from reports.expressions import Percentile, processing_days, working_days_available
 
 MONTHS_SHOWN = 12
 SUBMITTED_PENDING = tuple(s for s in PENDING_STATES if s != CaseStatus.DRAFT)
@@ -113,7 +113,7 @@ def case_figures(scope: DashboardScope, *, today: date, since: date, using: str)
 
 def processing_figures(scope: DashboardScope, *, since: date, using: str) -> tuple[dict, dict]:
     """Median and 90th percentile of days from acceptance to decision, per child and overall."""
-    days = DaysBetween(Coalesce(F("accepted_at"), F("submitted_at")), F("decided_at"))
+    days = processing_days(Coalesce(F("accepted_at"), F("submitted_at")), F("decided_at"), using=using)
     base = (Case.objects.using(using)
             .filter(division_code__startswith=scope.prefix, decided_at__gte=_aware(since),
                     status__in=APPROVED_STATES + (CaseStatus.REJECTED,))
@@ -248,7 +248,7 @@ def dashboard_data(division: Division | None, *, today: date | None = None) -> d
     return {
         "scope": scope, "today": today, "months": months, "since": since, "rows": rows, "totals": totals,
         "series": series, "payments": payments, "findings": findings,
-        "working_days": False,
+        "working_days": working_days_available(using),
         "percentiles_supported": _is_postgres(using),
     }
 

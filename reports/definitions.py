@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
 from django.apps import apps
-from django.db.models import Count, F, QuerySet, Sum
+from django.db.models import Count, F, Max, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -24,7 +24,7 @@ from audit.models import AuditEvent
 from cases.models import PAID_STATES, Case, CaseStatus
 from households import crypto
 from households.idnumber import mask
-from reports.expressions import DaysBetween
+from reports.expressions import processing_days
 from reports.filters import ReportFilters
 
 APPROVED_STATES = (CaseStatus.ACTIVE, CaseStatus.GRADUAL_EXIT, CaseStatus.CLOSED)
@@ -175,7 +175,7 @@ def _cases():
 
 def _processing_build(qs):
     return qs.filter(status__in=DECIDED_STATES, decided_at__isnull=False).annotate(
-        processing_days=DaysBetween(F("accepted_at"), F("decided_at")))
+        processing_days=processing_days(F("accepted_at"), F("decided_at"), using=qs.db))
 
 
 def _payment_summary_base():
@@ -184,8 +184,8 @@ def _payment_summary_base():
 
 
 def _payment_summary_build(qs):
-    return qs.annotate(month_start=TruncMonth("roll__month")).values("division_code", "month_start").annotate(
-        households=Count("id"), amount=Sum("amount"))
+    return qs.annotate(month_start=TruncMonth("roll__month")).values("village_code", "month_start") \
+        .annotate(village=Max("village_name"), households=Count("id"), amount=Sum("amount"))
 
 
 def _findings_base():
@@ -251,21 +251,23 @@ register(ReportDefinition(
     description=_("Households paid and money paid from finalised payment rolls, per village and month. "
                   "Date range: payment month."),
     columns=[
-        Column("division_code", _("Village code"), "division_code"),
+        Column("division_code", _("Village code"), "village_code"),
+        Column("village", _("Village"), "village"),
         Column("month", _("Month"), "month_start", "month"),
         Column("households", _("Households paid"), "households", "int"),
         Column("amount", _("Amount paid (yuan)"), "amount", "money"),
     ],
     date_field="roll__month", date_is_month=True, base=_payment_summary_base, build=_payment_summary_build,
-    status_field="", order_by=("division_code", "month_start"),
+    status_field="", order_by=("village_code", "month_start"),
     requires="recipients.PaymentLine",
     requires_note=_("Available when the payment rolls (recipients branch) land."),
 ))
 
 register(ReportDefinition(
     key="processing_time", title=_("Processing-time report"),
-    description=_("Decided applications and the days from acceptance to decision (calendar days until the "
-                  "working-day calendar lands). Date range: date of the decision."),
+    description=_("Decided applications and the working days from acceptance to decision (Chinese public "
+                  "holidays and swapped working weekends counted; calendar days on databases other than "
+                  "PostgreSQL). Date range: date of the decision."),
     columns=[
         Column("id", _("Case"), "id", "int"),
         Column("division_code", _("Village code"), "division_code"),
@@ -275,7 +277,7 @@ register(ReportDefinition(
         Column("accepted_at", _("Accepted"), "accepted_at", "datetime"),
         Column("decided_at", _("Decided"), "decided_at", "datetime"),
         Column("deadline", _("Deadline"), "deadline", "date"),
-        Column("processing_days", _("Processing days (calendar)"), "processing_days", "int"),
+        Column("processing_days", _("Processing time (working days)"), "processing_days", "int"),
     ],
     date_field="decided_at", base=_cases, build=_processing_build,
     status_choices=lambda: [(s.value, s.label) for s in DECIDED_STATES], order_by=("division_code", "id"),

@@ -1,4 +1,7 @@
-"""Dashboard figures from finalised payment rolls (recipients.PaymentRoll / PaymentLine)."""
+"""Dashboard figures from finalised payment rolls (recipients.PaymentRoll / PaymentLine).
+
+A line carries its village code (`village_code`) and the roll its month (first day) and status.
+"""
 
 from datetime import date
 
@@ -9,11 +12,11 @@ FINALISED = "finalised"
 
 
 def payment_figures(line_model, scope, months: list[date], *, using: str, group) -> dict:
-    lines = line_model.objects.using(using).filter(division_code__startswith=scope.prefix,
+    lines = line_model.objects.using(using).filter(village_code__startswith=scope.prefix,
                                                    roll__status=FINALISED, roll__month__gte=months[0])
     by_month_rows = {row["m"]: row for row in lines.annotate(m=TruncMonth("roll__month")).values("m")
                      .annotate(amount=Sum("amount"), households=Count("id")).order_by()}
-    by_child = {row["g"]: row for row in lines.annotate(g=group(scope)).values("g")
+    by_child = {row["g"]: row for row in lines.annotate(g=group(scope, "village_code")).values("g")
                 .annotate(amount=Sum("amount"), households=Count("id")).order_by()}
     by_month = []
     quarters: dict[str, dict] = {}

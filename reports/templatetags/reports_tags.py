@@ -22,16 +22,28 @@ def list_url(name, **params):
     return f"{url}?{query}" if query else url
 
 
+def _number(value):
+    if value in (None, ""):
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
 @register.filter
 def percent(value):
-    return "—" if value is None else f"{value:.1f}%"
+    number = _number(value)
+    return "—" if number is None else f"{number:.1f}%"
 
 
 @register.filter
 def days(value):
-    return "—" if value is None else f"{value:.1f}"
+    number = _number(value)
+    return "—" if number is None else f"{number:.1f}"
 
 
 @register.filter
 def yuan(value):
-    return "—" if value is None else f"{value:,.2f}"
+    number = _number(value)
+    return "—" if number is None else f"{number:,.2f}"

@@ -11,6 +11,22 @@ from tests.reports.factories import make_case
 pytestmark = pytest.mark.django_db
 
 
+def percentile_cont(values, fraction):
+    values = sorted(values)
+    position = fraction * (len(values) - 1)
+    low = int(position)
+    high = min(low + 1, len(values) - 1)
+    return values[low] + (values[high] - values[low]) * (position - low)
+
+
+def working_days(case):
+    from django.utils import timezone
+
+    from cases.working_days import working_days_between
+
+    return working_days_between(timezone.localtime(case.accepted_at).date(), timezone.localtime(case.decided_at).date())
+
+
 def rows_by_code(data):
     return {row["code"]: row for row in data["rows"]}
 
@@ -33,8 +49,11 @@ def test_county_figures_equal_hand_counts(worked_example, county, township, vill
     # The county has one township: one row.
     assert [row["code"] for row in data["rows"]] == [township.code]
     if is_postgres:
-        assert t["median_days"] == 25.0  # days 10, 20, 30, 40
-        assert t["p90_days"] == pytest.approx(37.0)
+        # Working days (public holidays and swapped weekends counted) of A, B, C and F.
+        days = [working_days(worked_example[k]) for k in "ABCF"]
+        assert data["working_days"] is True
+        assert t["median_days"] == pytest.approx(percentile_cont(days, 0.5))
+        assert t["p90_days"] == pytest.approx(percentile_cont(days, 0.9))
 
 
 def test_township_drills_down_to_villages(worked_example, township, village, other_village, is_postgres):
@@ -48,8 +67,10 @@ def test_township_drills_down_to_villages(worked_example, township, village, oth
     assert v["approval_rate"] == round(2 / 3 * 100, 2) and o["approval_rate"] == 100.0
     assert v["average_benefit"] == Decimal("600.00")
     if is_postgres:
-        assert v["median_days"] == 20.0 and v["p90_days"] == pytest.approx(28.0)
-        assert o["median_days"] == 40.0
+        days = [working_days(worked_example[k]) for k in "ABC"]
+        assert v["median_days"] == pytest.approx(percentile_cont(days, 0.5))
+        assert v["p90_days"] == pytest.approx(percentile_cont(days, 0.9))
+        assert o["median_days"] == working_days(worked_example["F"])
 
 
 def test_village_level_shows_itself(worked_example, village):
@@ -92,7 +113,7 @@ def _make_villages(township, n):
 def test_query_count_does_not_grow_with_villages(n, township, county_officer, django_assert_num_queries):
     for village in _make_villages(township, n):
         make_case(village, county_officer, status="active", size=2, submitted=None, amount="10")
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(10):
         data = dashboard_data(township)
     assert len(data["rows"]) == n
     assert data["totals"]["recipient_households"] == n
@@ -109,3 +130,29 @@ def test_dashboard_page_query_count_is_flat(township, county_officer, auditor, w
         assert response.status_code == 200
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1]
+
+
+@pytest.mark.postgres
+def test_working_days_in_sql_follow_the_holiday_table(village, county_officer):
+    """Hand count around National Day 2025: 1-8 October off, Sunday 28 September and Saturday
+    11 October worked."""
+    from datetime import date
+
+    from cases.models import Case
+    from cases.working_days import seed_holidays
+    from reports.expressions import WorkingDaysBetween
+
+    seed_holidays()  # the migration seeds it; make sure whatever ran before left it there
+
+    spans = {
+        (date(2025, 9, 30), date(2025, 10, 10)): 2,   # 9 and 10 October
+        (date(2025, 9, 26), date(2025, 10, 11)): 6,   # Sun 28 (worked), 29, 30 September; 9, 10, Sat 11 October
+        (date(2025, 9, 26), date(2025, 9, 26)): 0,
+        (date(2025, 11, 3), date(2025, 11, 14)): 9,   # two plain weeks after Monday the 3rd
+    }
+    made = {}
+    for (start, end), expected in spans.items():
+        case = make_case(village, county_officer, status="active", accepted=start, decided=end, amount="1")
+        made[case.pk] = expected
+    got = dict(Case.objects.annotate(d=WorkingDaysBetween("accepted_at", "decided_at")).values_list("id", "d"))
+    assert got == made

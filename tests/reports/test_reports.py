@@ -1,5 +1,6 @@
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.utils import timezone
 
 from audit.services import record
 from cases.models import CaseStatus
@@ -43,10 +44,18 @@ def test_recipients_roster(worked_example, county_auditor, other_county_officer)
     assert [r["head"] for r in run("recipients_roster", other_county_officer)] == ["辛"]
 
 
-def test_processing_time_report(worked_example, county_auditor):
+def test_processing_time_report(worked_example, county_auditor, is_postgres):
+    from cases.working_days import working_days_between
+
+    def expected(case):
+        start, end = timezone.localtime(case.accepted_at).date(), timezone.localtime(case.decided_at).date()
+        return working_days_between(start, end) if is_postgres else (end - start).days
+
     rows = run("processing_time", county_auditor)
-    assert sorted(r["processing_days"] for r in rows) == [10, 20, 30, 40]
-    assert sorted(r["processing_days"] for r in run("processing_time", county_auditor, status="rejected")) == [20]
+    assert {r["id"]: r["processing_days"] for r in rows} == {
+        worked_example[k].pk: expected(worked_example[k]) for k in "ABCF"}
+    rejected = run("processing_time", county_auditor, status="rejected")
+    assert [r["processing_days"] for r in rejected] == [expected(worked_example["C"])]
 
 
 def test_staff_relative_register(worked_example, county_auditor, other_county_officer):
