@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
 from django.apps import apps
-from django.db.models import Count, F, Max, QuerySet, Sum
+from django.conf import settings
+from django.db import connections
+from django.db.models import Count, DateTimeField, F, Func, Max, QuerySet, Sum, TextField, Value
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -89,10 +91,20 @@ class ReportDefinition:
             qs = qs.filter(**{self.status_field: filters.status})
         if self.build is not None:
             qs = self.build(qs)
-        return qs.order_by(*self.order_by).values_list(*[c.path for c in self.columns])
+        qs = qs.order_by(*self.order_by)
+        if connections[using].vendor == "postgresql":
+            # Format dates and money in SQL: text is far cheaper for the driver than timestamptz
+            # and numeric objects, which roughly halves the export time.
+            formatted = {f"_cell_{c.key}": expr for c in self.columns if (expr := sql_formatted(c)) is not None}
+            qs = qs.annotate(**formatted)
+            return qs.values_list(*[f"_cell_{c.key}" if f"_cell_{c.key}" in formatted else c.path
+                                    for c in self.columns])
+        return qs.values_list(*[c.path for c in self.columns])
 
-    def converters(self, *, unmasked: bool) -> list[Callable | None]:
-        return [_converter(c, unmasked=unmasked) for c in self.columns]
+    def converters(self, *, unmasked: bool, using: str = "default") -> list[Callable | None]:
+        in_sql = connections[using].vendor == "postgresql"
+        return [None if in_sql and sql_formatted(c) is not None else _converter(c, unmasked=unmasked)
+                for c in self.columns]
 
     def headers(self) -> list[str]:
         return [str(c.label) for c in self.columns]
@@ -104,15 +116,73 @@ def _as_bound(day, tz, is_date: bool):
     return datetime.combine(day, time.min, tzinfo=tz)
 
 
+class ToChar(Func):
+    function = "to_char"
+    output_field = TextField()
+
+
+class LocalTime(Func):
+    """The wall-clock time in the project's time zone (timestamptz -> timestamp)."""
+
+    template = "(%(expressions)s AT TIME ZONE %(tz)s)"
+    output_field = DateTimeField()
+
+    def as_sql(self, compiler, connection, **extra_context):
+        sql, params = super().as_sql(compiler, connection, tz="%s", **extra_context)
+        return sql, (*params, settings.TIME_ZONE)
+
+
+def sql_formatted(column: Column):
+    """A PostgreSQL expression giving the finished cell text, or None when Python formats it."""
+    if column.kind == "datetime":
+        return ToChar(LocalTime(column.path), Value("YYYY-MM-DD HH24:MI"))
+    if column.kind == "date":
+        return ToChar(column.path, Value("YYYY-MM-DD"))
+    if column.kind == "month":
+        return ToChar(column.path, Value("YYYY-MM"))
+    if column.kind == "money":
+        return ToChar(column.path, Value("FM9999999999990.00"))
+    return None
+
+
+def fast_decryptor() -> Callable[[bytes], str]:
+    """households.crypto.decrypt with the AES-GCM cipher built once per export, not once per row.
+
+    It relies on the ciphertext layout of households.crypto (key-version byte, 12-byte nonce, the
+    associated data); it proves itself on a round trip first and otherwise falls back to
+    crypto.decrypt, so a change of layout there costs speed, never correctness.
+    """
+    try:
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+        aes = AESGCM(crypto._key(settings.FIELD_ENCRYPTION_KEY))
+        version, associated = crypto.KEY_VERSION, crypto._ASSOCIATED_DATA
+
+        def decrypt(blob) -> str:
+            blob = bytes(blob)
+            if blob[0] != version:
+                return crypto.decrypt(blob)
+            return aes.decrypt(blob[1:13], blob[13:], associated).decode()
+
+        probe = "11010519491231002X"
+        if decrypt(crypto.encrypt(probe)) == probe:
+            return decrypt
+    except Exception:  # noqa: BLE001 - any surprise means: use the reference implementation
+        pass
+    return crypto.decrypt
+
+
 def _converter(column: Column, *, unmasked: bool) -> Callable | None:
     """How a raw value becomes a cell; None means the value is written as it comes."""
     kind = column.kind
     if kind == "id_number":
+        decrypt = fast_decryptor()
+
         def id_number(blob):
             if not blob:
                 return ""
-            number = crypto.decrypt(blob)
-            return number if unmasked else mask(number)
+            number = decrypt(blob)
+            return number if unmasked else number[:6] + "********" + number[14:] if len(number) == 18 else mask(number)
         return id_number
     if kind == "datetime":
         tz = timezone.get_current_timezone()

@@ -84,7 +84,7 @@ def report(request, key: str):
     filters = form.filters()
     qs = definition.queryset(request.user, filters, using=reporting_db())
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = list(convert_rows(page.object_list, definition.converters(unmasked=False)))
+    rows = list(convert_rows(page.object_list, definition.converters(unmasked=False, using=reporting_db())))
     context.update(page=page, rows=rows, headers=definition.headers(), filters=filters,
                    query=filters.as_query())
     return render(request, "reports/report.html", context)

@@ -16,7 +16,7 @@ def run(key, user, **data):
     assert form.is_valid(), form.errors
     qs = definition.queryset(user, form.filters())
     return [dict(zip([c.key for c in definition.columns], row, strict=True))
-            for row in convert_rows(qs, definition.converters(unmasked=False))]
+            for row in convert_rows(qs, definition.converters(unmasked=False, using=qs.db))]
 
 
 def test_case_register_counts(worked_example, county_auditor, auditor, village):
