@@ -17,7 +17,7 @@ from cases.models import Case
 from dibao.errors import DomainError, NotPermitted
 from recipients import exports, selectors, services
 from recipients.forms import ExitForm, ReportChangeForm, ReviewCompleteForm, RollGenerateForm
-from recipients.models import PaymentRoll, RollStatus
+from recipients.models import CaseExit, PaymentRoll, RollStatus
 
 READ_ROLES = (Role.COUNTY_OFFICER, Role.AUDITOR)
 
@@ -93,8 +93,10 @@ def review_detail(request, pk):
             else:
                 messages.success(request, _("The review is completed."))
                 return redirect("recipients:review", pk=review.pk)
+    case_exit = CaseExit.objects.filter(case_id=review.case_id).only("pk").first()
     return render(request, "recipients/review_detail.html", {
-        "title": _("Review"), "review": review, "case": review.case, "form": form})
+        "title": _("Review"), "review": review, "case": review.case, "form": form, "case_exit": case_exit,
+        "perms_exit": request.user.has_role(Role.COUNTY_OFFICER)})
 
 
 def report_change(request, case_id):

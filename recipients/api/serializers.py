@@ -25,6 +25,8 @@ class ReviewSerializer(serializers.ModelSerializer):
                                               read_only=True)
     overdue = serializers.SerializerMethodField()
     status = inline_enum(ReviewStatus.choices)
+    # Plain text here: the enum is documented once, on the complete request (cases has an "outcome" too).
+    outcome = serializers.CharField(read_only=True, help_text="continue | adjust | exit (empty while due)")
 
     class Meta:
         model = Review
@@ -63,16 +65,6 @@ class ReviewCompleteSerializer(serializers.Serializer):
         return attrs
 
 
-class ExitSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=ExitKind.choices)
-    reason = serializers.CharField()
-    effective_month = serializers.DateField(input_formats=["%Y-%m", "%Y-%m-%d"])
-    amount_to_recover = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0, required=False,
-                                                 allow_null=True)
-    on_poverty_roster = serializers.BooleanField(required=False, allow_null=True, default=None)
-    version = serializers.IntegerField(required=False)
-
-
 class VillageTotalSerializer(serializers.Serializer):
     village_code = serializers.CharField()
     village_name = serializers.CharField()
@@ -106,7 +98,7 @@ class PaymentRollCreateSerializer(serializers.Serializer):
     month = serializers.DateField(input_formats=["%Y-%m", "%Y-%m-%d"])
 
 
-class VersionSerializer(serializers.Serializer):
+class RollVersionSerializer(serializers.Serializer):
     version = serializers.IntegerField(required=False)
 
 

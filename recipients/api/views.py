@@ -148,19 +148,19 @@ class PaymentRollViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
             raise serializers.ValidationError({"format": [_("Choose csv or xlsx.")]})
         return export_response(request.user, roll, fmt)
 
-    @extend_schema(request=s.VersionSerializer, responses={200: s.PaymentRollSerializer})
+    @extend_schema(request=s.RollVersionSerializer, responses={200: s.PaymentRollSerializer})
     @action(detail=True, methods=["post"])
     def review(self, request, pk=None):
         roll = self.get_object()
-        data = _valid(s.VersionSerializer, request.data)
+        data = _valid(s.RollVersionSerializer, request.data)
         roll = services.payment_roll_review(actor=request.user, roll=roll, version=data.get("version"))
         return Response(s.PaymentRollSerializer(roll).data)
 
-    @extend_schema(request=s.VersionSerializer, responses={200: s.PaymentRollSerializer})
+    @extend_schema(request=s.RollVersionSerializer, responses={200: s.PaymentRollSerializer})
     @action(detail=True, methods=["post"])
     def finalise(self, request, pk=None):
         roll = self.get_object()
-        data = _valid(s.VersionSerializer, request.data)
+        data = _valid(s.RollVersionSerializer, request.data)
         roll = services.payment_roll_finalise(actor=request.user, roll=roll, version=data.get("version"))
         return Response(s.PaymentRollSerializer(roll).data)
 

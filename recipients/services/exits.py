@@ -7,13 +7,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Role
+from accounts.models import Division, Role
 from accounts.scoping import require_role
 from audit import services as audit
 from cases.models import Case, CaseStatus
 from dibao.errors import InvalidTransition
 from recipients.models import GRADUAL_EXIT_KINDS, CaseExit, ExitKind, Recovery, Review, ReviewStatus
-from recipients.months import add_months, first_of_month
+from recipients.months import add_months, first_of_month, months_between
 from recipients.services.common import check_version, field_error
 from recipients.services.policy import county_code_of, household_on_poverty_roster, policy_for
 
@@ -54,20 +54,32 @@ def case_exit(*, actor, case: Case, kind: str, reason: str, effective_month: dat
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=case.pk)
         check_version(locked, version)
-        if locked.status != CaseStatus.ACTIVE:
-            raise InvalidTransition(_("Only an active recipient case can exit; this case is %(status)s.")
+        in_gradual_exit = locked.status == CaseStatus.GRADUAL_EXIT and kind not in GRADUAL_EXIT_KINDS
+        if locked.status != CaseStatus.ACTIVE and not in_gradual_exit:
+            raise InvalidTransition(_("Only an active recipient case can exit (or, during a gradual exit, end "
+                                      "immediately); this case is %(status)s.")
                                     % {"status": locked.get_status_display()})
         if locked.first_payment_month and effective_month < first_of_month(locked.first_payment_month):
             raise field_error("effective_month", _("The exit cannot take effect before the first payment month."))
         before = _case_snapshot(locked)
         schedule: list[int] = []
         roster = False
-        if kind in GRADUAL_EXIT_KINDS:
+        if in_gradual_exit:
+            # Death, fraud, ... during the gradual exit: the rest of the schedule is not paid.
+            case_exit_row = CaseExit.objects.select_for_update().get(case=locked)
+            before |= {"exit_kind": case_exit_row.kind, "end_month": case_exit_row.end_month}
+            end_month = max(case_exit_row.effective_month, min(case_exit_row.end_month, effective_month))
+            schedule = case_exit_row.gradual_schedule[:len(case_exit_row.gradual_schedule) - months_between(
+                end_month, case_exit_row.end_month)]
+            case_exit_row.kind, case_exit_row.end_month, case_exit_row.gradual_schedule = kind, end_month, schedule
+            case_exit_row.reason = f"{case_exit_row.reason}\n{reason}"
+            case_exit_row.decided_by = actor
+            case_exit_row.save(update_fields=["kind", "end_month", "gradual_schedule", "reason", "decided_by"])
+            locked.status = CaseStatus.CLOSED
+            locked.closed_at = timezone.now()
+        elif kind in GRADUAL_EXIT_KINDS:
             roster = household_on_poverty_roster(locked.household) if on_poverty_roster is None else on_poverty_roster
-            county_code = county_code_of(locked.division_code)
-            from accounts.models import Division
-
-            county = Division.objects.get(code=county_code)
+            county = Division.objects.get(code=county_code_of(locked.division_code))
             schedule = policy_for(county, effective_month).gradual_schedule(on_poverty_roster=roster)
             end_month = add_months(effective_month, len(schedule))
             locked.status = CaseStatus.GRADUAL_EXIT
@@ -75,13 +87,15 @@ def case_exit(*, actor, case: Case, kind: str, reason: str, effective_month: dat
             end_month = effective_month
             locked.status = CaseStatus.CLOSED
             locked.closed_at = timezone.now()
+        locked.exit_reason = reason
         locked.version += 1
-        locked.save(update_fields=["status", "closed_at", "version", "updated_at"])
-        case_exit_row = CaseExit.objects.create(
-            case=locked, division_code=locked.division_code, kind=kind, reason=reason,
-            effective_month=effective_month, gradual_schedule=schedule, on_poverty_roster=roster,
-            end_month=end_month, review=review, decided_by=actor,
-        )
+        locked.save(update_fields=["status", "closed_at", "exit_reason", "version", "updated_at"])
+        if not in_gradual_exit:
+            case_exit_row = CaseExit.objects.create(
+                case=locked, division_code=locked.division_code, kind=kind, reason=reason,
+                effective_month=effective_month, gradual_schedule=schedule, on_poverty_roster=roster,
+                end_month=end_month, review=review, decided_by=actor,
+            )
         # Open reviews have nothing left to decide (the review that led here is completed by its caller).
         open_reviews = Review.objects.filter(case=locked, status=ReviewStatus.DUE)
         if review is not None:

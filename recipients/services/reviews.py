@@ -91,18 +91,44 @@ def review_report_change(*, actor, case: Case, reported_change: str, today: date
 
 
 def recalculate_amount(*, case: Case, verified_per_capita_income: Decimal, on: date) -> tuple[Decimal, dict]:
-    """The new monthly amount and the calculator's stored inputs, from the ONE benefit calculator.
+    """The new monthly amount and every input, from THE benefit calculator (`cases.benefit`).
 
-    The calculator belongs to the workflow (`cases.benefit`); this only hands it the case with
-    the verified income of the review.
+    The same figures as the decision (county standard and CasePolicy in force on `on`, the
+    household's counted members and surcharge counts, individual inclusion for a 单人保 case);
+    only the per-capita income is the one the review verified.
     """
-    try:
-        from cases import benefit  # noqa: PLC0415
-    except ImportError:
-        raise Conflict(_("The benefit calculator is not available; the amount cannot be recalculated."),
-                       code="calculator_unavailable")
-    result = benefit.calculate_for_case(case, on=on, per_capita_monthly_income=verified_per_capita_income)
-    return result.amount, result.inputs
+    from cases import benefit as calc  # noqa: PLC0415
+    from cases.services import county_of  # noqa: PLC0415
+    from households.models import Member  # noqa: PLC0415
+
+    county = county_of(case)
+    standard = calc._standard_in_force(county, on)
+    if standard is None:
+        raise Conflict(_("No standard is in force for this county on %(date)s: an administrator must set one.")
+                       % {"date": on}, code="no_standard")
+    policy = calc.policy_in_force(county, on)
+    rules = calc.rules_from_policy(policy)
+    household = case.household
+    if case.individual_member_id:
+        member = case.individual_member
+        age = on.year - member.birth_date.year - ((on.month, on.day) < (member.birth_date.month, member.birth_date.day))
+        figures = calc.Figures(standard=standard.monthly_amount, per_capita_income=verified_per_capita_income,
+                               counted_members=1, elderly=int(age >= 60), minors=int(age < 18),
+                               disabled=int(member.is_severely_disabled),
+                               seriously_ill=int(member.health == Member.Health.SERIOUS))
+        result = calc.individual_benefit(figures, rules)
+    else:
+        figures = calc.Figures(standard=standard.monthly_amount, per_capita_income=verified_per_capita_income,
+                               counted_members=household.counted_members, elderly=household.elderly_count,
+                               minors=household.minor_count, disabled=household.disabled_count,
+                               seriously_ill=household.seriously_ill_count)
+        result = calc.household_benefit(figures, rules)
+    inputs = {**result.inputs, "income_source": "review", "on_date": on.isoformat(),
+              "standard_effective_from": standard.effective_from.isoformat(),
+              "policy_effective_from": policy.effective_from.isoformat(), "amount": str(result.amount),
+              "base": str(result.base), "surcharges": result.surcharges, "minimum_applied": result.minimum_applied,
+              "eligible": result.eligible}
+    return (result.amount if result.eligible else Decimal("0")), inputs
 
 
 def _parse_money(value, field):

@@ -12,20 +12,16 @@ def policy(county):
 
 
 @pytest.fixture
-def fake_calculator(monkeypatch):
-    """Stand-in for cases.benefit until it lands: (standard 800 - income) x counted members."""
+def standard(county):
+    """The county standard the benefit calculator (cases.benefit) uses: 800 yuan/person/month."""
     from decimal import Decimal
 
-    from recipients.services import reviews
+    from households.models import Standard
 
-    calls = []
+    return Standard.objects.create(county=county, monthly_amount=Decimal("800.00"), effective_from="2020-01-01")
 
-    def calculate(*, case, verified_per_capita_income, on):
-        calls.append((case.pk, verified_per_capita_income, on))
-        members = case.household.counted_members or 1
-        amount = max(Decimal("0"), (Decimal("800") - verified_per_capita_income) * members)
-        return amount, {"standard": "800.00", "per_capita_income": str(verified_per_capita_income),
-                        "members": members, "on": on.isoformat()}
 
-    monkeypatch.setattr(reviews, "recalculate_amount", calculate)
-    return calls
+@pytest.fixture(autouse=True)
+def fast_password_hasher(settings):
+    """The shared user fixtures hash a password each; the production hasher is slow on purpose."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

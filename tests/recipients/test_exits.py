@@ -110,3 +110,29 @@ def test_exit_needs_an_active_case_and_a_county_officer(village, county_officer,
         case_exit(actor=county_officer, case=pending, kind="death", reason="x", effective_month=date(2026, 6, 1))
     assert CaseExit.objects.count() == 1
     assert Division.objects.filter(code=village.code).exists()
+
+
+def test_an_immediate_exit_during_a_gradual_exit_stops_the_rest(village, county, county_officer, policy):
+    case = make_case(village, county_officer, amount="600.00", first_payment_month=date(2026, 1, 1))
+    case_exit(actor=county_officer, case=case, kind="income_above_line", reason="works", effective_month=date(2026, 3, 1),
+              on_poverty_roster=False)
+    case.refresh_from_db()
+    row = case_exit(actor=county_officer, case=case, kind="death", reason="died in May",
+                    effective_month=date(2026, 6, 1), version=case.version)
+    case.refresh_from_db()
+    assert case.status == CaseStatus.CLOSED and CaseExit.objects.count() == 1
+    assert (row.kind, row.end_month, row.gradual_schedule) == ("death", date(2026, 6, 1), [100, 100, 80])
+    assert _amounts(county, county_officer, [date(2026, 5, 1), date(2026, 6, 1)]) == [[(80, Decimal("480.00"))], []]
+    assert gradual_exits_close(today=date(2026, 12, 1)) == 0  # already closed
+    with pytest.raises(InvalidTransition):  # a closed case cannot exit again
+        case_exit(actor=county_officer, case=case, kind="fraud", reason="x", effective_month=date(2026, 6, 1),
+                  amount_to_recover="10")
+
+
+def test_a_second_gradual_exit_is_refused(village, county_officer, policy):
+    case = make_case(village, county_officer)
+    case_exit(actor=county_officer, case=case, kind="income_above_line", reason="works", effective_month=date(2026, 3, 1),
+              on_poverty_roster=False)
+    with pytest.raises(InvalidTransition):
+        case_exit(actor=county_officer, case=case, kind="income_above_line", reason="again",
+                  effective_month=date(2026, 4, 1), on_poverty_roster=False)

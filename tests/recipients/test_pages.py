@@ -42,7 +42,7 @@ def test_review_queue_roles_and_scope(web, village_staff, other_county_officer, 
     assert web(other_county_officer).get(f"/recipients/reviews/{reviews[0].pk}/").status_code == 404
 
 
-def test_complete_review_on_the_page(web, county_officer, reviews, fake_calculator):
+def test_complete_review_on_the_page(web, county_officer, reviews, standard):
     review = reviews[0]
     client = web(county_officer)
     page = client.get(f"/recipients/reviews/{review.pk}/")
@@ -150,3 +150,14 @@ def test_closed_case_has_no_exit_form_action(web, county_officer, village):
     response = web(county_officer).post(f"/recipients/cases/{case.pk}/exit/", {
         "kind": "death", "reason": "x", "effective_month": THIS_MONTH.strftime("%Y-%m"), "version": case.version})
     assert response.status_code == 200 and "alert-danger" in response.content.decode()
+
+
+def test_review_page_links_to_exit_and_notice(web, county_officer, reviews, auditor):
+    review = reviews[0]
+    text = web(county_officer).get(f"/recipients/reviews/{review.pk}/").content.decode()
+    assert f"/recipients/cases/{review.case_id}/exit/" in text
+    assert f"/recipients/cases/{review.case_id}/exit/" not in web(auditor).get(
+        f"/recipients/reviews/{review.pk}/").content.decode()
+    case_exit(actor=county_officer, case=review.case, kind="death", reason="x", effective_month=THIS_MONTH)
+    text = web(county_officer).get(f"/recipients/reviews/{review.pk}/").content.decode()
+    assert "/notice/" in text

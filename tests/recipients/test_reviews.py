@@ -85,7 +85,7 @@ def test_report_change_needs_text_and_an_active_case(village, county_officer, vi
     assert not Review.objects.exists()
 
 
-def test_adjust_recalculates_with_the_calculator_and_keeps_history(village, county_officer, policy, fake_calculator):
+def test_adjust_recalculates_with_the_calculator_and_keeps_history(village, county_officer, policy, standard):
     case = make_case(village, county_officer, amount="500.00", category="C", first_payment_month=date(2026, 1, 1))
     reviews_create_due(today=date(2026, 7, 1))
     review = Review.objects.get()
@@ -99,12 +99,13 @@ def test_adjust_recalculates_with_the_calculator_and_keeps_history(village, coun
         date(2026, 8, 1), Decimal("500.00"), Decimal("700.00"))
     case.refresh_from_db()
     assert case.monthly_amount == Decimal("700.00") and case.version == 2
-    assert fake_calculator == [(case.pk, Decimal("450.00"), date(2026, 8, 1))]
+    assert done.calculation["rules_version"] and done.calculation["income_source"] == "review"
+    assert done.calculation["on_date"] == "2026-08-01" and done.calculation["counted_members"] == 2
     assert AuditEvent.objects.filter(action="case.amount_adjusted", object_id=str(case.pk)).exists()
 
 
 def test_adjust_without_findings_or_income_is_refused_and_nothing_changes(village, county_officer, policy,
-                                                                          fake_calculator):
+                                                                          standard):
     case = make_case(village, county_officer, category="C")
     reviews_create_due(today=date(2026, 7, 1))
     review = Review.objects.get()
@@ -118,7 +119,7 @@ def test_adjust_without_findings_or_income_is_refused_and_nothing_changes(villag
     review.refresh_from_db()
     case.refresh_from_db()
     assert review.status == "due" and case.monthly_amount == Decimal("500.00")
-    assert not BenefitChange.objects.exists() and fake_calculator == []
+    assert not BenefitChange.objects.exists()
 
 
 def test_completing_a_review_on_a_closed_case_is_refused(village, county_officer, policy):
@@ -174,3 +175,40 @@ def test_exit_outcome_without_a_reason_kind_is_refused(village, county_officer, 
     case.refresh_from_db()
     review.refresh_from_db()
     assert case.status == "active" and review.status == "due"
+
+
+def test_adjust_uses_the_county_rules_and_refuses_a_zero_amount(village, county_officer, policy, standard):
+    from cases.models import CasePolicy
+
+    CasePolicy.objects.create(county=standard.county, effective_from="2020-01-01", minimum_payment=Decimal("100"))
+    case = make_case(village, county_officer, category="C")
+    reviews_create_due(today=date(2026, 7, 1))
+    review = Review.objects.get()
+    done = review_complete(actor=county_officer, review=review, outcome="adjust", findings="nearly at the line",
+                           verified_per_capita_income="780.40", today=date(2026, 7, 2))
+    # (800 - 780.40) x 2 = 39.20, below the county minimum of 100.
+    assert done.new_amount == Decimal("100.00") and done.calculation["minimum_applied"] is True
+    reviews = Review.objects.filter(case=case)
+    assert reviews.count() == 1
+    review2 = review_report_change(actor=county_officer, case=case, reported_change="works full time",
+                                   today=date(2026, 9, 1))
+    with pytest.raises(DomainError) as err:
+        review_complete(actor=county_officer, review=review2, outcome="adjust", findings="income above the line",
+                        verified_per_capita_income="900", today=date(2026, 9, 2))
+    assert "outcome" in err.value.fields
+    case.refresh_from_db()
+    assert case.monthly_amount == Decimal("100.00")
+
+
+def test_adjust_without_a_county_standard_is_refused(village, county_officer, policy):
+    from dibao.errors import Conflict
+
+    make_case(village, county_officer, category="C")
+    reviews_create_due(today=date(2026, 7, 1))
+    review = Review.objects.get()
+    with pytest.raises(Conflict) as err:
+        review_complete(actor=county_officer, review=review, outcome="adjust", findings="x",
+                        verified_per_capita_income="300")
+    assert err.value.code == "no_standard"
+    review.refresh_from_db()
+    assert review.status == "due" and not BenefitChange.objects.exists()

@@ -25,7 +25,7 @@ TODAY = date(2026, 12, 15)
 
 
 @pytest.fixture
-def worked_example(db, village, other_village, other_county_village, county_officer, policy, fake_calculator):
+def worked_example(db, village, other_village, other_county_village, county_officer, policy, standard):
     """Six households; see the sums in the test."""
     cases = {}
     cases["a"] = make_case(village, county_officer, amount="500.00", category="A", first_payment_month=date(2026, 1, 1))
