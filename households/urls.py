@@ -1,2 +1,11 @@
+from django.urls import path
+
+from households import views
+
 app_name = "households"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.household_list, name="list"),
+    path("new/", views.household_create, name="create"),
+    path("<int:pk>/", views.household_detail, name="detail"),
+    path("<int:pk>/edit/", views.household_edit, name="edit"),
+]

@@ -1,0 +1,121 @@
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, viewsets
+from rest_framework.exceptions import ValidationError
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+
+from accounts.models import Role
+from accounts.scoping import get_in_scope
+from audit.services import record_access
+from dibao.errors import NotPermitted
+from households import selectors, services
+from households.api.serializers import HouseholdListSerializer, HouseholdSerializer, StandardSerializer
+from households.models import Household, Standard
+
+
+def _bool(value):
+    if value in (None, ""):
+        return None
+    return str(value).lower() in ("1", "true", "yes")
+
+
+def _write_data(validated: dict) -> dict:
+    data = {k: v for k, v in validated.items() if k not in ("village", "version")}
+    for key in ("members", "incomes", "assets"):
+        if key in data:
+            rows = []
+            for row in data[key]:
+                row = dict(row)
+                if "member_id" in row:
+                    row["member"] = row.pop("member_id")
+                rows.append(row)
+            data[key] = rows
+    return data
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=[
+        OpenApiParameter("q", OpenApiTypes.STR, description="Name prefix (head or member) or full ID number"),
+        OpenApiParameter("division", OpenApiTypes.STR, description="Division code of any level"),
+        OpenApiParameter("has_active_case", OpenApiTypes.BOOL),
+    ]),
+)
+class HouseholdViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                       mixins.UpdateModelMixin, viewsets.GenericViewSet):
+    queryset = Household.objects.none()
+    permission_classes = [IsAuthenticated]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_serializer_class(self):
+        return HouseholdListSerializer if self.action == "list" else HouseholdSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Household.objects.none()
+        if self.action == "list":
+            p = self.request.query_params
+            return selectors.household_list(self.request.user, q=p.get("q", ""), division=p.get("division", ""),
+                                            has_active_case=_bool(p.get("has_active_case")))
+        return selectors.household_detail_queryset(self.request.user)
+
+    def get_object(self):
+        return get_in_scope(self.request.user, self.get_queryset(), pk=self.kwargs["pk"])
+
+    def _detail(self, household, status=200):
+        # The detail shape carries full ID numbers: every read of it is in the access log.
+        record_access(user=self.request.user, action="household.view_id_numbers", obj=household,
+                      division_code=household.division_code)
+        return Response(HouseholdSerializer(household).data, status=status)
+
+    def retrieve(self, request, *args, **kwargs):
+        return self._detail(self.get_object())
+
+    def _check_writer(self):
+        if not self.request.user.has_role(Role.VILLAGE_STAFF, Role.TOWNSHIP_STAFF, Role.COUNTY_OFFICER):
+            raise NotPermitted()
+
+    def create(self, request, *args, **kwargs):
+        self._check_writer()
+        serializer = HouseholdSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        household = services.household_create(actor=request.user, village=serializer.validated_data["village"],
+                                              data=_write_data(serializer.validated_data))
+        household = selectors.household_detail_queryset(request.user).get(pk=household.pk)
+        return self._detail(household, status=201)
+
+    def partial_update(self, request, *args, **kwargs):
+        self._check_writer()
+        household = self.get_object()
+        serializer = HouseholdSerializer(household, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        if "version" not in serializer.validated_data:
+            raise ValidationError({"version": [_("Send the version you read.")]})
+        if "village" in serializer.validated_data and serializer.validated_data["village"] != household.village:
+            raise ValidationError({"village": [_("A household cannot move to another village here.")]})
+        services.household_update(actor=request.user, household=household,
+                                  version=serializer.validated_data["version"],
+                                  data=_write_data(serializer.validated_data))
+        household = selectors.household_detail_queryset(request.user).get(pk=household.pk)
+        return self._detail(household)
+
+    def update(self, request, *args, **kwargs):
+        return self.partial_update(request, *args, **kwargs)
+
+
+class StandardViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+    queryset = Standard.objects.none()
+    serializer_class = StandardSerializer
+    permission_classes = [IsAuthenticated]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Standard.objects.none()
+        return selectors.standards_visible(self.request.user)
+
+    def perform_create(self, serializer):
+        d = serializer.validated_data
+        serializer.instance = services.standard_create(actor=self.request.user, county=d["county"],
+                                                       monthly_amount=d["monthly_amount"],
+                                                       effective_from=d["effective_from"])

@@ -1,0 +1,102 @@
+"""Scoped reads of households and the county configuration in force on a date."""
+
+from datetime import date
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+
+from accounts.models import Division
+from accounts.scoping import scope_queryset
+from households.idnumber import normalize
+from households.models import Asset, Household, IncomeItem, IncomePolicy, Member, Standard
+
+
+def county_code_of(division_or_code) -> str:
+    code = division_or_code if isinstance(division_or_code, str) else division_or_code.code
+    return code[:6] + "000000"
+
+
+def standard_in_force(county, on_date: date) -> Standard | None:
+    """The county's Standard effective on `on_date` (county: Division or any code inside it)."""
+    return (Standard.objects.filter(county__code=county_code_of(county), effective_from__lte=on_date)
+            .order_by("-effective_from").first())
+
+
+def income_policy_in_force(county, on_date: date) -> IncomePolicy | None:
+    return (IncomePolicy.objects.filter(county__code=county_code_of(county), effective_from__lte=on_date)
+            .order_by("-effective_from").first())
+
+
+def standards_visible(user) -> QuerySet:
+    qs = Standard.objects.select_related("county").order_by("county__code", "-effective_from")
+    if user.is_admin_role:
+        return qs
+    # Everyone may read the standards of the county they work in (and auditors of their area).
+    if user.division_id is None:
+        return qs.none()
+    code = user.division.code
+    prefix = user.division.prefix
+    return qs.filter(Q(county__code__startswith=prefix) | Q(county__code=county_code_of(code)))
+
+
+def _has_active_case():
+    from cases.models import PAID_STATES, Case  # cases depends on households, not the reverse
+
+    return Exists(Case.objects.filter(household=OuterRef("pk"), status__in=PAID_STATES))
+
+
+def households_visible(user) -> QuerySet:
+    return scope_queryset(user, Household.objects.all())
+
+
+def household_list(user, *, q: str = "", division: str = "", has_active_case: bool | None = None) -> QuerySet:
+    """The list: village and active members (for masked IDs) in a fixed number of queries."""
+    qs = (households_visible(user).filter(is_active=True).select_related("village")
+          .prefetch_related(Prefetch("members", queryset=Member.objects.filter(is_active=True)
+                                     .select_related("person").order_by("id"), to_attr="active_members"))
+          .annotate(has_active_case=_has_active_case()))
+    q = (q or "").strip()
+    if q:
+        number = normalize(q)
+        if len(number) == 18 and number[:17].isdigit():
+            from households.persons import id_hash_for
+
+            qs = qs.filter(members__person__id_hash=id_hash_for(number), members__is_active=True)
+        else:
+            qs = qs.filter(Q(head_name__startswith=q)
+                           | Q(Exists(Member.objects.filter(household=OuterRef("pk"), is_active=True,
+                                                            name__startswith=q))))
+    if division:
+        qs = qs.filter(division_code__startswith=Division(code=division, level=_level_of(division)).prefix
+                       if division.isdigit() and len(division) == 12 else division)
+    if has_active_case is not None:
+        qs = qs.filter(has_active_case=has_active_case)
+    return qs.order_by("division_code", "id")
+
+
+def _level_of(code: str) -> str:
+    if code[2:] == "0" * 10:
+        return "province"
+    if code[4:] == "0" * 8:
+        return "city"
+    if code[6:] == "0" * 6:
+        return "county"
+    if code[9:] == "000":
+        return "township"
+    return "village"
+
+
+def household_detail_queryset(user) -> QuerySet:
+    return (households_visible(user).select_related("village", "village__parent", "created_by")
+            .prefetch_related(
+                Prefetch("members", queryset=Member.objects.select_related("person").order_by("-is_active", "id")),
+                Prefetch("incomes", queryset=IncomeItem.objects.select_related("member").order_by("id")),
+                Prefetch("assets", queryset=Asset.objects.order_by("id")),
+            ).annotate(has_active_case=_has_active_case()))
+
+
+def household_history(household):
+    """Audit events for the household and its members, incomes and assets (all filed under it)."""
+    from audit.models import AuditEvent
+
+    return (AuditEvent.objects.filter(object_type="households.household", object_id=str(household.pk))
+            .order_by("-id")[:200])

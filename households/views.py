@@ -1,0 +1,195 @@
+"""Pages: list, create, detail, edit. Every write goes through households.services."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from accounts.models import Division, Level, Role
+from accounts.scoping import get_in_scope, scope_queryset
+from accounts.views import register_home_panel
+from audit.services import record_access
+from dibao.errors import NotPermitted, StaleVersion
+from households import selectors, services
+from households.forms import AssetFormSet, HouseholdForm, IncomeFormSet, MemberFormSet
+from households.models import Household, Member
+
+WRITERS = (Role.VILLAGE_STAFF, Role.TOWNSHIP_STAFF, Role.COUNTY_OFFICER)
+
+
+@login_required
+def household_list(request):
+    q = request.GET.get("q", "").strip()
+    village = request.GET.get("village", "")
+    qs = selectors.household_list(request.user, q=q, division=village if village.isdigit() else "")
+    page = Paginator(qs, 25).get_page(request.GET.get("page"))
+    villages = scope_queryset(request.user, Division.objects.filter(level=Level.VILLAGE)).order_by("code")
+    return render(request, "households/list.html", {
+        "title": _("Households"), "page": page, "q": q, "village": village, "villages": villages,
+        "can_write": request.user.has_role(*WRITERS),
+    })
+
+
+@login_required
+def household_detail(request, pk):
+    household = get_in_scope(request.user, selectors.household_detail_queryset(request.user), pk=pk)
+    show_ids = request.GET.get("show_ids") == "1"
+    if show_ids:
+        record_access(user=request.user, action="household.view_id_numbers", obj=household,
+                      division_code=household.division_code)
+    members = list(household.members.all())
+    figures = services.household_figures(household, members=members, incomes=list(household.incomes.all()),
+                                         assets=list(household.assets.all()))
+    return render(request, "households/detail.html", {
+        "title": household.head_name or _("Household"), "household": household, "members": members,
+        "figures": figures, "show_ids": show_ids, "history": selectors.household_history(household),
+        "can_write": request.user.has_role(*WRITERS),
+    })
+
+
+def _rows(formset, fields):
+    rows, index = [], []
+    for i, form in enumerate(formset.forms):
+        if not form.has_changed() and not form.cleaned_data.get("id"):
+            continue
+        if form.cleaned_data.get("DELETE"):
+            continue
+        row = {f: form.cleaned_data.get(f) for f in fields}
+        row = {k: v for k, v in row.items() if v not in (None, "") or k in ("disability_grade",)}
+        rows.append(row)
+        index.append(i)
+    return rows, index
+
+
+def _attach_errors(exc, form, sets, general):
+    for key, msgs in exc.message_dict.items():
+        parts = key.split(".")
+        if parts[0] in sets and len(parts) == 3:
+            formset, index = sets[parts[0]]
+            target = formset.forms[index[int(parts[1])]]
+            field = parts[2] if parts[2] in target.fields else None
+            for m in msgs:
+                target.add_error(field, m)
+        elif parts[0] in sets:
+            general.setdefault(parts[0], []).extend(msgs)
+        elif key in form.fields:
+            for m in msgs:
+                form.add_error(key, m)
+        else:
+            general.setdefault("household", []).extend(msgs)
+
+
+MEMBER_KEYS = ("id", "id_number", "name", "relationship", "labour_capacity", "health", "disability_grade",
+               "disability_type", "student_level", "counted", "not_counted_reason", "not_counted_note")
+INCOME_KEYS = ("id", "member", "kind", "monthly_amount", "period_months", "counted", "excluded_reason",
+               "deductible_costs", "note")
+ASSET_KEYS = ("id", "kind", "vehicle_type", "value", "description")
+
+
+def _edit(request, household=None):
+    if not request.user.has_role(*WRITERS):
+        raise PermissionDenied
+    editing = household is not None
+    member_choices = []
+    if editing:
+        member_choices = [(m.pk, m.name) for m in household.members.all() if m.is_active]
+    kwargs = {"user": request.user, "editing": editing}
+    general, stale = {}, False
+    if request.method == "POST":
+        form = HouseholdForm(request.POST, **kwargs)
+        members = MemberFormSet(request.POST, prefix="members")
+        incomes = IncomeFormSet(request.POST, prefix="incomes", form_kwargs={"member_choices": member_choices})
+        assets = AssetFormSet(request.POST, prefix="assets", form_kwargs={})
+        if all([form.is_valid(), members.is_valid(), incomes.is_valid(), assets.is_valid()]):
+            m_rows, m_index = _rows(members, MEMBER_KEYS)
+            i_rows, i_index = _rows(incomes, INCOME_KEYS)
+            a_rows, a_index = _rows(assets, ASSET_KEYS)
+            data = {k: form.cleaned_data[k] for k in services.HOUSEHOLD_FIELDS}
+            data.update(members=m_rows, incomes=i_rows, assets=a_rows)
+            try:
+                if editing:
+                    household = services.household_update(actor=request.user, household=household,
+                                                          version=form.cleaned_data.get("version"), data=data)
+                    messages.success(request, _("Household saved."))
+                else:
+                    household = services.household_create(actor=request.user, village=form.cleaned_data["village"],
+                                                          data=data)
+                    messages.success(request, _("Household created."))
+                return redirect("households:detail", pk=household.pk)
+            except StaleVersion:
+                stale = True
+                general.setdefault("household", []).append(
+                    _("Someone else changed this household after you opened it. Your input is kept below; "
+                      "check the current record and save again to overwrite."))
+                post = request.POST.copy()
+                post["version"] = Household.objects.get(pk=household.pk).version
+                form = HouseholdForm(post, **kwargs)
+                form.is_valid()
+            except NotPermitted as exc:
+                general.setdefault("household", []).append(str(exc.message))
+            except ValidationError as exc:
+                sets = {"members": (members, m_index), "incomes": (incomes, i_index), "assets": (assets, a_index)}
+                _attach_errors(exc, form, sets, general)
+    else:
+        if editing:
+            initial = {f: getattr(household, f) for f in services.HOUSEHOLD_FIELDS}
+            initial["version"] = household.version
+            form = HouseholdForm(initial=initial, **kwargs)
+            members = MemberFormSet(prefix="members", initial=[
+                {"id": m.pk, **{f: getattr(m, f) for f in MEMBER_KEYS if f not in ("id", "id_number")}}
+                for m in household.members.all() if m.is_active])
+            incomes = IncomeFormSet(prefix="incomes", form_kwargs={"member_choices": member_choices}, initial=[
+                {"id": i.pk, "member": i.member_id, **{f: getattr(i, f) for f in INCOME_KEYS[2:]}}
+                for i in household.incomes.all()])
+            assets = AssetFormSet(prefix="assets", initial=[
+                {"id": a.pk, **{f: getattr(a, f) for f in ASSET_KEYS[1:]}} for a in household.assets.all()])
+        else:
+            form = HouseholdForm(**kwargs)
+            members = MemberFormSet(prefix="members", initial=[{"relationship": Member.Relationship.HEAD,
+                                                                "counted": True}])
+            incomes = IncomeFormSet(prefix="incomes", form_kwargs={"member_choices": member_choices})
+            assets = AssetFormSet(prefix="assets")
+    masked = {}
+    if editing:
+        masked = {m.pk: m.person.masked_id for m in household.members.all()}
+    for f in members.forms:
+        pk = f.initial.get("id") or (f.data.get(f.add_prefix("id")) if f.is_bound else None)
+        if pk and str(pk).isdigit() and int(pk) in masked:
+            f.fields["id_number"].widget.attrs["placeholder"] = masked[int(pk)]
+    status = 409 if stale else (400 if request.method == "POST" else 200)
+    return render(request, "households/form.html", {
+        "title": _("Edit household") if editing else _("New household"), "household": household,
+        "form": form, "members": members, "incomes": incomes, "assets": assets, "general": general,
+        "stale": stale,
+        "cancel_url": reverse("households:detail", args=[household.pk]) if editing else reverse("households:list"),
+    }, status=status)
+
+
+@login_required
+def household_create(request):
+    return _edit(request)
+
+
+@login_required
+def household_edit(request, pk):
+    household = get_in_scope(request.user, selectors.household_detail_queryset(request.user), pk=pk)
+    return _edit(request, household)
+
+
+@register_home_panel
+def households_panel(request):
+    user = request.user
+    if not user.is_authenticated or user.role not in (Role.VILLAGE_STAFF, Role.TOWNSHIP_STAFF):
+        return None
+    qs = selectors.households_visible(user).filter(is_active=True)
+    url = reverse("households:list")
+    return {"title": _("Households"), "items": [
+        {"label": _("Households in your area"), "count": qs.count(), "url": url, "alert": False},
+        {"label": _("Households without a head"), "count": qs.filter(head_name="").count(), "url": url,
+         "alert": True},
+        {"label": _("Households with no income recorded"), "count": qs.filter(incomes__isnull=True).count(),
+         "url": url, "alert": True},
+    ]}
