@@ -232,6 +232,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "RegistryStatusEnum": "poverty_registry.models.RegistryStatus",
+        "MonitoringTypeEnum": "poverty_registry.models.MonitoringType",
+    },
 }
 
 # django-axes: lock out a username+IP pair after repeated failures.

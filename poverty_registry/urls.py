@@ -1,2 +1,10 @@
+from django.urls import path
+
+from poverty_registry import views
+
 app_name = "poverty_registry"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.registry_list, name="list"),
+    path("import/", views.registry_import, name="import"),
+    path("<int:pk>/", views.registry_detail, name="detail"),
+]

@@ -1,0 +1,1 @@
+"""Registry file imports: reader (formats), rows (validation), writer (set-based writes)."""

@@ -1,0 +1,347 @@
+"""The set-based import of a registry file: chunks of rows, bulk person resolution, bulk upserts.
+
+Per chunk (CHUNK_SIZE rows): validate every row, resolve persons with one SELECT on the blind
+index plus one bulk INSERT ... ON CONFLICT DO NOTHING for the new ones, then upsert households
+and members with INSERT ... ON CONFLICT DO UPDATE. Each chunk commits on its own so progress is
+visible; what the file said twice or wrongly is reported per row and never written.
+Memory stays bounded: besides the current chunk, a run keeps only one small entry per
+household and one integer per member row (for duplicate detection), never the rows.
+"""
+
+import csv
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Division, Level
+from accounts.scoping import scope_prefix
+from households import crypto
+from households.idnumber import mask, normalize
+from households.models import Person
+from households.persons import name_to_pinyin
+from poverty_registry.importing.reader import COLUMNS, FORMULA, FileInfo, iter_rows
+from poverty_registry.importing.rows import CleanRow, HouseholdFields, RowError, clean_row
+from poverty_registry.models import RegistryHousehold, RegistryMember
+
+logger = logging.getLogger(__name__)
+
+CHUNK_SIZE = 2000
+ERRORS_KEPT_ON_JOB = 200
+HOUSEHOLD_UPDATE_FIELDS = ["village", "division_code", "status", "monitoring_type", "lifted_year",
+                           "annual_income_per_capita", "import_job", "updated_at"]
+COMPARED_FIELDS = ("division_code", "status", "monitoring_type", "lifted_year", "annual_income_per_capita")
+COUNT_KEYS = ("rows_read", "rows_imported", "rows_failed", "households_created", "households_updated",
+              "households_unchanged", "members_created", "members_updated", "members_unchanged", "members_removed")
+
+
+@dataclass(slots=True)
+class _HouseholdSeen:
+    first_row: int
+    fields: HouseholdFields
+    head_row: int = 0
+    pk: int | None = None
+    failed: bool = False
+
+
+@dataclass
+class ImportRun:
+    job: object
+    path: Path
+    info: FileInfo
+    actor: object
+    expected_year: int | None = None
+    total_rows: int = 0
+    on_progress: object = None
+    counts: dict = field(default_factory=lambda: dict.fromkeys(COUNT_KEYS, 0))
+    errors: list = field(default_factory=list)
+    error_file: str = ""
+
+    def __post_init__(self):
+        self.prefix = scope_prefix(self.actor)
+        self.today = timezone.localdate()
+        self._households: dict[tuple[int, str], _HouseholdSeen] = {}
+        self._member_rows: dict[int, int] = {}  # 8-byte digest of (year, code, id) -> first row
+        self._villages: dict[str, int | None] = {}
+        self._error_fh = None
+        self._error_writer = None
+
+    # -- errors ---------------------------------------------------------------------------
+    def _error(self, row: int, column: str, reason: str, values: dict) -> None:
+        self.counts["rows_failed"] += 1
+        if len(self.errors) < ERRORS_KEPT_ON_JOB:
+            self.errors.append({"row": row, "column": column, "reason": str(reason)})
+        if self._error_writer is None:
+            relative = Path("imports") / f"registry-import-{self.job.pk}-errors.csv"
+            target = Path(settings.VAR_DIR) / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            # utf-8-sig so Excel opens the Chinese text correctly.
+            self._error_fh = target.open("w", encoding="utf-8-sig", newline="")
+            self._error_writer = csv.writer(self._error_fh)
+            self._error_writer.writerow(["row", "column", "reason", *COLUMNS])
+            self.error_file = str(relative)
+        cells = [_safe_cell(values.get(c, "")) for c in COLUMNS]
+        if column != "id_number":
+            # The officer has the original file; the report need not carry valid ID numbers in clear.
+            cells[COLUMNS.index("id_number")] = mask(normalize(str(values.get("id_number", ""))))
+        self._error_writer.writerow([row, column, reason, *cells])
+
+    def close(self) -> None:
+        if self._error_fh is not None:
+            self._error_fh.close()
+            self._error_fh = None
+
+    # -- the run --------------------------------------------------------------------------
+    def run(self) -> dict:
+        chunk: list[tuple[int, dict]] = []
+        try:
+            for row_number, values in iter_rows(self.path, self.info):
+                chunk.append((row_number, values))
+                if len(chunk) >= CHUNK_SIZE:
+                    self._process_chunk(chunk)
+                    chunk = []
+            if chunk:
+                self._process_chunk(chunk)
+            self._remove_members_not_listed()
+        finally:
+            self.close()
+        return self.counts
+
+    def _progress(self) -> None:
+        if self.on_progress is not None:
+            total = max(self.total_rows, self.counts["rows_read"], 1)
+            self.on_progress(min(99, int(self.counts["rows_read"] * 100 / total)), dict(self.counts))
+
+    def _process_chunk(self, chunk: list[tuple[int, dict]]) -> None:
+        self.counts["rows_read"] += len(chunk)
+        good = self._validate(chunk)
+        good = self._check_existing_households(good)
+        if good:
+            with transaction.atomic():
+                persons = self._resolve_persons(good)
+                households = self._upsert_households(good)
+                self._upsert_members(good, persons, households)
+        self.counts["rows_imported"] += len(good)
+        self._progress()
+
+    def _validate(self, chunk) -> list[tuple[CleanRow, dict]]:
+        cleaned = []
+        for row_number, values in chunk:
+            try:
+                cleaned.append((clean_row(row_number, values, expected_year=self.expected_year, today=self.today), values))
+            except RowError as exc:
+                self._error(row_number, exc.column, exc.reason, values)
+                self._mark_failed(values)
+        self._load_villages({c.household.division_code for c, _v in cleaned})
+        good = []
+        for row, values in cleaned:
+            try:
+                self._check_row_in_file(row)
+            except RowError as exc:
+                self._error(row.row, exc.column, exc.reason, values)
+                self._mark_failed(values, row.household)
+                continue
+            good.append((row, values))
+        return good
+
+    def _mark_failed(self, values: dict, household: HouseholdFields | None = None) -> None:
+        key = (household.year, household.registry_code) if household else None
+        if key is None:
+            try:
+                key = (int(str(values.get("year", "")).strip()), str(values.get("registry_household_code", "")))
+            except ValueError:
+                return
+        seen = self._households.get(key)
+        if seen is not None:
+            seen.failed = True
+        else:
+            # Remember the household as having a failed row, so members are not removed from it.
+            self._households[key] = _HouseholdSeen(first_row=0, fields=None, failed=True)
+
+    def _load_villages(self, codes: set[str]) -> None:
+        wanted = [c for c in codes if c not in self._villages and self._in_scope(c)]
+        if wanted:
+            found = dict(Division.objects.filter(code__in=wanted, level=Level.VILLAGE).values_list("code", "id"))
+            for code in wanted:
+                self._villages[code] = found.get(code)
+
+    def _in_scope(self, code: str) -> bool:
+        return self.prefix is not None and code.startswith(self.prefix)
+
+    def _check_row_in_file(self, row: CleanRow) -> None:
+        h = row.household
+        if not self._in_scope(h.division_code):
+            raise RowError("division_code", _("The village %(code)s is outside your area; you may import only "
+                                              "villages of your own county.") % {"code": h.division_code})
+        if self._villages.get(h.division_code) is None:
+            raise RowError("division_code", _("There is no village with the code %(code)s.") % {"code": h.division_code})
+        key = (h.year, h.registry_code)
+        digest = int.from_bytes(hashlib.blake2b(f"{h.year}|{h.registry_code}|{row.id_info.number}".encode(),
+                                                digest_size=8).digest(), "big")
+        first = self._member_rows.get(digest)
+        if first is not None:
+            raise RowError("id_number", _("Duplicate row: this person is already listed in this household in row "
+                                          "%(row)d.") % {"row": first})
+        seen = self._households.get(key)
+        if seen is None or seen.fields is None:
+            failed = seen.failed if seen else False
+            seen = _HouseholdSeen(first_row=row.row, fields=h, failed=failed)
+            self._households[key] = seen
+        elif seen.fields != h:
+            column = next(c for c in COMPARED_FIELDS if getattr(seen.fields, c) != getattr(h, c))
+            raise RowError(_file_column(column), _("Row %(row)d gives this household a different %(column)s "
+                                                   "(%(first)s); every row of a household must agree.")
+                           % {"row": seen.first_row, "column": _file_column(column),
+                              "first": getattr(seen.fields, column)})
+        if row.is_head:
+            if seen.head_row:
+                raise RowError("is_head", _("The household already has a head in row %(row)d.") % {"row": seen.head_row})
+            seen.head_row = row.row
+        self._member_rows[digest] = row.row
+
+    def _check_existing_households(self, good):
+        """A registry code that already belongs to a household outside the importer's area is refused."""
+        keys_by_year: dict[int, set[str]] = {}
+        for row, _values in good:
+            if self._households[(row.household.year, row.household.registry_code)].pk is None:
+                keys_by_year.setdefault(row.household.year, set()).add(row.household.registry_code)
+        if not keys_by_year or self.prefix == "":
+            return good
+        query = Q()
+        for year, codes in keys_by_year.items():
+            query |= Q(year=year, registry_code__in=codes)
+        outside = set(RegistryHousehold.objects.filter(query).exclude(division_code__startswith=self.prefix)
+                      .values_list("year", "registry_code"))
+        if not outside:
+            return good
+        kept = []
+        for row, values in good:
+            key = (row.household.year, row.household.registry_code)
+            if key in outside:
+                self._error(row.row, "registry_household_code",
+                            _("This registry household code belongs to a household outside your area."), values)
+                self._households[key].failed = True
+            else:
+                kept.append((row, values))
+        return kept
+
+    def _resolve_persons(self, good) -> dict[str, int]:
+        infos = {}
+        for row, _values in good:
+            infos.setdefault(crypto.blind_index(row.id_info.number), (row.id_info, row.name))
+        found = dict(Person.objects.filter(id_hash__in=list(infos)).values_list("id_hash", "id"))
+        missing = [h for h in infos if h not in found]
+        if missing:
+            new = []
+            for digest in missing:
+                info, name = infos[digest]
+                new.append(Person(id_hash=digest, id_encrypted=crypto.encrypt(info.number), name=name,
+                                  name_pinyin=_pinyin(name), birth_date=info.birth_date, sex=info.sex,
+                                  region_code=info.region))
+            Person.objects.bulk_create(new, ignore_conflicts=True, batch_size=1000)
+            found.update(Person.objects.filter(id_hash__in=missing).values_list("id_hash", "id"))
+        return found
+
+    def _upsert_households(self, good) -> dict[tuple[int, str], int]:
+        pending: dict[tuple[int, str], HouseholdFields] = {}
+        for row, _values in good:
+            key = (row.household.year, row.household.registry_code)
+            if self._households[key].pk is None:
+                pending[key] = row.household
+        if pending:
+            query = Q()
+            for year in {k[0] for k in pending}:
+                query |= Q(year=year, registry_code__in=[k[1] for k in pending if k[0] == year])
+            existing = {(h["year"], h["registry_code"]): h for h in RegistryHousehold.objects.filter(query).values(
+                "id", "year", "registry_code", *COMPARED_FIELDS)}
+            now = timezone.now()
+            to_write, unchanged_ids = [], []
+            for key, h in pending.items():
+                old = existing.get(key)
+                if old is not None and all(old[f] == getattr(h, f) for f in COMPARED_FIELDS):
+                    unchanged_ids.append(old["id"])
+                    self.counts["households_unchanged"] += 1
+                    continue
+                self.counts["households_updated" if old else "households_created"] += 1
+                to_write.append(RegistryHousehold(
+                    year=h.year, registry_code=h.registry_code, village_id=self._villages[h.division_code],
+                    division_code=h.division_code, status=h.status, monitoring_type=h.monitoring_type,
+                    lifted_year=h.lifted_year, annual_income_per_capita=h.annual_income_per_capita,
+                    import_job_id=self.job.pk, updated_at=now))
+            if to_write:
+                RegistryHousehold.objects.bulk_create(
+                    to_write, update_conflicts=True, unique_fields=["year", "registry_code"],
+                    update_fields=HOUSEHOLD_UPDATE_FIELDS, batch_size=1000)
+            if unchanged_ids:
+                RegistryHousehold.objects.filter(pk__in=unchanged_ids).update(import_job_id=self.job.pk)
+            ids = RegistryHousehold.objects.filter(query).values_list("year", "registry_code", "id")
+            for year, code, pk in ids:
+                if (year, code) in pending:
+                    self._households[(year, code)].pk = pk
+        return {key: self._households[key].pk for key in
+                {(r.household.year, r.household.registry_code) for r, _v in good}}
+
+    def _upsert_members(self, good, persons: dict[str, int], households: dict) -> None:
+        rows = []
+        for row, _values in good:
+            rows.append((households[(row.household.year, row.household.registry_code)],
+                         persons[crypto.blind_index(row.id_info.number)], row))
+        existing = {(m["registry_household_id"], m["person_id"]): m for m in RegistryMember.objects.filter(
+            registry_household_id__in={r[0] for r in rows}, person_id__in={r[1] for r in rows}).values(
+            "registry_household_id", "person_id", "name", "relationship", "is_head")}
+        objs = []
+        for household_id, person_id, row in rows:
+            old = existing.get((household_id, person_id))
+            if old is None:
+                self.counts["members_created"] += 1
+            elif (old["name"], old["relationship"], old["is_head"]) == (row.name, row.relationship, row.is_head):
+                self.counts["members_unchanged"] += 1
+            else:
+                self.counts["members_updated"] += 1
+            objs.append(RegistryMember(registry_household_id=household_id, person_id=person_id, name=row.name,
+                                       relationship=row.relationship, is_head=row.is_head,
+                                       import_job_id=self.job.pk))
+        RegistryMember.objects.bulk_create(
+            objs, update_conflicts=True, unique_fields=["registry_household", "person"],
+            update_fields=["name", "relationship", "is_head", "import_job"], batch_size=1000)
+
+    def _remove_members_not_listed(self) -> None:
+        """A re-import is the household's whole member list: members it no longer lists leave.
+
+        Households with a failed row keep their other members (the file is incomplete for them).
+        """
+        failed_ids = [s.pk for s in self._households.values() if s.failed and s.pk]
+        stale = RegistryMember.objects.filter(registry_household__import_job_id=self.job.pk).exclude(
+            import_job_id=self.job.pk)
+        if failed_ids:
+            stale = stale.exclude(registry_household_id__in=failed_ids)
+        with transaction.atomic():
+            removed, _detail = stale.delete()
+        self.counts["members_removed"] = removed
+
+
+@lru_cache(maxsize=50_000)
+def _pinyin(name: str) -> str:
+    """Names repeat a lot in a county's roster; pinyin conversion is the costliest step per new person."""
+    return name_to_pinyin(name)
+
+
+def _file_column(model_field: str) -> str:
+    return model_field
+
+
+def _safe_cell(value) -> str:
+    """Values written back to the error CSV: formulas never run when it is opened in a spreadsheet."""
+    if value is FORMULA:
+        return "(formula)"
+    text = str(value)
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + text
+    return text

@@ -1,0 +1,94 @@
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+
+from accounts.models import Role
+from accounts.scoping import scope_queryset
+from jobs.models import Job
+from poverty_registry import selectors, services
+from poverty_registry.forms import RegistryFilterForm, RegistryImportForm
+from poverty_registry.importing.reader import COLUMNS, ImportRefused
+from poverty_registry.models import RegistryHousehold, RegistryStatus
+
+
+def _url(name: str, pk: int) -> str | None:
+    """A link only where the page exists (households and cases pages are other apps' work)."""
+    try:
+        return reverse(name, args=[pk])
+    except NoReverseMatch:
+        return None
+
+
+def home_panel(request):
+    """Work-queue panel for county officers and auditors: this year's roster at a glance (one query)."""
+    from django.db.models import Count, Q
+    from django.utils import timezone
+
+    user = request.user
+    if not user.is_authenticated or not user.has_role(Role.COUNTY_OFFICER, Role.AUDITOR):
+        return None
+    year = timezone.localdate().year
+    qs = scope_queryset(user, RegistryHousehold.objects.filter(year=year))
+    counts = qs.aggregate(total=Count("id"), monitored=Count("id", filter=Q(status=RegistryStatus.MONITORED)))
+    base = reverse("poverty_registry:list")
+    return {"title": _("Poverty registry %(year)d") % {"year": year}, "items": [
+        {"label": _("Registered households"), "count": counts["total"], "url": f"{base}?year={year}", "alert": False},
+        {"label": _("Monitored households"), "count": counts["monitored"],
+         "url": f"{base}?year={year}&status=monitored", "alert": False},
+    ]}
+
+
+def registry_list(request):
+    form = RegistryFilterForm(request.GET or None)
+    qs = selectors.registrations_visible(request.user)
+    if form.is_bound and form.is_valid():
+        qs = selectors.registration_filter(qs, **{k: v for k, v in form.cleaned_data.items() if v not in (None, "")})
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "poverty_registry/list.html", {
+        "title": _("Poverty registry"), "form": form, "page": page, "query": query.urlencode(),
+        "can_import": request.user.has_role(Role.COUNTY_OFFICER),
+    })
+
+
+def registry_detail(request, pk: int):
+    household = selectors.registration_detail(request.user, pk)
+    links = selectors.member_links(request.user, household)
+    rows = []
+    for member in household.members.all():
+        link = links.get(member.person_id, {})
+        dibao = link.get("household")
+        if dibao:
+            dibao = {**dibao, "url": _url("households:detail", dibao["id"]) if dibao["in_scope"] else None}
+        cases = [{**c, "url": _url("cases:detail", c["id"]) if c["in_scope"] else None} for c in link.get("cases", [])]
+        rows.append({"member": member, "dibao": dibao, "cases": cases})
+    return render(request, "poverty_registry/detail.html", {
+        "title": _("Poverty registration %(code)s") % {"code": household.registry_code},
+        "household": household, "rows": rows,
+    })
+
+
+def registry_import(request):
+    if not request.user.has_role(Role.COUNTY_OFFICER):
+        raise PermissionDenied
+    if request.method == "POST":
+        form = RegistryImportForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                job = services.import_start(actor=request.user, uploaded=form.cleaned_data["file"],
+                                            year=form.cleaned_data.get("year"))
+            except ImportRefused as exc:
+                form.add_error("file", str(exc.message))
+            else:
+                messages.info(request, _("The file was accepted and is being imported."))
+                return redirect("jobs:detail", job.pk)
+    else:
+        form = RegistryImportForm()
+    recent = Job.objects.filter(kind=services.IMPORT_KIND, created_by=request.user).order_by("-created_at")[:10]
+    return render(request, "poverty_registry/import.html", {
+        "title": _("Import a registry file"), "form": form, "columns": COLUMNS, "recent": recent,
+    })
