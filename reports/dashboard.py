@@ -222,6 +222,8 @@ def dashboard_data(division: Division | None, *, today: date | None = None) -> d
         t = by_time.get(g, {})
         row = {
             "division": unit, "code": unit.code, "name": unit.name, **figures, "population": pop,
+            # The case and finding lists filter by village only: link a village row to its own list.
+            "village_code": unit.code if unit.level == Level.VILLAGE else "",
             "coverage": _ratio(figures["recipient_persons"], pop),
             "approval_rate": _ratio(figures["approved"], figures["approved"] + figures["rejected"]),
             "average_benefit": (figures["benefit_total"] / figures["recipient_households"]
@@ -246,6 +248,7 @@ def dashboard_data(division: Division | None, *, today: date | None = None) -> d
     totals["p90_days"] = time_overall.get("p90")
     totals["decided"] = time_overall.get("decided")
     return {
+        "village_code": division.code if division is not None and division.level == Level.VILLAGE else "",
         "scope": scope, "today": today, "months": months, "since": since, "rows": rows, "totals": totals,
         "series": series, "payments": payments, "findings": findings,
         "working_days": working_days_available(using),

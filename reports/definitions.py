@@ -271,12 +271,17 @@ def _findings_columns() -> list[Column]:
     model = optional_model("overlaps.OverlapFlag")
     rule_choices = dict(model._meta.get_field("rule").choices or []) if model else {}
     status_choices = dict(model._meta.get_field("status").choices or []) if model else {}
+    severity_choices = dict(model._meta.get_field("severity").choices or []) if model else {}
     return [
         Column("id", _("Finding"), "id", "int"),
         Column("division_code", _("Division code"), "division_code"),
         Column("rule", _("Rule"), "rule", "choice", rule_choices),
+        Column("severity", _("Severity"), "severity", "choice", severity_choices),
         Column("status", _("Status"), "status", "choice", status_choices),
-        Column("created_at", _("Raised"), "created_at", "datetime"),
+        Column("first_seen_at", _("Raised"), "first_seen_at", "datetime"),
+        Column("last_seen_at", _("Last seen"), "last_seen_at", "datetime"),
+        Column("resolved_at", _("Resolved"), "resolved_at", "datetime"),
+        Column("resolution_note", _("Note"), "resolution_note"),
     ]
 
 
@@ -356,7 +361,7 @@ register(ReportDefinition(
 register(ReportDefinition(
     key="findings", title=_("Findings report"),
     description=_("Findings of the shared registry with their rule and status. Date range: date raised."),
-    columns=_findings_columns(), date_field="created_at", base=_findings_base,
+    columns=_findings_columns(), date_field="first_seen_at", base=_findings_base,
     status_choices=_findings_status_choices, order_by=("division_code", "id"),
     requires="overlaps.OverlapFlag",
     requires_note=_("Available when the overlap findings (overlaps branch) land."),

@@ -158,3 +158,18 @@ class TestPages:
         assert 'id="dashboard-data" type="application/json"' in body
         assert f"?division={village.code}" in body
         assert "<script>" not in body.replace('<script id="dashboard-data"', "")
+
+
+def test_dashboard_figures_link_to_filtered_lists(worked_example, web, auditor, township, village):
+    from urllib.parse import quote
+
+    from django.urls import reverse
+
+    body = web(auditor).get(f"/reports/?division={township.code}").content.decode()
+    cases = reverse("cases:list")
+    assert f'href="{cases}?village={village.code}&amp;division={village.code}&amp;status=active"' in body
+    assert f'href="{cases}?village={village.code}&amp;division={village.code}&amp;overdue=on"' in body
+    assert f'href="{reverse("households:list")}?village={quote(township.code)}"' in body
+    # the cases list really filters on that village
+    listed = web(auditor).get(f"{cases}?village={village.code}&status=active")
+    assert listed.status_code == 200
