@@ -74,3 +74,13 @@ def first_of_month(day: date) -> date:
 def fast_password_hashing(settings):
     """The users made by the shared fixtures need no strong hash here; keeps these tests quick."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Payment figures are cached by finalised rolls; start every test from an empty cache."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.db import connections
 from django.test.utils import CaptureQueriesContext
 
@@ -113,7 +114,7 @@ def _make_villages(township, n):
 def test_query_count_does_not_grow_with_villages(n, township, county_officer, django_assert_num_queries):
     for village in _make_villages(township, n):
         make_case(village, county_officer, status="active", size=2, submitted=None, amount="10")
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(10):
         data = dashboard_data(township)
     assert len(data["rows"]) == n
     assert data["totals"]["recipient_households"] == n
@@ -125,6 +126,7 @@ def test_dashboard_page_query_count_is_flat(township, county_officer, auditor, w
         for village in _make_villages(township, n):
             make_case(village, county_officer, status="active", size=2, amount="10")
         client = web(auditor)
+        cache.clear()  # compare cold pages (payment figures are cached)
         with CaptureQueriesContext(connections["default"]) as ctx:
             response = client.get(f"/reports/?division={township.code}")
         assert response.status_code == 200

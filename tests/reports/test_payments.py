@@ -64,3 +64,12 @@ def test_payment_summary_report(rolls, county_auditor, other_county_officer, vil
     assert sum(Decimal(r["amount"]) for r in only_this) == Decimal("1440.00")
     other = run("payment_summary", other_county_officer)
     assert [(r["households"], r["amount"]) for r in other] == [(1, "999.00")]
+
+
+def test_payment_figures_cached_until_a_roll_is_finalised(rolls, county, django_assert_num_queries):
+    first = dashboard_data(county)["payments"]["total"]
+    with django_assert_num_queries(9):  # the lines query is answered from the cache
+        assert dashboard_data(county)["payments"]["total"] == first
+    roll = PaymentRoll.objects.get(status="draft")
+    PaymentRoll.objects.filter(pk=roll.pk).update(status="finalised", version=roll.version + 1)
+    assert dashboard_data(county)["payments"]["total"] == first + Decimal("1200")
