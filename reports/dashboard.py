@@ -130,7 +130,7 @@ def processing_figures(scope: DashboardScope, *, since: date, using: str) -> tup
 
 
 def _working_day_percentiles(base, scope: DashboardScope, start, *, using: str) -> tuple[dict, dict]:
-    """PostgreSQL: one query, per child and overall (ROLLUP), in working days.
+    """PostgreSQL: one query, per child and overall, in working days.
 
     A calendar of the days spanned (generate_series, a few hundred rows) numbers the working days
     with a running count (holiday table applied); the working days between two dates are the
@@ -155,22 +155,44 @@ def _working_day_percentiles(base, scope: DashboardScope, start, *, using: str) 
                                  interval '1 day') AS d
             LEFT JOIN {holiday} h ON h.date = d::date
         )
-        SELECT base.g, GROUPING(base.g),
-               percentile_cont(0.5) WITHIN GROUP (ORDER BY ce.ordinal - cs.ordinal),
-               percentile_cont(0.9) WITHIN GROUP (ORDER BY ce.ordinal - cs.ordinal),
-               COUNT(*)
+        SELECT base.g, ce.ordinal - cs.ordinal AS days, COUNT(*)
         FROM base JOIN cal cs ON cs.day = base.start_day JOIN cal ce ON ce.day = base.end_day
-        GROUP BY ROLLUP (base.g)"""
-    per_child, overall = {}, {"median": None, "p90": None, "decided": 0}
+        GROUP BY 1, 2"""
+    # A histogram (child, days) -> count: bounded by divisions x distinct durations, not by cases.
+    histograms: dict[str, dict[int, int]] = {}
+    overall_histogram: dict[int, int] = {}
     with connections[using].cursor() as cursor:
         cursor.execute(sql, params)
-        for g, is_total, median, p90, decided in cursor.fetchall():
-            row = {"median": median, "p90": p90, "decided": decided}
-            if is_total:
-                overall = row
-            else:
-                per_child[g] = row
-    return per_child, overall
+        for g, days, count in cursor.fetchall():
+            histograms.setdefault(g, {})[days] = count
+            overall_histogram[days] = overall_histogram.get(days, 0) + count
+    per_child = {g: _histogram_percentiles(h) for g, h in histograms.items()}
+    return per_child, _histogram_percentiles(overall_histogram)
+
+
+def _histogram_percentiles(histogram: dict[int, int]) -> dict:
+    """percentile_cont(0.5) and (0.9) of the values a histogram describes (same as PostgreSQL's)."""
+    total = sum(histogram.values())
+    if not total:
+        return {"median": None, "p90": None, "decided": 0}
+    values = sorted(histogram.items())
+
+    def value_at(index: int) -> float:
+        seen = 0
+        for value, count in values:
+            seen += count
+            if index < seen:
+                return float(value)
+        return float(values[-1][0])
+
+    def cont(fraction: float) -> float:
+        position = fraction * (total - 1)
+        low = int(position)
+        low_value = value_at(low)
+        high_value = value_at(min(low + 1, total - 1))
+        return low_value + (high_value - low_value) * (position - low)
+
+    return {"median": cont(0.5), "p90": cont(0.9), "decided": total}
 
 
 class LocalDate(Func):
