@@ -34,13 +34,22 @@ def scope_queryset(user: User, queryset: QuerySet) -> QuerySet:
         return queryset
     model = queryset.model
     code_field = getattr(model, "SCOPE_CODE_FIELD", None)
-    if code_field:
-        return queryset.filter(**{f"{code_field}__startswith": prefix})
-    field = getattr(model, "SCOPE_FIELD", None)
-    if field is None:
-        raise TypeError(f"{model.__name__} declares neither SCOPE_CODE_FIELD nor SCOPE_FIELD")
-    lookup = f"{field}__code__startswith" if field else "code__startswith"
-    return queryset.filter(**{lookup: prefix})
+    if not code_field:
+        field = getattr(model, "SCOPE_FIELD", None)
+        if field is None:
+            raise TypeError(f"{model.__name__} declares neither SCOPE_CODE_FIELD nor SCOPE_FIELD")
+        code_field = f"{field}__code" if field else "code"
+    low, high = code_range(prefix)
+    return queryset.filter(**{f"{code_field}__gte": low, f"{code_field}__lte": high})
+
+
+def code_range(prefix: str) -> tuple[str, str]:
+    """The 12-digit codes inside a prefix as a closed range.
+
+    A range (not LIKE 'prefix%') so any B-tree index that starts with the code column serves it,
+    whatever the database collation; division codes are always 12 digits.
+    """
+    return prefix.ljust(12, "0"), prefix.ljust(12, "9")
 
 
 def get_in_scope(user: User, queryset: QuerySet, **lookup) -> Model:

@@ -1,11 +1,14 @@
 """Dibao applications (cases). The workflow that moves them is `cases/workflow.py`."""
 
+from decimal import Decimal
+
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from households.models import MONEY, Household, Member
+from households.models import MONEY, NON_NEGATIVE, Household, Member
 
 
 class CaseStatus(models.TextChoices):
@@ -68,11 +71,22 @@ class Case(models.Model):
                                    related_name="+")
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
     accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    accepted_on = models.DateField(_("accepted on"), null=True, blank=True)
     deadline = models.DateField(_("deadline"), null=True, blank=True, db_index=True)
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("decided by"), null=True, blank=True,
                                    on_delete=models.PROTECT, related_name="+")
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    # Set when the holiday table has no schedule for a year the deadline crosses (weekends only counted).
+    deadline_uncertain = models.BooleanField(_("deadline uncertain (holiday schedule missing)"), default=False)
+    deadline_extended = models.BooleanField(_("time limit extended"), default=False)
+    extension_reason = models.TextField(_("reason for extending"), blank=True)
+    # The limit of the current step (e.g. decision within N working days after the notice).
+    step_deadline = models.DateField(_("step deadline"), null=True, blank=True, db_index=True)
+    step_name = models.CharField(_("step"), max_length=30, blank=True)
+    return_reasons = models.TextField(_("reasons for return"), blank=True)
+    investigation_round = models.PositiveSmallIntegerField(_("investigation round"), default=1)
+    exit_reason = models.TextField(_("reason for exit"), blank=True)
     version = models.PositiveIntegerField(_("version"), default=1)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -90,3 +104,185 @@ class Case(models.Model):
 
     def __str__(self):
         return f"#{self.pk} {self.household} ({self.get_status_display()})"
+
+
+# --- fields added by the workflow (issue 4) live on the models below and in migration 0002 ---
+
+
+class Rounding(models.TextChoices):
+    YUAN_UP = "yuan_up", _("Up to the whole yuan")
+    YUAN_HALF_UP = "yuan_half_up", _("To the nearest yuan (half up)")
+    FEN = "fen", _("To the fen (no rounding)")
+
+
+class CasePolicy(models.Model):
+    """A county's benefit and procedure configuration from a date (DOMAIN.md: all *local*)."""
+
+    SCOPE_FIELD = "county"
+
+    county = models.ForeignKey("accounts.Division", verbose_name=_("county"), on_delete=models.PROTECT,
+                               related_name="case_policies", limit_choices_to={"level": "county"})
+    effective_from = models.DateField(_("effective from"))
+    elderly_surcharge_percent = models.DecimalField(_("surcharge per elderly member (% of standard)"),
+                                                    max_digits=5, decimal_places=2, default=Decimal("10"))
+    minor_surcharge_percent = models.DecimalField(_("surcharge per minor (% of standard)"),
+                                                  max_digits=5, decimal_places=2, default=Decimal("10"))
+    disabled_surcharge_percent = models.DecimalField(_("surcharge per severely disabled member (% of standard)"),
+                                                     max_digits=5, decimal_places=2, default=Decimal("20"))
+    ill_surcharge_percent = models.DecimalField(_("surcharge per seriously ill member (% of standard)"),
+                                                max_digits=5, decimal_places=2, default=Decimal("20"))
+    minimum_payment = models.DecimalField(_("minimum monthly payment (yuan)"), default=Decimal("50"), **MONEY)
+    rounding = models.CharField(_("rounding"), max_length=15, choices=Rounding.choices, default=Rounding.YUAN_UP)
+    individual_inclusion_percent = models.DecimalField(
+        _("individual inclusion (% of standard)"), max_digits=5, decimal_places=2, default=Decimal("60"),
+        validators=[MinValueValidator(Decimal("60"))])
+    deadline_days = models.PositiveSmallIntegerField(_("time limit (working days)"), default=30)
+    extended_deadline_days = models.PositiveSmallIntegerField(_("extended time limit (working days)"), default=45)
+    decision_days = models.PositiveSmallIntegerField(_("decision within (working days after the notice)"),
+                                                     default=10)
+    notice_days = models.PositiveSmallIntegerField(_("public notice (days)"), default=7,
+                                                   validators=[MinValueValidator(1)])
+
+    class Meta:
+        verbose_name = _("case policy")
+        verbose_name_plural = _("case policies")
+        ordering = ["county_id", "-effective_from"]
+        constraints = [models.UniqueConstraint(fields=["county", "effective_from"], name="case_policy_one_per_date")]
+
+    def __str__(self):
+        return f"{self.county} {self.effective_from}"
+
+
+class Holiday(models.Model):
+    """One day that differs from the Monday-Friday rule: a public holiday or a swapped working weekend."""
+
+    class Kind(models.TextChoices):
+        HOLIDAY = "holiday", _("Public holiday (no work)")
+        WORKDAY = "workday", _("Swapped working day (weekend worked)")
+
+    date = models.DateField(_("date"), unique=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=50, blank=True)
+
+    class Meta:
+        verbose_name = _("holiday or swapped working day")
+        verbose_name_plural = _("holidays and swapped working days")
+        ordering = ["date"]
+
+    def __str__(self):
+        return f"{self.date} {self.get_kind_display()} {self.name}"
+
+
+class HomeVisit(models.Model):
+    """入户调查: one of the two visits of an investigation round."""
+
+    SCOPE_FIELD = "case__household__village"
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="visits")
+    # An objection during the notice starts a new investigation round with two new visits.
+    round = models.PositiveSmallIntegerField(_("investigation round"), default=1)
+    number = models.PositiveSmallIntegerField(_("visit number"), choices=[(1, "1"), (2, "2")])
+    visit_date = models.DateField(_("visit date"))
+    investigators = models.ManyToManyField(settings.AUTH_USER_MODEL, verbose_name=_("investigators (users)"),
+                                           blank=True, related_name="+")
+    investigator_names = models.JSONField(_("investigators (named people)"), default=list, blank=True)
+    findings = models.TextField(_("findings"))
+    declared_monthly_income = models.DecimalField(_("declared monthly household income"), null=True, blank=True,
+                                                  **MONEY)
+    verified_monthly_income = models.DecimalField(_("verified monthly household income"), null=True, blank=True,
+                                                  validators=NON_NEGATIVE, **MONEY)
+    declared_financial_assets = models.DecimalField(_("declared financial assets"), null=True, blank=True, **MONEY)
+    verified_financial_assets = models.DecimalField(_("verified financial assets"), null=True, blank=True,
+                                                    validators=NON_NEGATIVE, **MONEY)
+    applicant_signed = models.BooleanField(_("applicant signed the findings"), default=False)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("home visit")
+        verbose_name_plural = _("home visits")
+        ordering = ["case_id", "round", "number"]
+        constraints = [models.UniqueConstraint(fields=["case", "round", "number"], name="visit_one_per_number")]
+
+    def __str__(self):
+        return f"{self.case_id} visit {self.round}.{self.number}"
+
+
+class PublicNotice(models.Model):
+    """公示: the notice on the village board before the decision."""
+
+    SCOPE_FIELD = "case__household__village"
+
+    class Outcome(models.TextChoices):
+        OPEN = "open", _("Open")
+        OBJECTED = "objected", _("Ended by an objection")
+        ENDED = "ended", _("Ended without objection")
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="notices")
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on (last day)"))
+    days = models.PositiveSmallIntegerField(_("days"))
+    applicant_name = models.CharField(_("applicant"), max_length=50)
+    household_size = models.PositiveSmallIntegerField(_("household size"))
+    proposed_amount = models.DecimalField(_("proposed monthly amount"), **MONEY)
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices, default=Outcome.OPEN)
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("public notice")
+        verbose_name_plural = _("public notices")
+        ordering = ["case_id", "starts_on", "id"]
+
+    def __str__(self):
+        return f"{self.case_id} {self.starts_on}-{self.ends_on}"
+
+
+class Objection(models.Model):
+    SCOPE_FIELD = "notice__case__household__village"
+
+    notice = models.ForeignKey(PublicNotice, on_delete=models.CASCADE, related_name="objections")
+    received_on = models.DateField(_("received on"))
+    raised_by = models.CharField(_("raised by"), max_length=100, blank=True)
+    content = models.TextField(_("objection"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("objection")
+        verbose_name_plural = _("objections")
+        ordering = ["notice_id", "id"]
+
+    def __str__(self):
+        return f"{self.notice_id} {self.received_on}"
+
+
+class Decision(models.Model):
+    """审批: approval or rejection, with every input that produced the amount (reproducible)."""
+
+    SCOPE_FIELD = "case__household__village"
+
+    class Outcome(models.TextChoices):
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="decisions")
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices)
+    category = models.CharField(_("category"), max_length=1, choices=Category.choices, blank=True)
+    calculated_amount = models.DecimalField(_("calculated monthly amount"), null=True, blank=True, **MONEY)
+    monthly_amount = models.DecimalField(_("monthly amount"), null=True, blank=True, **MONEY)
+    override_reason = models.TextField(_("reason for overriding the amount"), blank=True)
+    first_payment_month = models.DateField(_("first payment month"), null=True, blank=True)
+    reason = models.TextField(_("reasons"), blank=True)
+    inputs = models.JSONField(_("calculation inputs"), default=dict, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_on = models.DateField(_("decided on"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("decision")
+        verbose_name_plural = _("decisions")
+        ordering = ["case_id", "-id"]
+
+    def __str__(self):
+        return f"{self.case_id} {self.get_outcome_display()}"

@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "households",
     "cases",
     "evidence",
+    "recipients",
     "poverty_registry",
     "overlaps",
     "reports",
@@ -239,6 +240,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "RegistryStatusEnum": "poverty_registry.models.RegistryStatus",
         "MonitoringTypeEnum": "poverty_registry.models.MonitoringType",
+        "ComplaintOutcomeEnum": "evidence.models.ComplaintOutcome",
+        "FindingOutcomeEnum": "overlaps.models.OUTCOME_CHOICES",
+        "VisitNumberEnum": [(1, "1"), (2, "2")],
     },
 }
 

@@ -11,3 +11,12 @@ class EvidenceConfig(AppConfig):
         from evidence.views import complaints_home_panel
 
         register_home_panel(complaints_home_panel)
+
+        # The workflow's guards: required documents, and a county visit after a complaint.
+        from cases import workflow
+        from evidence import guards
+
+        workflow.register_guard("submit", guards.guard_submit_documents)
+        workflow.register_guard("visits", guards.guard_signed_visit_record)
+        workflow.register_guard("approve", guards.guard_decision_after_complaint)
+        workflow.register_guard("reject", guards.guard_decision_after_complaint)

@@ -10,6 +10,7 @@ from datetime import date
 
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from evidence.models import (
     OPEN_COMPLAINT_STATES,
@@ -68,3 +69,48 @@ def case_requires_county_visit(case) -> bool:
     return Complaint.objects.filter(case=case).filter(
         Q(status__in=OPEN_COMPLAINT_STATES) | Q(status=ComplaintStatus.RESOLVED, outcome__in=UPHELD_OUTCOMES)
     ).exists()
+
+
+# --- the workflow's guards (registered in EvidenceConfig.ready) ------------------------------
+
+
+def _refuse(code: str, field: str, message: str, missing: list[str]) -> None:
+    from dibao.errors import DomainError
+
+    raise DomainError(f"{message} {'、'.join(missing)}" if missing else message, code=code,
+                      fields={field: [message + " " + "、".join(missing)]})
+
+
+def guard_submit_documents(case, actor, data) -> None:
+    missing = missing_documents_for_submit(case)
+    if missing:
+        _refuse("missing_documents", "documents", str(_("Upload the required documents first:")), missing)
+
+
+def guard_signed_visit_record(case, actor, data) -> None:
+    if not data.get("applicant_signed"):
+        return
+    missing = missing_documents_for_signed_visit(case, int(data.get("number") or 0))
+    if missing:
+        _refuse("missing_documents", "applicant_signed",
+                str(_("A signed visit needs its documents uploaded first:")), missing)
+
+
+def has_county_visit_since_complaint(case) -> bool:
+    from accounts.models import Role
+
+    first = Complaint.objects.filter(case=case).order_by("received_on").values_list("received_on", flat=True).first()
+    visits = case.visits.filter(investigators__role=Role.COUNTY_OFFICER)
+    if first:
+        visits = visits.filter(visit_date__gte=first)
+    return visits.exists()
+
+
+def guard_decision_after_complaint(case, actor, data) -> None:
+    """A complained-about case needs a visit by a county officer before anyone decides it."""
+    if case_requires_county_visit(case) and not has_county_visit_since_complaint(case):
+        from dibao.errors import Conflict
+
+        raise Conflict(_("A complaint concerns this case: a county officer must visit the household "
+                         "before the decision. Use “Investigate again” to record that visit."),
+                       code="county_visit_required")

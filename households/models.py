@@ -105,7 +105,11 @@ class Household(models.Model):
         verbose_name = _("household")
         verbose_name_plural = _("households")
         ordering = ["division_code", "id"]
-        indexes = [models.Index(fields=["division_code", "id"], name="household_division_id")]
+        indexes = [
+            models.Index(fields=["division_code", "id"], name="household_division_id"),
+            # The list's COUNT(*) over a county (tens of thousands of rows) as an index-only scan.
+            models.Index(fields=["division_code"], condition=Q(is_active=True), name="household_active_division"),
+        ]
 
     def __str__(self):
         return f"{self.head_name or _('Household')} · {self.address}"
@@ -201,6 +205,12 @@ class Member(models.Model):
                                     name="member_one_head_per_household"),
             models.CheckConstraint(condition=Q(counted=True) | ~Q(not_counted_reason=""),
                                    name="member_not_counted_has_reason"),
+        ]
+        indexes = [
+            # Search by name prefix (LIKE 'x%') among active members, whatever the database collation;
+            # household_id included so the search's semi-join is an index-only scan.
+            models.Index(fields=["name"], opclasses=["varchar_pattern_ops"], include=["household_id"],
+                         condition=Q(is_active=True), name="member_active_name_prefix_hh"),
         ]
 
     def __str__(self):

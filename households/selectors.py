@@ -44,16 +44,25 @@ def _has_active_case():
     return Exists(Case.objects.filter(household=OuterRef("pk"), status__in=PAID_STATES))
 
 
+def _paid_cases():
+    from cases.models import PAID_STATES, Case
+
+    return Case.objects.filter(status__in=PAID_STATES).only("id", "household_id", "status")
+
+
 def households_visible(user) -> QuerySet:
     return scope_queryset(user, Household.objects.all())
 
 
 def household_list(user, *, q: str = "", division: str = "", has_active_case: bool | None = None) -> QuerySet:
     """The list: village and active members (for masked IDs) in a fixed number of queries."""
+    # has_active_case comes from a prefetch of the page's paid cases (attribute `paid_cases`), not an
+    # EXISTS annotation: for a list the planner turns that EXISTS into a hashed subplan that reads every
+    # paid case in the province (35,000 rows, 40 ms at 300k households) to show 25 rows.
     qs = (households_visible(user).filter(is_active=True).select_related("village")
           .prefetch_related(Prefetch("members", queryset=Member.objects.filter(is_active=True)
-                                     .select_related("person").order_by("id"), to_attr="active_members"))
-          .annotate(has_active_case=_has_active_case()))
+                                     .select_related("person").order_by("id"), to_attr="active_members"),
+                            Prefetch("cases", queryset=_paid_cases(), to_attr="paid_cases")))
     q = (q or "").strip()
     if q:
         number = normalize(q)
@@ -62,14 +71,15 @@ def household_list(user, *, q: str = "", division: str = "", has_active_case: bo
 
             qs = qs.filter(members__person__id_hash=id_hash_for(number), members__is_active=True)
         else:
-            qs = qs.filter(Q(head_name__startswith=q)
-                           | Q(Exists(Member.objects.filter(household=OuterRef("pk"), is_active=True,
-                                                            name__startswith=q))))
+            # The head is an active member too (household_recalculate copies its name to head_name), so
+            # one semi-join on the member name index finds heads and members alike; an OR with
+            # head_name would turn it into a filter over every household in scope.
+            qs = qs.filter(pk__in=Member.objects.filter(is_active=True, name__startswith=q).values("household_id"))
     if division:
         qs = qs.filter(division_code__startswith=Division(code=division, level=_level_of(division)).prefix
                        if division.isdigit() and len(division) == 12 else division)
     if has_active_case is not None:
-        qs = qs.filter(has_active_case=has_active_case)
+        qs = qs.filter(_has_active_case() if has_active_case else ~_has_active_case())
     return qs.order_by("division_code", "id")
 
 

@@ -1,2 +1,11 @@
+from django.urls import path
+
+from overlaps import views
+
 app_name = "overlaps"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.flag_list, name="list"),
+    path("<int:pk>/", views.flag_detail, name="detail"),
+    path("scan/", views.scan_start, name="scan"),
+    path("counts/<str:kind>/<int:pk>/", views.counts_fragment, name="counts"),
+]

@@ -1,18 +1,35 @@
 """Set-based builders for a synthetic province. Everything is bulk_create in chunks, so
 300,000 households / ~1,000,000 persons fit in minutes and bounded memory."""
 
+import hashlib
+import hmac
+import io
+import os
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from django.db import transaction
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.db import connection, transaction
+from django.utils import timezone
 
-from accounts.models import Division, Level
+from accounts.models import Division, Level, User
 from households import crypto
 from households.idnumber import check_char
 from households.models import Household, IncomeItem, IncomeKind, Member, Person, Standard
+
+try:  # cases and the poverty registry are separate apps; the generator works without them
+    from cases.models import Case, CaseStatus
+except ImportError:  # pragma: no cover
+    Case = CaseStatus = None
+try:
+    from poverty_registry.models import RegistryHousehold, RegistryMember
+except ImportError:  # pragma: no cover
+    RegistryHousehold = RegistryMember = None
 from households.persons import name_to_pinyin
 
 SURNAMES = list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤")
@@ -94,8 +111,74 @@ def _birth(rng: random.Random, age_from: int, age_to: int, today: date) -> date:
     return today - timedelta(days=rng.randint(age_from * 365, age_to * 365 + 364))
 
 
+# Which households apply and how far their case got. Households below the standard mostly apply and most
+# of those are paid; a few above it apply too (they end rejected, withdrawn or still pending).
+BELOW_STANDARD_STATES = [("active", 55), ("gradual_exit", 3), ("closed", 6), ("draft", 4), ("submitted", 5),
+                         ("under_investigation", 6), ("investigated", 4), ("in_notice", 4),
+                         ("awaiting_decision", 4), ("rejected", 5), ("withdrawn", 4)]
+ABOVE_STANDARD_STATES = [("rejected", 30), ("withdrawn", 15), ("draft", 15), ("submitted", 15),
+                         ("under_investigation", 15), ("closed", 10)]
+CASE_SHARE_BELOW = 0.6
+CASE_SHARE_ABOVE = 0.04
+ROSTER_YEAR = 2026
+
+
+def _pick_case_status(rng: random.Random, per_capita: Decimal) -> str | None:
+    below = per_capita < STANDARD
+    if rng.random() >= (CASE_SHARE_BELOW if below else CASE_SHARE_ABOVE):
+        return None
+    states = BELOW_STANDARD_STATES if below else ABOVE_STANDARD_STATES
+    return rng.choices([s for s, _w in states], [w for _s, w in states])[0]
+
+
+def _pick_roster(rng: random.Random, per_capita: Decimal, case_status: str | None):
+    """The poverty roster, with overlaps planted on purpose for the shared registry to find:
+    registered/monitored households below the standard without a dibao case (protection gap),
+    recipients the roster says were lifted out, and recipients whose two income figures disagree."""
+    paid = case_status in ("active", "gradual_exit")
+    below = per_capita < STANDARD
+    r = rng.random()
+    if paid:
+        if r < 0.10:
+            return ("registered", "", None, 1.0)
+        if r < 0.13:
+            return ("lifted", "", rng.randint(2019, 2021), 1.0)  # planted: lifted out, still paid
+        if r < 0.15:
+            return ("registered", "", None, 3.5)  # planted: income figures disagree widely
+        return None
+    if below and case_status is None and r < 0.25:
+        return ("monitored", rng.choice(("unstable", "edge", "sudden")), None, 1.0)  # planted: gap
+    if per_capita < STANDARD * Decimal("1.5") and r < 0.05:
+        return ("monitored", "edge", None, 1.0)
+    if r < 0.01:
+        return ("lifted", "", rng.randint(2018, 2022), 1.0)
+    return None
+
+
+def ensure_users(villages: list[Division]) -> dict[str, tuple[int, int]]:
+    """One county officer and one village staff (in the county's first village) per county, for the
+    benchmarks and as case authors: {county_code: (officer_id, village_staff_id)}. Password: synthetic."""
+    password = make_password("synthetic")
+    first_village: dict[str, Division] = {}
+    for village in villages:
+        first_village.setdefault(village.code[:6] + "000000", village)
+    result = {}
+    for county_code, village in first_village.items():
+        county = Division.objects.get(code=county_code)
+        officer, _ = User.objects.get_or_create(
+            username=f"syn_county_{county_code[:6]}",
+            defaults={"role": "county_officer", "division": county, "password": password})
+        staff, _ = User.objects.get_or_create(
+            username=f"syn_village_{village.code}",
+            defaults={"role": "village_staff", "division": village, "password": password})
+        result[county_code] = (officer.pk, staff.pk)
+    return result
+
+
 def iter_household_chunks(villages: list[Division], plan: list[int], seed: int) -> Iterator[list[tuple]]:
-    """Yield chunks of (village, [(name, id_number, relationship, birth, sex)], monthly_income)."""
+    """Yield chunks of (village, [(name, id_number, relationship, birth, sex)], monthly_income, case_status,
+    roster) where case_status is None or a CaseStatus value and roster None or (status, monitoring_type,
+    lifted_year, income_factor)."""
     rng = random.Random(seed)
     counters = Counters()
     today = date(2026, 11, 1)
@@ -122,7 +205,9 @@ def iter_household_chunks(villages: list[Division], plan: list[int], seed: int) 
                 people.append((name, _id_number(rng, counters, region, birth, male), rel, birth, "M" if male else "F"))
             # Incomes spread around the standard: about a third below, a sixth in the edge band.
             per_capita = STANDARD * Decimal(str(round(rng.lognormvariate(0.25, 0.6), 3)))
-            chunk.append((village, people, (per_capita * size).quantize(Decimal("0.01"))))
+            case_status = _pick_case_status(rng, per_capita)
+            roster = _pick_roster(rng, per_capita, case_status)
+            chunk.append((village, people, (per_capita * size).quantize(Decimal("0.01")), case_status, roster))
             if len(chunk) >= CHUNK:
                 yield chunk
                 chunk = []
@@ -130,36 +215,192 @@ def iter_household_chunks(villages: list[Division], plan: list[int], seed: int) 
         yield chunk
 
 
-def insert_chunk(chunk: list[tuple], pinyin_cache: dict) -> tuple[int, int]:
-    """Insert one chunk of households with their persons, members and one income each."""
+# --- fast inserts -------------------------------------------------------------------------------
+
+class _Cipher:
+    """crypto.encrypt/blind_index with the AESGCM and HMAC keys built once (same byte format)."""
+
+    def __init__(self):
+        self.aes = AESGCM(crypto._key(settings.FIELD_ENCRYPTION_KEY))
+        self.hmac_key = crypto._key(settings.BLIND_INDEX_KEY)
+
+    def encrypt(self, plaintext: str) -> bytes:
+        nonce = os.urandom(12)
+        return bytes([crypto.KEY_VERSION]) + nonce + self.aes.encrypt(nonce, plaintext.encode(), crypto._ASSOCIATED_DATA)
+
+    def blind_index(self, number: str) -> str:
+        return hmac.new(self.hmac_key, number.encode(), hashlib.sha256).hexdigest()
+
+
+def _is_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def allocate_ids(model, n: int) -> list[int]:
+    """Primary keys for n new rows, reserved up front so child rows can point at them."""
+    if n == 0:
+        return []
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        if _is_postgres():
+            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, n])
+            return [row[0] for row in cursor.fetchall()]
+        cursor.execute(f'SELECT COALESCE(MAX(id), 0) FROM "{table}"')  # noqa: S608 (table name from _meta)
+        start = cursor.fetchone()[0] + 1
+        return list(range(start, start + n))
+
+
+def _copy_value(value) -> str:
+    if value is None:
+        return "\\N"
+    if value is True:
+        return "t"
+    if value is False:
+        return "f"
+    if isinstance(value, bytes | memoryview):
+        return "\\\\x" + bytes(value).hex()
+    if isinstance(value, str):
+        return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return str(value)
+
+
+def insert_rows(model, columns: list[str], rows: list[tuple]) -> None:
+    """Insert rows (tuples in `columns` order, `id` included). PostgreSQL: COPY FROM STDIN with the
+    other columns' defaults filled in once; elsewhere bulk_create."""
+    if not rows:
+        return
+    if not _is_postgres():
+        model.objects.bulk_create([model(**dict(zip(columns, row, strict=True))) for row in rows], batch_size=2000)
+        return
+    now = timezone.now()
+    extra_cols, extra_vals = [], []
+    for f in model._meta.concrete_fields:
+        if f.attname in columns:
+            continue
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+            value = now
+        else:
+            value = f.get_db_prep_save(f.get_default(), connection)
+        extra_cols.append(f.column)
+        extra_vals.append(_copy_value(value))
+    tail = ("\t" + "\t".join(extra_vals)) if extra_vals else ""
+    buf = io.StringIO()
+    buf.writelines("\t".join(map(_copy_value, row)) + tail + "\n" for row in rows)
+    buf.seek(0)
+    names = [model._meta.get_field(c).column for c in columns] + extra_cols
+    sql = f'COPY "{model._meta.db_table}" ({", ".join(chr(34) + n + chr(34) for n in names)}) FROM STDIN'
+    with connection.cursor() as cursor:
+        cursor.cursor.copy_expert(sql, buf) if hasattr(cursor, "cursor") else cursor.copy_expert(sql, buf)
+
+
+PERSON_COLUMNS = ["id", "id_hash", "id_encrypted", "name", "name_pinyin", "birth_date", "sex", "region_code"]
+HOUSEHOLD_COLUMNS = ["id", "village_id", "division_code", "address", "head_name", "size", "counted_members",
+                     "elderly_count", "minor_count", "monthly_counted_income", "per_capita_monthly_income",
+                     "bank_name", "bank_account"]
+MEMBER_COLUMNS = ["id", "household_id", "person_id", "name", "relationship", "sex", "birth_date"]
+INCOME_COLUMNS = ["id", "household_id", "kind", "monthly_amount", "period_months"]
+CASE_COLUMNS = ["id", "household_id", "division_code", "status", "applicant_id", "reason", "authorisation_signed",
+                "authorisation_date", "category", "monthly_amount", "first_payment_month", "entered_by_id",
+                "submitted_at", "accepted_at", "deadline", "decided_at", "decided_by_id", "closed_at"]
+REGISTRY_HOUSEHOLD_COLUMNS = ["id", "year", "registry_code", "village_id", "division_code", "status",
+                              "monitoring_type", "lifted_year", "annual_income_per_capita"]
+REGISTRY_MEMBER_COLUMNS = ["id", "registry_household_id", "person_id", "name", "relationship", "is_head"]
+TODAY = date(2026, 11, 1)
+SUBMITTED_STATES = {"submitted", "under_investigation", "investigated", "in_notice", "awaiting_decision",
+                    "active", "gradual_exit", "rejected", "closed", "withdrawn"}
+ACCEPTED_STATES = SUBMITTED_STATES - {"submitted", "withdrawn"}
+DECIDED_STATES = {"active", "gradual_exit", "rejected", "closed"}
+
+
+def _case_row(case_id: int, household_id: int, division_code: str, status: str, applicant_id: int,
+              size: int, per_capita: Decimal, users: tuple[int, int]) -> tuple:
+    """A case whose dates and amounts agree with its state (deterministic: derived from its ids)."""
+    officer_id, staff_id = users
+    age_days = 20 + (household_id * 7919) % 700
+    entered = datetime.combine(TODAY - timedelta(days=age_days), datetime.min.time(), tzinfo=UTC)
+    submitted = entered + timedelta(days=2) if status in SUBMITTED_STATES else None
+    accepted = entered + timedelta(days=5) if status in ACCEPTED_STATES else None
+    decided = entered + timedelta(days=28) if status in DECIDED_STATES else None
+    closed = entered + timedelta(days=400) if status == "closed" else None
+    deadline = None
+    if status in ("submitted", "under_investigation", "investigated", "in_notice", "awaiting_decision"):
+        # about one in eight pending cases is past its deadline (the overdue filter has something to show)
+        deadline = TODAY + timedelta(days=(-5 if household_id % 8 == 0 else 3 + household_id % 25))
+    paid = status in ("active", "gradual_exit", "closed")
+    amount = None
+    category = ""
+    first_month = None
+    if paid:
+        gap = max(STANDARD - per_capita, Decimal("50"))
+        amount = (gap * size).quantize(Decimal("0.01"))
+        category = "ABC"[household_id % 3]
+        first_month = (decided + timedelta(days=35)).date().replace(day=1)
+    return (case_id, household_id, division_code, status, applicant_id, "家庭收入低于当地低保标准",
+            status != "draft", (entered.date() if status != "draft" else None), category, amount, first_month,
+            staff_id, submitted, accepted, deadline, decided, officer_id if decided else None, closed)
+
+
+def insert_chunk(chunk: list[tuple], pinyin_cache: dict, users: dict | None = None,
+                 cipher: _Cipher | None = None) -> dict[str, int]:
+    """Insert one chunk: persons, households, members, one income each, cases and roster rows."""
+    cipher = cipher or _Cipher()
+    users = users or {}
+    n_people = sum(len(people) for _v, people, *_rest in chunk)
     with transaction.atomic():
-        persons, households, member_specs, incomes = [], [], [], []
-        for village, people, monthly_income in chunk:
+        person_ids = iter(allocate_ids(Person, n_people))
+        household_ids = allocate_ids(Household, len(chunk))
+        member_ids = iter(allocate_ids(Member, n_people))
+        income_ids = iter(allocate_ids(IncomeItem, len(chunk)))
+        with_case = [c for c in chunk if c[3] is not None] if Case is not None and users else []
+        case_ids = iter(allocate_ids(Case, len(with_case)) if with_case else [])
+        with_roster = [c for c in chunk if c[4] is not None] if RegistryHousehold is not None else []
+        reg_ids = iter(allocate_ids(RegistryHousehold, len(with_roster)) if with_roster else [])
+        reg_member_ids = iter(allocate_ids(RegistryMember, sum(len(c[1]) for c in with_roster))
+                              if with_roster else [])
+        persons, households, members, incomes, cases, reg_households, reg_members = [], [], [], [], [], [], []
+        for household_id, (village, people, monthly_income, case_status, roster) in zip(household_ids, chunk,
+                                                                                         strict=True):
             size = len(people)
-            households.append(Household(
-                village=village, division_code=village.code, address=f"{village.name}{len(households) + 1}号",
-                head_name=people[0][0], size=size, counted_members=size,
-                monthly_counted_income=monthly_income,
-                per_capita_monthly_income=(monthly_income / size).quantize(Decimal("0.01")),
-                bank_name="农村信用社", bank_account=f"62{village.code}{len(households):06d}",
-            ))
-            for name, number, _rel, birth, sex in people:
-                if name not in pinyin_cache:
-                    pinyin_cache[name] = name_to_pinyin(name)
-                persons.append(Person(id_hash=crypto.blind_index(number), id_encrypted=crypto.encrypt(number),
-                                      name=name, name_pinyin=pinyin_cache[name], birth_date=birth, sex=sex,
-                                      region_code=number[:6]))
-        Person.objects.bulk_create(persons, batch_size=5000)
-        Household.objects.bulk_create(households, batch_size=5000)
-        index = 0
-        for household, (_village, people, monthly_income) in zip(households, chunk, strict=True):
-            for j, (name, _number, rel, birth, sex) in enumerate(people):
-                member_specs.append(Member(household=household, person=persons[index], name=name, relationship=rel,
-                                           sex=sex, birth_date=birth))
-                index += 1
-                if j == 0 and monthly_income > 0:
-                    incomes.append(IncomeItem(household=household, kind=IncomeKind.WAGES,
-                                              monthly_amount=monthly_income, period_months=12))
-        Member.objects.bulk_create(member_specs, batch_size=5000)
-        IncomeItem.objects.bulk_create(incomes, batch_size=5000)
-    return len(households), len(persons)
+            per_capita = (monthly_income / size).quantize(Decimal("0.01"))
+            elderly = sum(1 for p in people if (TODAY - p[3]).days >= 60 * 365)
+            minors = sum(1 for p in people if (TODAY - p[3]).days < 18 * 365)
+            households.append((household_id, village.pk, village.code, f"{village.name}{household_id}号", people[0][0],
+                               size, size, elderly, minors, monthly_income, per_capita, "农村信用社",
+                               f"62{village.code}{household_id % 1_000_000:06d}"))
+            head_member_id = None
+            household_people = []
+            for name, number, rel, birth, sex in people:
+                pinyin = pinyin_cache.get(name)
+                if pinyin is None:
+                    pinyin = pinyin_cache[name] = name_to_pinyin(name)
+                person_id, member_id = next(person_ids), next(member_ids)
+                persons.append((person_id, cipher.blind_index(number), cipher.encrypt(number), name, pinyin, birth,
+                                sex, number[:6]))
+                members.append((member_id, household_id, person_id, name, rel, sex, birth))
+                household_people.append((person_id, name, rel))
+                head_member_id = head_member_id or member_id
+            if monthly_income > 0:
+                incomes.append((next(income_ids), household_id, IncomeKind.WAGES.value, monthly_income, 12))
+            if case_status is not None and with_case:
+                county = village.code[:6] + "000000"
+                cases.append(_case_row(next(case_ids), household_id, village.code, case_status, head_member_id,
+                                       size, per_capita, users[county]))
+            if roster is not None and with_roster:
+                status, monitoring, lifted, factor = roster
+                reg_id = next(reg_ids)
+                annual = (per_capita * 12 * Decimal(str(factor))).quantize(Decimal("0.01"))
+                reg_households.append((reg_id, ROSTER_YEAR, f"FP{village.code}{household_id:07d}", village.pk,
+                                       village.code, status, monitoring, lifted, annual))
+                for j, (person_id, name, rel) in enumerate(household_people):
+                    reg_members.append((next(reg_member_ids), reg_id, person_id, name, rel, j == 0))
+        insert_rows(Person, PERSON_COLUMNS, persons)
+        insert_rows(Household, HOUSEHOLD_COLUMNS, households)
+        insert_rows(Member, MEMBER_COLUMNS, members)
+        insert_rows(IncomeItem, INCOME_COLUMNS, incomes)
+        if cases:
+            insert_rows(Case, CASE_COLUMNS, cases)
+        if reg_households:
+            insert_rows(RegistryHousehold, REGISTRY_HOUSEHOLD_COLUMNS, reg_households)
+            insert_rows(RegistryMember, REGISTRY_MEMBER_COLUMNS, reg_members)
+    return {"households": len(households), "persons": len(persons), "cases": len(cases),
+            "registry_households": len(reg_households)}

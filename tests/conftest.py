@@ -34,6 +34,19 @@ def pytest_collection_modifyitems(config, items):
                 item.add_marker(pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL); running on SQLite"))
 
 
+@pytest.fixture(autouse=True)
+def holidays(request):
+    """The migration seeds the holiday table, but a transactional test's flush empties it: re-seed."""
+    if "db" in request.fixturenames or request.node.get_closest_marker("django_db"):
+        from cases.models import Holiday
+        from cases.working_days import seed_holidays
+
+        if not request.node.get_closest_marker("django_db"):
+            request.getfixturevalue("db")
+        if not Holiday.objects.exists():
+            seed_holidays()
+
+
 @pytest.fixture
 def is_postgres():
     return connection.vendor == "postgresql"

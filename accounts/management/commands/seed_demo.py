@@ -9,7 +9,8 @@ from django.db import transaction
 from accounts import demo
 
 # Each app that has demo data exposes `seed(stdout)` in `<app>/demo.py`; order follows dependencies.
-APP_SEEDERS = ["households.demo", "cases.demo", "evidence.demo", "poverty_registry.demo", "overlaps.demo", "reports.demo"]
+APP_SEEDERS = ["households.demo", "cases.demo", "recipients.demo", "evidence.demo", "poverty_registry.demo",
+               "overlaps.demo", "reports.demo"]
 
 
 class Command(BaseCommand):

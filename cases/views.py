@@ -1,0 +1,196 @@
+"""Case pages: list with filters, the case page with its timeline, a form per action, prints."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from accounts.models import Division, Level, Role
+from accounts.scoping import get_in_scope, scope_prefix, scope_queryset
+from cases import services, workflow
+from cases.forms import ACTION_FORMS, ActionForm, CaseFilterForm, CaseForm
+from cases.models import CaseStatus
+from cases.selectors import case_detail, case_events, case_list, mark_deadlines
+from dibao.errors import DomainError
+from households.models import Household
+
+# URL slug <-> workflow action (the API uses the same slugs)
+SLUGS = {"open_notice": "open-notice", "end_notice": "end-notice", "objection": "objections"}
+ACTIONS = {SLUGS.get(a, a): a for a in workflow.TRANSITIONS}
+
+
+def action_url(case, action: str) -> str:
+    if action in workflow.ACTION_PAGES:
+        return reverse(workflow.ACTION_PAGES[action], args=[case.pk])
+    return reverse("cases:action", args=[case.pk, SLUGS.get(action, action)])
+
+
+def _villages(user):
+    prefix = scope_prefix(user)
+    if prefix is None:
+        return Division.objects.none()
+    return Division.objects.filter(level=Level.VILLAGE, code__startswith=prefix).order_by("code")
+
+
+@login_required
+def case_list_view(request):
+    form = CaseFilterForm(request.GET or None, villages=_villages(request.user))
+    filters = form.cleaned_data if form.is_valid() else {}
+    qs = case_list(request.user, filters={
+        "status": filters.get("status"), "division": filters.get("village"),
+        "overdue": filters.get("overdue"), "staff_relative": True if filters.get("staff_relative") else None})
+    if filters.get("returned"):
+        qs = qs.filter(status=CaseStatus.DRAFT).exclude(return_reasons="")
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    mark_deadlines(page.object_list)
+    query = request.GET.copy()
+    query.pop("page", None)
+    may_create = request.user.has_role(Role.VILLAGE_STAFF, Role.TOWNSHIP_STAFF)
+    return render(request, "cases/list.html", {"form": form, "page": page, "query": query.urlencode(),
+                                               "may_create": may_create, "title": _("Cases")})
+
+
+def _load(request, pk):
+    case = case_detail(request.user, pk)
+    if services.close_notice_if_due(case).status != case.status:
+        case = case_detail(request.user, pk)
+    mark_deadlines([case])
+    return case
+
+
+@login_required
+def case_detail_view(request, pk):
+    case = _load(request, pk)
+    benefit = None
+    if case.status in workflow.AFTER_ACCEPTANCE:
+        benefit, _inputs = services.benefit_for_case(case, workflow.today(), strict=False)
+    actions = [{"url": action_url(case, t.action), "label": t.label, "style": t.style}
+               for t in workflow.allowed_actions(case, request.user)]
+    may_edit = case.status == CaseStatus.DRAFT and request.user.has_role(Role.VILLAGE_STAFF, Role.TOWNSHIP_STAFF)
+    visits = list(case.visits.all())
+    notices = list(case.notices.all())
+    decisions = list(case.decisions.all())
+    missing = services.missing_items(case) if case.status == CaseStatus.DRAFT else []
+    return render(request, "cases/detail.html", {
+        "case": case, "benefit": benefit, "actions": actions, "may_edit": may_edit, "visits": visits,
+        "notices": notices, "decision": decisions[0] if decisions else None, "events": case_events(case),
+        "missing": missing, "title": _("Case %(id)s") % {"id": case.pk},
+    })
+
+
+def _apply_errors(form, error: DomainError):
+    placed = False
+    for field, msgs in error.fields.items():
+        for message in msgs:
+            if field in form.fields:
+                form.add_error(field, str(message))
+                placed = True
+    if not placed:
+        form.add_error(None, str(error.message))
+        for msgs in error.fields.values():
+            for message in msgs:
+                form.add_error(None, str(message))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_create_view(request):
+    household_id = request.GET.get("household") or request.POST.get("household")
+    households = scope_queryset(request.user, Household.objects.filter(is_active=True)).exclude(
+        cases__status__in=[s for s in CaseStatus.values if s not in ("rejected", "closed", "withdrawn")])
+    if not household_id:
+        return render(request, "cases/pick_household.html", {
+            "households": households.select_related("village")[:500], "title": _("New application")})
+    try:
+        household = get_in_scope(request.user, Household.objects.all(), pk=int(household_id))
+    except ValueError:
+        raise Http404 from None
+    form = CaseForm(request.POST or None, household=household)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+        try:
+            case = services.case_create(actor=request.user, household=household, **data)
+        except DomainError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("Application saved as a draft."))
+            return redirect("cases:detail", case.pk)
+    return render(request, "cases/form.html", {"form": form, "household": household,
+                                               "title": _("New application"), "submit_label": _("Save draft")})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_edit_view(request, pk):
+    case = case_detail(request.user, pk)
+    initial = {f: getattr(case, f) for f in services.DRAFT_FIELDS} | {"version": case.version}
+    form = CaseForm(request.POST or None, household=case.household, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            services.case_update(actor=request.user, case=case, **data)
+        except DomainError as error:
+            _apply_errors(form, error)
+            if error.status_code != 400:
+                messages.error(request, str(error.message))
+        else:
+            messages.success(request, _("Application saved."))
+            return redirect("cases:detail", case.pk)
+    return render(request, "cases/form.html", {"form": form, "case": case, "household": case.household,
+                                               "title": _("Edit application"), "submit_label": _("Save")})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_action_view(request, pk, slug):
+    action = ACTIONS.get(slug)
+    if action is None:
+        raise Http404
+    case = _load(request, pk)
+    transition = workflow.TRANSITIONS[action]
+    form_class = ACTION_FORMS.get(action, ActionForm)
+    form = form_class(request.POST if request.method == "POST" else None, case=case, initial={"version": case.version})
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if v is not None or k == "version"}
+        try:
+            with transaction.atomic():
+                workflow.run(action, actor=request.user, case=case.pk, **data)
+        except DomainError as error:
+            if error.status_code == 400:
+                _apply_errors(form, error)
+            else:
+                messages.error(request, str(error.message))
+                return redirect("cases:detail", case.pk)
+        else:
+            messages.success(request, _("Done: %(action)s.") % {"action": transition.label})
+            return redirect("cases:detail", case.pk)
+    benefit = None
+    if action in ("approve", "open_notice"):
+        benefit, _inputs = services.benefit_for_case(case, workflow.today(), strict=False)
+    return render(request, "cases/action.html", {"form": form, "case": case, "transition": transition,
+                                                 "benefit": benefit, "title": transition.label})
+
+
+@login_required
+def notice_print_view(request, pk):
+    case = case_detail(request.user, pk)
+    notices = list(case.notices.all())
+    if not notices:
+        raise Http404
+    return render(request, "cases/notice_print.html", {"case": case, "notice": notices[-1],
+                                                       "title": _("Public notice")})
+
+
+@login_required
+def decision_letter_view(request, pk):
+    case = case_detail(request.user, pk)
+    decisions = list(case.decisions.all())
+    if not decisions:
+        raise Http404
+    return render(request, "cases/decision_letter.html", {"case": case, "decision": decisions[0],
+                                                          "title": _("Decision letter")})

@@ -1,0 +1,125 @@
+"""What every rule shares: the row it yields and SQL fragments for standards and thresholds.
+
+A rule's `scan(prefix, person_ids=None)` is set-based: one or two SQL statements (joins and
+GROUP BY on person ids, i.e. on the blind index) that return only the offending rows, so
+Python only sees findings, never all rows. `prefix` is a division-code prefix ("" = the whole
+installation); `person_ids` restricts an incremental check to rows that involve those persons.
+"""
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db import connection
+from django.utils import timezone
+
+from overlaps.models import Severity
+
+LEVEL_LENGTHS = (2, 4, 6, 9, 12)
+
+
+def open_states_sql() -> str:
+    from cases.models import OPEN_STATES
+
+    return "(" + ", ".join(f"'{s}'" for s in OPEN_STATES) + ")"
+
+
+@dataclass
+class Finding:
+    subject_key: str
+    details: dict
+    division_code: str
+    person_ids: list = field(default_factory=list)
+    household_ids: list = field(default_factory=list)
+    case_ids: list = field(default_factory=list)
+    registry_household_ids: list = field(default_factory=list)
+
+    @property
+    def fingerprint(self) -> str:
+        payload = json.dumps(self.details, sort_keys=True, default=str, ensure_ascii=False)
+        return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def common_division(codes) -> str:
+    """The code of the smallest division containing every code (a village, township, ... or "")."""
+    codes = [c for c in codes if c]
+    if not codes:
+        return ""
+    first = codes[0]
+    n = 0
+    while n < 12 and all(len(c) > n and c[n] == first[n] for c in codes):
+        n += 1
+    keep = max((length for length in LEVEL_LENGTHS if length <= n), default=0)
+    return first[:keep].ljust(12, "0") if keep else ""
+
+
+def like(prefix: str) -> str:
+    return prefix + "%"
+
+
+def in_list(ids) -> str:
+    """A literal IN list of integer ids (ints only, so no injection)."""
+    ids = sorted({int(i) for i in ids})
+    return "(" + ",".join(str(i) for i in ids) + ")" if ids else "(NULL)"
+
+
+def standards_sql() -> str:
+    """Derived table (cp, amount): the standard in force per county-code prefix on %(today)s.
+
+    Private stand-in for households.selectors.standard_in_force (same rule, set-based).
+    """
+    return """(SELECT substr(d.code, 1, 6) AS cp, s.monthly_amount AS amount
+               FROM households_standard s JOIN accounts_division d ON d.id = s.county_id
+               WHERE s.effective_from = (SELECT MAX(s2.effective_from) FROM households_standard s2
+                                         WHERE s2.county_id = s.county_id AND s2.effective_from <= %(today)s))"""
+
+
+def policy_sql() -> str:
+    """Derived table of each county's thresholds in force on %(today)s (defaults applied by COALESCE)."""
+    return """(SELECT substr(d.code, 1, 6) AS cp, p.income_disagreement_ratio AS ratio,
+                      p.ineligible_multiple AS inelig, p.edge_upper_multiple AS edge
+               FROM overlaps_overlappolicy p JOIN accounts_division d ON d.id = p.county_id
+               WHERE p.effective_from = (SELECT MAX(p2.effective_from) FROM overlaps_overlappolicy p2
+                                         WHERE p2.county_id = p.county_id AND p2.effective_from <= %(today)s))"""
+
+
+def latest_year_sql() -> str:
+    """Derived table (cp, y): the latest registry year loaded per county-code prefix."""
+    return """(SELECT substr(division_code, 1, 6) AS cp, MAX(year) AS y
+               FROM poverty_registry_registryhousehold GROUP BY substr(division_code, 1, 6))"""
+
+
+def fetch(sql: str, params: dict) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def base_params(prefix: str, today: date | None = None) -> dict:
+    return {"prefix": like(prefix), "today": today or timezone.localdate()}
+
+
+def money(value) -> str:
+    return None if value is None else f"{value:.2f}"
+
+
+class Rule:
+    code: str = ""
+    severity: str = Severity.MEDIUM
+    title = ""
+    explanation = ""
+
+    def scan(self, prefix: str = "", person_ids=None, today: date | None = None):  # pragma: no cover
+        raise NotImplementedError
+
+    def persons_of_households(self, household_ids) -> dict:
+        """{household_id: [active member person ids]} for the flagged households only."""
+        if not household_ids:
+            return {}
+        rows = fetch(f"SELECT household_id, person_id FROM households_member WHERE is_active "
+                     f"AND household_id IN {in_list(household_ids)}", {})
+        out: dict = {}
+        for hid, pid in rows:
+            out.setdefault(hid, []).append(pid)
+        return out

@@ -1,0 +1,125 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.models import Division, Role
+from accounts.scoping import get_in_scope, scope_prefix, scope_queryset
+from dibao.errors import DomainError
+from overlaps import selectors, services
+from overlaps.comparison import comparison
+from overlaps.forms import FlagFilterForm, ResolveForm
+from overlaps.models import FlagStatus, OverlapFlag
+from overlaps.rules import RULES
+
+
+def home_panel(request):
+    user = request.user
+    if not user.is_authenticated or not user.has_role(Role.COUNTY_OFFICER, Role.VILLAGE_STAFF,
+                                                      Role.TOWNSHIP_STAFF):
+        return None
+    from django.db.models import Count
+
+    counts = dict(scope_queryset(user, OverlapFlag.objects.filter(status=FlagStatus.OPEN))
+                  .values_list("severity").annotate(n=Count("id")).order_by())
+    base = reverse("overlaps:list")
+    return {"title": _("Shared-registry findings"), "items": [
+        {"label": _("Open findings, high severity"), "count": counts.get("high", 0),
+         "url": f"{base}?status=open&severity=high", "alert": bool(counts.get("high"))},
+        {"label": _("All open findings"), "count": sum(counts.values()), "url": f"{base}?status=open",
+         "alert": False},
+    ]}
+
+
+def _villages(user):
+    prefix = scope_prefix(user)
+    if prefix is None:
+        return Division.objects.none()
+    return Division.objects.filter(level="village", code__startswith=prefix).order_by("code")
+
+
+@login_required
+def flag_list(request):
+    villages = list(_villages(request.user)[:500])
+    form = FlagFilterForm(request.GET or None, villages=villages)
+    filters = {}
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        filters = {"rule": data["rule"], "status": data["status"], "severity": data["severity"],
+                   "division": data["village"]}
+    elif not form.is_bound:
+        filters = {"status": FlagStatus.OPEN}
+    qs = selectors.flags_for_user(request.user, **filters).order_by("-id")
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "overlaps/list.html", {
+        "form": form, "page": page, "query": query.urlencode(), "title": _("Shared-registry findings"),
+        "can_scan": request.user.has_role(Role.COUNTY_OFFICER),
+    })
+
+
+@login_required
+def flag_detail(request, pk):
+    flag = get_in_scope(request.user, OverlapFlag.objects.select_related("division", "resolved_by"), pk=pk)
+    can_resolve = flag.status == FlagStatus.OPEN and request.user.has_role(Role.COUNTY_OFFICER)
+    form = ResolveForm(initial={"version": flag.version})
+    if request.method == "POST":
+        if not request.user.has_role(Role.COUNTY_OFFICER):
+            return _forbidden(request)
+        form = ResolveForm(request.POST)
+        if form.is_valid():
+            try:
+                services.flag_resolve(actor=request.user, flag=flag, outcome=form.cleaned_data["outcome"],
+                                      note=form.cleaned_data["note"], version=form.cleaned_data["version"])
+            except DomainError as exc:
+                if exc.status_code == 409:
+                    messages.error(request, exc.message)
+                    return redirect("overlaps:detail", pk=flag.pk)
+                for name, errs in exc.fields.items():
+                    for err in errs:
+                        form.add_error(name if name in form.fields else None, err)
+            else:
+                messages.success(request, _("The finding was resolved."))
+                return redirect("overlaps:detail", pk=flag.pk)
+    return render(request, "overlaps/detail.html", {
+        "flag": flag, "rule": RULES[flag.rule], "cmp": comparison(flag), "form": form,
+        "can_resolve": can_resolve, "title": _("Finding #%(id)s") % {"id": flag.pk},
+    }, status=400 if request.method == "POST" else 200)
+
+
+def _forbidden(request):
+    from django.core.exceptions import PermissionDenied
+
+    raise PermissionDenied
+
+
+@login_required
+@require_POST
+def scan_start(request):
+    if not request.user.has_role(Role.COUNTY_OFFICER):
+        return _forbidden(request)
+    job = services.scan_start(actor=request.user, prefix=scope_prefix(request.user) or "")
+    messages.info(request, _("The scan has started."))
+    return redirect("jobs:detail", pk=job.pk)
+
+
+def counts_fragment(request, kind: str, pk: int):
+    """Open findings on a case or household, loaded into their pages (htmx); scoped like them."""
+    from cases.models import Case
+    from households.models import Household
+
+    if kind == "case":
+        subject = get_in_scope(request.user, Case.objects.all(), pk=pk)
+        counts = selectors.open_flag_counts_for_case(subject)
+    elif kind == "household":
+        subject = get_in_scope(request.user, Household.objects.all(), pk=pk)
+        counts = selectors.open_flag_counts_for_household(subject)
+    else:
+        from django.http import Http404
+
+        raise Http404
+    return render(request, "overlaps/_open_counts.html", {"counts": counts})

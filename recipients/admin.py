@@ -1,0 +1,12 @@
+from django.contrib import admin
+
+from recipients.models import RecipientPolicy
+
+
+@admin.register(RecipientPolicy)
+class RecipientPolicyAdmin(admin.ModelAdmin):
+    """County configuration (review intervals, gradual-exit schedules): an admin's job, like standards."""
+
+    list_display = ["county", "effective_from", "review_months_a", "review_months_b", "review_months_c",
+                    "gradual_exit_schedule"]
+    list_filter = ["county"]

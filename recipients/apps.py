@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class RecipientsConfig(AppConfig):
+    name = "recipients"
+    verbose_name = _("Recipients")
+
+    def ready(self):
+        from accounts.views import register_home_panel
+        from recipients.views import home_panel
+
+        register_home_panel(home_panel)
+
+        from recipients.workflow_hooks import register
+
+        register()

@@ -1,0 +1,53 @@
+"""Scoped reads of the recipients app."""
+
+from datetime import date
+
+from django.db.models import Count, IntegerField, Subquery, Sum
+from django.db.models.functions import Coalesce
+
+from accounts.models import User
+from accounts.scoping import scope_queryset
+from recipients.models import CaseExit, PaymentLine, PaymentRoll, Review, ReviewStatus, RollStatus
+
+
+def reviews_visible(user):
+    return scope_queryset(user, Review.objects.select_related("case__household__village"))
+
+
+def reviews_due(user, *, today: date):
+    return reviews_visible(user).filter(status=ReviewStatus.DUE).order_by("due_date", "id")
+
+
+def _count(queryset, group_field: str):
+    """A scalar subquery counting the rows of `queryset` (grouped on a field they all share)."""
+    counted = queryset.order_by().values(group_field).annotate(n=Count("id")).values("n")[:1]
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def home_counts(user, *, today: date) -> dict:
+    """Reviews due/overdue and rolls to review/finalise in the user's area, in one query (home page)."""
+    reviews = scope_queryset(user, Review.objects.filter(status=ReviewStatus.DUE))
+    rolls = scope_queryset(user, PaymentRoll.objects.all())
+    return (User.objects.filter(pk=user.pk).annotate(
+        due=_count(reviews, "status"), overdue=_count(reviews.filter(due_date__lt=today), "status"),
+        to_review=_count(rolls.filter(status=RollStatus.DRAFT), "status"),
+        to_finalise=_count(rolls.filter(status=RollStatus.REVIEWED), "status"),
+    ).values("due", "overdue", "to_review", "to_finalise").get())
+
+
+def rolls_visible(user):
+    return scope_queryset(user, PaymentRoll.objects.select_related("county", "generated_by", "reviewed_by",
+                                                                   "finalised_by"))
+
+
+def roll_lines(roll: PaymentRoll):
+    return PaymentLine.objects.filter(roll=roll).order_by("village_code", "case_id")
+
+
+def roll_village_totals(roll: PaymentRoll) -> list[dict]:
+    return list(PaymentLine.objects.filter(roll=roll).values("village_code", "village_name")
+                .annotate(households=Count("id"), total=Sum("amount")).order_by("village_code"))
+
+
+def exits_visible(user):
+    return scope_queryset(user, CaseExit.objects.select_related("case__household__village", "decided_by"))

@@ -1,0 +1,212 @@
+"""Reviews (复核): the daily schedule, change reports, and completing a review."""
+
+from collections import defaultdict
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, Max, OuterRef, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Division, Role
+from accounts.scoping import require_role
+from audit import services as audit
+from cases.models import Case, CaseStatus
+from dibao.errors import Conflict, InvalidTransition
+from recipients.models import BenefitChange, Review, ReviewKind, ReviewOutcome, ReviewStatus
+from recipients.months import add_months, first_of_month
+from recipients.services.common import check_version, field_error
+from recipients.services.exits import case_exit
+from recipients.services.policy import county_code_of, policy_for
+
+
+def next_review_due(*, case: Case, last_anchor: date | None, policy) -> date | None:
+    """The date the case's next scheduled review is due: counted from the last review, else the first payment."""
+    start = last_anchor or case.first_payment_month
+    if start is None:
+        return None
+    return add_months(start, policy.review_months(case.category))
+
+
+def reviews_create_due(*, today: date, actor=None) -> int:
+    """Create the scheduled reviews that are due on or before `today`. Returns how many were created.
+
+    Idempotent: a case with an open review gets no second one, and the unique (case, due date)
+    constraint stops a concurrent run from creating the same review twice.
+    """
+    open_review = Review.objects.filter(case=OuterRef("pk"), status=ReviewStatus.DUE)
+    cases = (Case.objects.filter(status=CaseStatus.ACTIVE, first_payment_month__isnull=False)
+             .annotate(has_open=Exists(open_review),
+                       last_anchor=Max("reviews__anchor_date", filter=Q(reviews__status=ReviewStatus.COMPLETED)))
+             .filter(has_open=False).order_by("division_code", "id"))
+    by_county = defaultdict(list)
+    for case in cases:
+        by_county[county_code_of(case.division_code)].append(case)
+    counties = {d.code: d for d in Division.objects.filter(code__in=by_county)}
+    created = 0
+    for code, county_cases in by_county.items():
+        if code not in counties:
+            continue
+        policy = policy_for(counties[code], today)
+        for case in county_cases:
+            due = next_review_due(case=case, last_anchor=case.last_anchor, policy=policy)
+            if due is None or due > today:
+                continue
+            try:
+                with transaction.atomic():
+                    review = Review.objects.create(case=case, division_code=case.division_code,
+                                                   kind=ReviewKind.SCHEDULED, due_date=due)
+                    audit.record(actor=actor, action="review.scheduled", obj=review,
+                                 division_code=case.division_code, after={"case": case.pk, "due_date": due})
+            except IntegrityError:
+                continue  # another run created it a moment ago
+            created += 1
+    return created
+
+
+def review_report_change(*, actor, case: Case, reported_change: str, today: date | None = None) -> Review:
+    """A household reports a change: open an unscheduled review (or add to the review already open)."""
+    require_role(actor, Role.VILLAGE_STAFF, Role.TOWNSHIP_STAFF, Role.COUNTY_OFFICER)
+    reported_change = (reported_change or "").strip()
+    if not reported_change:
+        raise field_error("reported_change", _("Describe the change the household reported."))
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        if locked.status != CaseStatus.ACTIVE:
+            raise InvalidTransition(_("Changes can be reported only for an active recipient case."))
+        review = Review.objects.select_for_update().filter(case=locked, status=ReviewStatus.DUE).first()
+        if review:
+            review.reported_change = (review.reported_change + "\n" + reported_change).strip()
+            review.version += 1
+            review.save(update_fields=["reported_change", "version"])
+        else:
+            review = Review.objects.create(case=locked, division_code=locked.division_code,
+                                           kind=ReviewKind.CHANGE_REPORTED, due_date=today,
+                                           reported_change=reported_change, created_by=actor)
+        audit.record(actor=actor, action="review.change_reported", obj=review, division_code=locked.division_code,
+                     after={"case": locked.pk, "reported_change": reported_change})
+    return review
+
+
+def recalculate_amount(*, case: Case, verified_per_capita_income: Decimal, on: date) -> tuple[Decimal, dict]:
+    """The new monthly amount and every input, from THE benefit calculator (`cases.benefit`).
+
+    The same figures as the decision (county standard and CasePolicy in force on `on`, the
+    household's counted members and surcharge counts, individual inclusion for a 单人保 case);
+    only the per-capita income is the one the review verified.
+    """
+    from cases import benefit as calc  # noqa: PLC0415
+    from cases.services import county_of  # noqa: PLC0415
+    from households.models import Member  # noqa: PLC0415
+
+    county = county_of(case)
+    standard = calc._standard_in_force(county, on)
+    if standard is None:
+        raise Conflict(_("No standard is in force for this county on %(date)s: an administrator must set one.")
+                       % {"date": on}, code="no_standard")
+    policy = calc.policy_in_force(county, on)
+    rules = calc.rules_from_policy(policy)
+    household = case.household
+    if case.individual_member_id:
+        member = case.individual_member
+        age = on.year - member.birth_date.year - ((on.month, on.day) < (member.birth_date.month, member.birth_date.day))
+        figures = calc.Figures(standard=standard.monthly_amount, per_capita_income=verified_per_capita_income,
+                               counted_members=1, elderly=int(age >= 60), minors=int(age < 18),
+                               disabled=int(member.is_severely_disabled),
+                               seriously_ill=int(member.health == Member.Health.SERIOUS))
+        result = calc.individual_benefit(figures, rules)
+    else:
+        figures = calc.Figures(standard=standard.monthly_amount, per_capita_income=verified_per_capita_income,
+                               counted_members=household.counted_members, elderly=household.elderly_count,
+                               minors=household.minor_count, disabled=household.disabled_count,
+                               seriously_ill=household.seriously_ill_count)
+        result = calc.household_benefit(figures, rules)
+    inputs = {**result.inputs, "income_source": "review", "on_date": on.isoformat(),
+              "standard_effective_from": standard.effective_from.isoformat(),
+              "policy_effective_from": policy.effective_from.isoformat(), "amount": str(result.amount),
+              "base": str(result.base), "surcharges": result.surcharges, "minimum_applied": result.minimum_applied,
+              "eligible": result.eligible}
+    return (result.amount if result.eligible else Decimal("0")), inputs
+
+
+def _parse_money(value, field):
+    if value in (None, ""):
+        return None
+    try:
+        amount = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        raise field_error(field, _("Give an amount in yuan, e.g. 350.00."))
+    if amount < 0 or amount.as_tuple().exponent < -2:
+        raise field_error(field, _("Give an amount in yuan, e.g. 350.00."))
+    return amount
+
+
+def review_complete(*, actor, review: Review, outcome: str, findings: str = "",
+                    verified_per_capita_income=None, version: int | None = None,
+                    exit_kind: str = "", exit_reason: str = "", effective_month: date | None = None,
+                    amount_to_recover=None, on_poverty_roster: bool | None = None,
+                    today: date | None = None) -> Review:
+    """Complete a due review: continue, adjust (recalculated with the benefit calculator) or exit."""
+    require_role(actor, Role.COUNTY_OFFICER)
+    if outcome not in ReviewOutcome.values:
+        raise field_error("outcome", _("Choose continue, adjust or exit."))
+    findings = (findings or "").strip()
+    income = _parse_money(verified_per_capita_income, "verified_per_capita_income")
+    today = today or timezone.localdate()
+    if outcome == ReviewOutcome.ADJUST:
+        if not findings:
+            raise field_error("findings", _("An adjustment needs the findings of the visit."))
+        if income is None:
+            raise field_error("verified_per_capita_income",
+                              _("An adjustment needs the verified per-capita monthly income."))
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(pk=review.case_id)
+        locked = Review.objects.select_for_update().get(pk=review.pk)
+        check_version(locked, version)
+        if locked.status != ReviewStatus.DUE:
+            raise InvalidTransition(_("This review is %(status)s and cannot be completed again.")
+                                    % {"status": locked.get_status_display()})
+        if case.status != CaseStatus.ACTIVE:
+            raise InvalidTransition(_("The case is %(status)s: only an active recipient case can be reviewed.")
+                                    % {"status": case.get_status_display()})
+        locked.findings = findings
+        locked.verified_per_capita_income = income
+        locked.previous_amount = case.monthly_amount
+        locked.outcome = outcome
+        after = {"outcome": outcome}
+        if outcome == ReviewOutcome.ADJUST:
+            effective = add_months(first_of_month(today), 1)
+            amount, inputs = recalculate_amount(case=case, verified_per_capita_income=income, on=effective)
+            if amount is None or amount <= 0:
+                raise field_error("outcome", _("The recalculated amount is zero: complete the review with an exit."))
+            change, created = BenefitChange.objects.get_or_create(
+                case=case, effective_month=effective,
+                defaults={"division_code": case.division_code, "previous_amount": case.monthly_amount or 0,
+                          "amount": amount, "calculation": inputs, "review": locked, "created_by": actor})
+            if not created:
+                change.amount, change.calculation, change.review = amount, inputs, locked
+                change.save(update_fields=["amount", "calculation", "review"])
+            locked.new_amount, locked.calculation = amount, inputs
+            audit.record(actor=actor, action="case.amount_adjusted", obj=case, division_code=case.division_code,
+                         before={"monthly_amount": case.monthly_amount},
+                         after={"monthly_amount": amount, "effective_month": effective})
+            Case.objects.filter(pk=case.pk).update(monthly_amount=amount, version=case.version + 1,
+                                                   updated_at=timezone.now())
+            after |= {"new_amount": amount, "effective_month": effective}
+        elif outcome == ReviewOutcome.EXIT:
+            case_exit(actor=actor, case=case, kind=exit_kind, reason=exit_reason or findings,
+                      effective_month=effective_month or add_months(first_of_month(today), 1),
+                      amount_to_recover=amount_to_recover, on_poverty_roster=on_poverty_roster, review=locked)
+            after |= {"exit_kind": exit_kind}
+        locked.status = ReviewStatus.COMPLETED
+        locked.anchor_date = locked.due_date if locked.kind == ReviewKind.SCHEDULED else today
+        locked.completed_by = actor
+        locked.completed_at = timezone.now()
+        locked.version += 1
+        locked.save()
+        audit.record(actor=actor, action="review.completed", obj=locked, division_code=locked.division_code,
+                     before={"status": ReviewStatus.DUE}, after=after | {"status": ReviewStatus.COMPLETED})
+    review.refresh_from_db()
+    return review

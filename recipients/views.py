@@ -1,0 +1,224 @@
+"""Pages: review queue and form, exit form and notice letter, payment rolls. Writes call the services."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.models import Level, Role
+from accounts.scoping import get_in_scope
+from audit.services import record_access
+from cases.models import Case
+from dibao.errors import DomainError, NotPermitted
+from recipients import exports, selectors, services
+from recipients.forms import ExitForm, ReportChangeForm, ReviewCompleteForm, RollGenerateForm
+from recipients.models import CaseExit
+
+READ_ROLES = (Role.COUNTY_OFFICER, Role.AUDITOR)
+
+
+def _require(request, *roles):
+    if not request.user.has_role(*roles):
+        raise PermissionDenied
+
+
+def _apply_domain_error(form, error: DomainError):
+    if error.fields:
+        for field, errors in error.fields.items():
+            for message in errors:
+                form.add_error(field if field in form.fields else None, str(message))
+    else:
+        form.add_error(None, str(error.message))
+
+
+def home_panel(request):
+    user = request.user
+    if not user.is_authenticated or user.role != Role.COUNTY_OFFICER:
+        return None
+    today = timezone.localdate()
+    counts = selectors.home_counts(user, today=today)
+    reviews_url = reverse("recipients:reviews")
+    rolls_url = reverse("recipients:payment_rolls")
+    return {"title": _("Recipients"), "items": [
+        {"label": _("Reviews due"), "count": counts["due"], "url": reviews_url, "alert": False},
+        {"label": _("Reviews overdue"), "count": counts["overdue"], "url": reviews_url + "?overdue=1", "alert": True},
+        {"label": _("Payment rolls to review"), "count": counts["to_review"], "url": rolls_url + "?status=draft",
+         "alert": False},
+        {"label": _("Payment rolls to finalise"), "count": counts["to_finalise"], "url": rolls_url + "?status=reviewed",
+         "alert": False},
+    ]}
+
+
+def review_queue(request):
+    _require(request, *READ_ROLES)
+    today = timezone.localdate()
+    reviews = selectors.reviews_due(request.user, today=today)
+    if request.GET.get("overdue"):
+        reviews = reviews.filter(due_date__lt=today)
+    kind = request.GET.get("kind")
+    if kind:
+        reviews = reviews.filter(kind=kind)
+    page = Paginator(reviews, 50).get_page(request.GET.get("page"))
+    return render(request, "recipients/review_queue.html", {
+        "title": _("Reviews"), "page": page, "today": today, "overdue": bool(request.GET.get("overdue"))})
+
+
+def review_detail(request, pk):
+    _require(request, *READ_ROLES)
+    review = get_in_scope(request.user, selectors.reviews_visible(request.user)
+                          .select_related("completed_by", "case__applicant"), pk=pk)
+    form = None
+    if request.user.has_role(Role.COUNTY_OFFICER) and review.status == "due":
+        form = ReviewCompleteForm(request.POST or None, initial={"version": review.version})
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.review_complete(
+                    actor=request.user, review=review, outcome=data["outcome"], findings=data["findings"],
+                    verified_per_capita_income=data["verified_per_capita_income"], version=data["version"],
+                    exit_kind=data["exit_kind"], exit_reason=data["exit_reason"],
+                    effective_month=data["effective_month"], amount_to_recover=data["amount_to_recover"],
+                    on_poverty_roster=data["on_poverty_roster"] or None)
+            except DomainError as error:
+                if isinstance(error, NotPermitted):
+                    raise PermissionDenied
+                _apply_domain_error(form, error)
+            else:
+                messages.success(request, _("The review is completed."))
+                return redirect("recipients:review", pk=review.pk)
+    case_exit = CaseExit.objects.filter(case_id=review.case_id).only("pk").first()
+    return render(request, "recipients/review_detail.html", {
+        "title": _("Review"), "review": review, "case": review.case, "form": form, "case_exit": case_exit,
+        "perms_exit": request.user.has_role(Role.COUNTY_OFFICER)})
+
+
+def report_change(request, case_id):
+    _require(request, Role.VILLAGE_STAFF, Role.TOWNSHIP_STAFF, Role.COUNTY_OFFICER)
+    case = get_in_scope(request.user, Case.objects.select_related("household"), pk=case_id)
+    form = ReportChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            review = services.review_report_change(actor=request.user, case=case,
+                                                   reported_change=form.cleaned_data["reported_change"])
+        except DomainError as error:
+            _apply_domain_error(form, error)
+        else:
+            messages.success(request, _("The change is recorded and a review is open."))
+            if request.user.has_role(*READ_ROLES):
+                return redirect("recipients:review", pk=review.pk)
+            return redirect("recipients:report_change", case_id=case.pk)
+    return render(request, "recipients/report_change.html", {"title": _("Report a change"), "case": case,
+                                                             "form": form})
+
+
+def exit_form(request, case_id):
+    _require(request, Role.COUNTY_OFFICER)
+    case = get_in_scope(request.user, Case.objects.select_related("household__village"), pk=case_id)
+    form = ExitForm(request.POST or None, initial={"version": case.version})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            case_exit = services.case_exit(
+                actor=request.user, case=case, kind=data["kind"], reason=data["reason"],
+                effective_month=data["effective_month"], amount_to_recover=data["amount_to_recover"],
+                on_poverty_roster=data["on_poverty_roster"] or None, version=data["version"])
+        except DomainError as error:
+            _apply_domain_error(form, error)
+        else:
+            messages.success(request, _("The exit is recorded. Print the notice letter for the household."))
+            return redirect("recipients:exit_notice", pk=case_exit.pk)
+    return render(request, "recipients/exit_form.html", {"title": _("Exit"), "case": case, "form": form})
+
+
+def exit_notice(request, pk):
+    _require(request, *READ_ROLES)
+    case_exit = get_in_scope(request.user, selectors.exits_visible(request.user)
+                             .select_related("case__applicant").prefetch_related("recoveries"), pk=pk)
+    months = []
+    if case_exit.gradual_schedule:
+        from recipients.months import add_months
+
+        months = [(add_months(case_exit.effective_month, i), p) for i, p in enumerate(case_exit.gradual_schedule)]
+    return render(request, "recipients/exit_notice.html", {
+        "title": _("Exit notice"), "exit": case_exit, "case": case_exit.case, "months": months,
+        "recoveries": list(case_exit.recoveries.all())})
+
+
+def roll_list(request):
+    _require(request, *READ_ROLES)
+    rolls = selectors.rolls_visible(request.user)
+    status = request.GET.get("status")
+    if status:
+        rolls = rolls.filter(status=status)
+    form = None
+    user = request.user
+    if user.role == Role.COUNTY_OFFICER and user.division and user.division.level == Level.COUNTY:
+        form = RollGenerateForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                roll = services.payment_roll_generate(actor=user, county=user.division,
+                                                      month=form.cleaned_data["month"])
+            except DomainError as error:
+                _apply_domain_error(form, error)
+            else:
+                messages.success(request, _("The payment roll is generated."))
+                return redirect("recipients:payment_roll", pk=roll.pk)
+    page = Paginator(rolls, 50).get_page(request.GET.get("page"))
+    return render(request, "recipients/roll_list.html", {"title": _("Payment rolls"), "page": page, "form": form})
+
+
+def roll_detail(request, pk):
+    _require(request, *READ_ROLES)
+    roll = get_in_scope(request.user, selectors.rolls_visible(request.user), pk=pk)
+    lines = Paginator(selectors.roll_lines(roll), 100).get_page(request.GET.get("page"))
+    return render(request, "recipients/roll_detail.html", {
+        "title": _("Payment roll"), "roll": roll, "lines": lines, "village_totals": selectors.roll_village_totals(roll),
+        "can_write": request.user.has_role(Role.COUNTY_OFFICER)})
+
+
+@require_POST
+def roll_action(request, pk, action):
+    _require(request, Role.COUNTY_OFFICER)
+    roll = get_in_scope(request.user, selectors.rolls_visible(request.user), pk=pk)
+    version = request.POST.get("version")
+    try:
+        if action == "regenerate":
+            services.payment_roll_generate(actor=request.user, county=roll.county, month=roll.month)
+            messages.success(request, _("The payment roll is regenerated."))
+        elif action == "review":
+            services.payment_roll_review(actor=request.user, roll=roll, version=version)
+            messages.success(request, _("The payment roll is marked reviewed."))
+        elif action == "finalise":
+            services.payment_roll_finalise(actor=request.user, roll=roll, version=version)
+            messages.success(request, _("The payment roll is finalised."))
+        else:
+            raise Http404
+    except DomainError as error:
+        messages.error(request, str(error.message))
+    return redirect("recipients:payment_roll", pk=roll.pk)
+
+
+def roll_export(request, pk, fmt):
+    _require(request, *READ_ROLES)
+    roll = get_in_scope(request.user, selectors.rolls_visible(request.user), pk=pk)
+    return export_response(request.user, roll, fmt)
+
+
+def export_response(user, roll, fmt):
+    if fmt == "csv":
+        body, content_type = exports.roll_csv(roll), "text/csv; charset=utf-8"
+    elif fmt == "xlsx":
+        body = exports.roll_xlsx(roll)
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        raise Http404
+    record_access(user=user, action="payment_roll.export", obj=roll, division_code=roll.county.code,
+                  detail={"format": fmt})
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{exports.export_filename(roll, fmt)}"'
+    return response

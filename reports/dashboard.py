@@ -1,0 +1,366 @@
+"""Dashboard figures: aggregate SQL grouped on division-code prefixes.
+
+For the division being looked at, every figure is one GROUP BY over Substr(division_code, 1, n)
+where n is the prefix length of the level below, so the number of queries is the same whether
+the division has 3 villages or 300. All reads go to `reporting_db()` (the replica when set).
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from decimal import Decimal
+
+from django.db import connections
+from django.db.models import Case as CaseWhen
+from django.db.models import Count, DateField, F, Func, IntegerField, Q, Sum, Value, When
+from django.db.models.functions import Coalesce, Substr, TruncMonth
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import LEVEL_ORDER, LEVEL_PREFIX_LENGTH, Division, Level
+from cases.models import PAID_STATES, PENDING_STATES, Case, CaseStatus
+from dibao.db_router import reporting_db
+from reports.definitions import APPROVED_STATES, optional_model
+from reports.expressions import Percentile, processing_days, working_days_available
+
+MONTHS_SHOWN = 12
+SUBMITTED_PENDING = tuple(s for s in PENDING_STATES if s != CaseStatus.DRAFT)
+
+
+@dataclass
+class DashboardScope:
+    """Where the dashboard looks: a division (None = the whole country, admins only)."""
+
+    division: Division | None
+    children: list[Division]
+    child_level: str | None
+    child_prefix_length: int
+    breadcrumbs: list[Division] = field(default_factory=list)
+
+    @property
+    def prefix(self) -> str:
+        return self.division.prefix if self.division else ""
+
+
+def month_starts(today: date, count: int = MONTHS_SHOWN) -> list[date]:
+    months = []
+    year, month = today.year, today.month
+    for _i in range(count):
+        months.append(date(year, month, 1))
+        month -= 1
+        if month == 0:
+            year, month = year - 1, 12
+    return list(reversed(months))
+
+
+def next_month(day: date) -> date:
+    return date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+
+
+def _aware(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=timezone.get_current_timezone())
+
+
+def build_scope(division: Division | None, *, using: str) -> DashboardScope:
+    if division is None:
+        children = list(Division.objects.using(using).filter(level=Level.PROVINCE).order_by("code"))
+        return DashboardScope(None, children, Level.PROVINCE, LEVEL_PREFIX_LENGTH[Level.PROVINCE])
+    index = LEVEL_ORDER.index(division.level)
+    ancestor_codes = [division.code[:LEVEL_PREFIX_LENGTH[level]].ljust(12, "0") for level in LEVEL_ORDER[:index]]
+    if division.level == Level.VILLAGE:
+        child_level, length = None, 12
+        children = []
+        breadcrumbs = list(Division.objects.using(using).filter(code__in=ancestor_codes).order_by("code"))
+    else:
+        child_level = LEVEL_ORDER[index + 1]
+        length = LEVEL_PREFIX_LENGTH[child_level]
+        # One query for both the children and the breadcrumb ancestors.
+        rows = list(Division.objects.using(using).filter(Q(parent_id=division.pk) | Q(code__in=ancestor_codes))
+                    .order_by("code"))
+        children = [d for d in rows if d.parent_id == division.pk]
+        breadcrumbs = [d for d in rows if d.code in ancestor_codes]
+    return DashboardScope(division, children, child_level, length, breadcrumbs)
+
+
+def _group(scope: DashboardScope, field_name: str = "division_code"):
+    return Substr(field_name, 1, scope.child_prefix_length)
+
+
+def _ratio(numerator, denominator):
+    if not denominator:
+        return None
+    return round(float(numerator) / float(denominator) * 100, 2)
+
+
+def case_figures(scope: DashboardScope, *, today: date, since: date, using: str) -> dict[str, dict]:
+    """Per child prefix: recipients, pending, overdue, decisions, staff-relative, benefit sums."""
+    since_dt = _aware(since)
+    persons = CaseWhen(When(individual_member__isnull=False, then=Value(1)), default=F("household__size"),
+                    output_field=IntegerField())
+    qs = (Case.objects.using(using).filter(division_code__startswith=scope.prefix)
+          .annotate(g=_group(scope)).values("g")
+          .annotate(
+              recipient_households=Count("id", filter=Q(status__in=PAID_STATES)),
+              recipient_persons=Coalesce(Sum(persons, filter=Q(status__in=PAID_STATES)), 0),
+              benefit_total=Sum("monthly_amount", filter=Q(status__in=PAID_STATES)),
+              pending=Count("id", filter=Q(status__in=SUBMITTED_PENDING)),
+              overdue=Count("id", filter=Q(status__in=SUBMITTED_PENDING, deadline__lt=today)),
+              staff_relative=Count("id", filter=Q(staff_relative=True, status__in=SUBMITTED_PENDING + PAID_STATES)),
+              applications=Count("id", filter=Q(submitted_at__gte=since_dt)),
+              approved=Count("id", filter=Q(status__in=APPROVED_STATES, decided_at__gte=since_dt)),
+              rejected=Count("id", filter=Q(status=CaseStatus.REJECTED, decided_at__gte=since_dt)),
+          ).order_by())
+    return {row.pop("g"): row for row in qs}
+
+
+def processing_figures(scope: DashboardScope, *, since: date, using: str) -> tuple[dict, dict]:
+    """Median and 90th percentile of days from acceptance to decision, per child and overall."""
+    start = Coalesce(F("accepted_at"), F("submitted_at"))
+    base = (Case.objects.using(using)
+            .filter(division_code__startswith=scope.prefix, decided_at__gte=_aware(since),
+                    status__in=APPROVED_STATES + (CaseStatus.REJECTED,))
+            .exclude(accepted_at__isnull=True, submitted_at__isnull=True))
+    if working_days_available(using):
+        return _working_day_percentiles(base, scope, start, using=using)
+    days = processing_days(start, F("decided_at"), using=using)
+    base = base.annotate(days=days)
+    aggregates = {"median": Percentile("days", 0.5), "p90": Percentile("days", 0.9), "decided": Count("id")}
+    per_child = {row.pop("g"): row for row in base.annotate(g=_group(scope)).values("g").annotate(**aggregates).order_by()}
+    overall = base.aggregate(**aggregates)
+    return per_child, overall
+
+
+def _working_day_percentiles(base, scope: DashboardScope, start, *, using: str) -> tuple[dict, dict]:
+    """PostgreSQL: one query, per child and overall, in working days.
+
+    A calendar of the days spanned (generate_series, a few hundred rows) numbers the working days
+    with a running count (holiday table applied); the working days between two dates are the
+    difference of their numbers, found by hash joins instead of a holiday lookup per case.
+    """
+    from django.conf import settings
+
+    tz = settings.TIME_ZONE.replace("'", "")
+    inner = base.annotate(
+        g=_group(scope),
+        start_day=LocalDate(start, tz=tz), end_day=LocalDate(F("decided_at"), tz=tz),
+    ).values("g", "start_day", "end_day").order_by()
+    inner_sql, params = inner.query.sql_with_params()
+    holiday = connections[using].ops.quote_name("cases_holiday")
+    sql = f"""
+        WITH base AS ({inner_sql}),
+        cal AS (
+            SELECT d::date AS day,
+                   SUM(CASE WHEN h.kind = 'workday' THEN 1 WHEN h.kind = 'holiday' THEN 0
+                            WHEN EXTRACT(ISODOW FROM d) < 6 THEN 1 ELSE 0 END) OVER (ORDER BY d) AS ordinal
+            FROM generate_series((SELECT MIN(start_day) FROM base), (SELECT MAX(end_day) FROM base),
+                                 interval '1 day') AS d
+            LEFT JOIN {holiday} h ON h.date = d::date
+        )
+        SELECT base.g, ce.ordinal - cs.ordinal AS days, COUNT(*)
+        FROM base JOIN cal cs ON cs.day = base.start_day JOIN cal ce ON ce.day = base.end_day
+        GROUP BY 1, 2"""
+    # A histogram (child, days) -> count: bounded by divisions x distinct durations, not by cases.
+    histograms: dict[str, dict[int, int]] = {}
+    overall_histogram: dict[int, int] = {}
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, params)
+        for g, days, count in cursor.fetchall():
+            histograms.setdefault(g, {})[days] = count
+            overall_histogram[days] = overall_histogram.get(days, 0) + count
+    per_child = {g: _histogram_percentiles(h) for g, h in histograms.items()}
+    return per_child, _histogram_percentiles(overall_histogram)
+
+
+def _histogram_percentiles(histogram: dict[int, int]) -> dict:
+    """percentile_cont(0.5) and (0.9) of the values a histogram describes (same as PostgreSQL's)."""
+    total = sum(histogram.values())
+    if not total:
+        return {"median": None, "p90": None, "decided": 0}
+    values = sorted(histogram.items())
+
+    def value_at(index: int) -> float:
+        seen = 0
+        for value, count in values:
+            seen += count
+            if index < seen:
+                return float(value)
+        return float(values[-1][0])
+
+    def cont(fraction: float) -> float:
+        position = fraction * (total - 1)
+        low = int(position)
+        low_value = value_at(low)
+        high_value = value_at(min(low + 1, total - 1))
+        return low_value + (high_value - low_value) * (position - low)
+
+    return {"median": cont(0.5), "p90": cont(0.9), "decided": total}
+
+
+class LocalDate(Func):
+    """The local calendar date of a timestamptz (PostgreSQL)."""
+
+    output_field = DateField()
+
+    def as_sql(self, compiler, connection, **extra_context):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"(({sql}) AT TIME ZONE '{self.extra['tz']}')::date", params
+
+
+def population_figures(scope: DashboardScope, *, using: str) -> dict[str, int]:
+    """Rural population per child: the sum of the village populations below it (each person once)."""
+    qs = (Division.objects.using(using).filter(level=Level.VILLAGE, code__startswith=scope.prefix)
+          .annotate(g=Substr("code", 1, scope.child_prefix_length)).values("g")
+          .annotate(population=Sum("population")).order_by())
+    return {row["g"]: row["population"] or 0 for row in qs}
+
+
+def monthly_series(scope: DashboardScope, months: list[date], *, using: str) -> dict:
+    """Applications in, decisions and recipients at each month's end, for the whole division."""
+    start = _aware(months[0])
+    cases = Case.objects.using(using).filter(division_code__startswith=scope.prefix)
+    applications = dict(cases.filter(submitted_at__gte=start).annotate(m=TruncMonth("submitted_at"))
+                        .values("m").annotate(n=Count("id")).order_by().values_list("m", "n"))
+    decided_rows = (cases.filter(decided_at__gte=start, status__in=APPROVED_STATES + (CaseStatus.REJECTED,))
+                    .annotate(m=TruncMonth("decided_at")).values("m")
+                    .annotate(approved=Count("id", filter=Q(status__in=APPROVED_STATES)),
+                              rejected=Count("id", filter=Q(status=CaseStatus.REJECTED))).order_by())
+    decided = {row["m"]: row for row in decided_rows}
+    # Recipients at each month's end: approved before the end and not closed by then. One query,
+    # one conditional count per month.
+    persons = CaseWhen(When(individual_member__isnull=False, then=Value(1)), default=F("household__size"),
+                    output_field=IntegerField())
+    counts = {}
+    for index, month in enumerate(months):
+        end = _aware(next_month(month))
+        alive = Q(decided_at__lt=end) & (Q(closed_at__isnull=True) | Q(closed_at__gte=end))
+        counts[f"h{index}"] = Count("id", filter=alive)
+        counts[f"p{index}"] = Coalesce(Sum(persons, filter=alive), 0)
+    recipients = cases.filter(status__in=APPROVED_STATES, decided_at__isnull=False).aggregate(**counts)
+
+    def key(value):
+        return value.date() if isinstance(value, datetime) else value
+
+    applications = {key(k): v for k, v in applications.items()}
+    decided = {key(k): v for k, v in decided.items()}
+    rows = []
+    for index, month in enumerate(months):
+        d = decided.get(month, {})
+        rows.append({
+            "month": month, "label": month.strftime("%Y-%m"),
+            "applications": applications.get(month, 0),
+            "approved": d.get("approved", 0), "rejected": d.get("rejected", 0),
+            "recipient_households": recipients[f"h{index}"] or 0,
+            "recipient_persons": recipients[f"p{index}"] or 0,
+        })
+    return {"rows": rows}
+
+
+def payment_figures(scope: DashboardScope, months: list[date], *, using: str) -> dict | None:
+    """Money paid per month and quarter and per child from finalised payment rolls (None until they land)."""
+    line_model = optional_model("recipients.PaymentLine")
+    if line_model is None:
+        return None
+    from reports.payments import payment_figures as figures
+
+    return figures(line_model, scope, months, using=using, group=_group)
+
+
+def finding_figures(scope: DashboardScope, *, using: str) -> dict | None:
+    """Open findings per rule and per child (None until the overlaps app lands)."""
+    flag_model = optional_model("overlaps.OverlapFlag")
+    if flag_model is None:
+        return None
+    from reports.findings import finding_figures as figures
+
+    return figures(flag_model, scope, using=using, group=_group)
+
+
+def dashboard_data(division: Division | None, *, today: date | None = None) -> dict:
+    """Every figure of the dashboard for one division (already checked to be in the user's scope)."""
+    using = reporting_db()
+    today = today or timezone.localdate()
+    months = month_starts(today)
+    since = months[0]
+    scope = build_scope(division, using=using)
+    by_case = case_figures(scope, today=today, since=since, using=using)
+    by_time, time_overall = processing_figures(scope, since=since, using=using)
+    population = population_figures(scope, using=using)
+    series = monthly_series(scope, months, using=using)
+    payments = payment_figures(scope, months, using=using)
+    findings = finding_figures(scope, using=using)
+
+    units = scope.children if scope.children else ([scope.division] if scope.division else [])
+    empty = {"recipient_households": 0, "recipient_persons": 0, "benefit_total": None, "pending": 0, "overdue": 0,
+             "staff_relative": 0, "applications": 0, "approved": 0, "rejected": 0}
+    rows = []
+    totals = {k: 0 for k in empty if k != "benefit_total"}
+    totals["benefit_total"] = Decimal("0")
+    totals["population"] = 0
+    for unit in units:
+        g = unit.code[:scope.child_prefix_length]
+        figures = dict(empty, **by_case.get(g, {}))
+        pop = population.get(g, 0)
+        t = by_time.get(g, {})
+        row = {
+            "division": unit, "code": unit.code, "name": unit.name, **figures, "population": pop,
+            # The case and finding lists filter by village only: link a village row to its own list.
+            "village_code": unit.code if unit.level == Level.VILLAGE else "",
+            "coverage": _ratio(figures["recipient_persons"], pop),
+            "approval_rate": _ratio(figures["approved"], figures["approved"] + figures["rejected"]),
+            "average_benefit": (figures["benefit_total"] / figures["recipient_households"]
+                                if figures["recipient_households"] and figures["benefit_total"] is not None else None),
+            "median_days": t.get("median"), "p90_days": t.get("p90"),
+            "paid": (payments or {}).get("by_child", {}).get(g),
+            "open_findings": (findings or {}).get("by_child", {}).get(g, 0) if findings else None,
+        }
+        rows.append(row)
+        for k in totals:
+            if k == "benefit_total":
+                totals[k] += figures["benefit_total"] or 0
+            elif k == "population":
+                totals[k] += pop
+            else:
+                totals[k] += figures[k]
+    totals["coverage"] = _ratio(totals["recipient_persons"], totals["population"])
+    totals["approval_rate"] = _ratio(totals["approved"], totals["approved"] + totals["rejected"])
+    totals["average_benefit"] = (totals["benefit_total"] / totals["recipient_households"]
+                                 if totals["recipient_households"] else None)
+    totals["median_days"] = time_overall.get("median")
+    totals["p90_days"] = time_overall.get("p90")
+    totals["decided"] = time_overall.get("decided")
+    return {
+        "village_code": division.code if division is not None and division.level == Level.VILLAGE else "",
+        "scope": scope, "today": today, "months": months, "since": since, "rows": rows, "totals": totals,
+        "series": series, "payments": payments, "findings": findings,
+        "working_days": working_days_available(using),
+        "percentiles_supported": _is_postgres(using),
+    }
+
+
+def _is_postgres(using: str) -> bool:
+    from django.db import connections
+
+    return connections[using].vendor == "postgresql"
+
+
+def chart_payload(data: dict) -> dict:
+    """What reports.js draws; numbers only (the page shows the same numbers as tables)."""
+    series = data["series"]["rows"]
+    payload = {
+        "months": [r["label"] for r in series],
+        "applications": [r["applications"] for r in series],
+        "approved": [r["approved"] for r in series],
+        "rejected": [r["rejected"] for r in series],
+        "recipient_households": [r["recipient_households"] for r in series],
+        "recipient_persons": [r["recipient_persons"] for r in series],
+        "labels": {
+            "applications": str(_("Applications")), "approved": str(_("Approved")), "rejected": str(_("Rejected")),
+            "recipient_households": str(_("Recipient households")), "recipient_persons": str(_("Recipient persons")),
+            "paid": str(_("Paid (yuan)")), "findings": str(_("Open findings")),
+        },
+    }
+    if data["payments"]:
+        payload["paid"] = [float(r["amount"] or 0) for r in data["payments"]["by_month"]]
+    if data["findings"]:
+        payload["finding_rules"] = [str(r["label"]) for r in data["findings"]["by_rule"]]
+        payload["finding_counts"] = [r["count"] for r in data["findings"]["by_rule"]]
+    return payload

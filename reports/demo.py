@@ -1,0 +1,5 @@
+"""Nothing to seed: the dashboard and reports read live data."""
+
+
+def seed(stdout) -> None:
+    return None
