@@ -28,7 +28,10 @@ from cases.models import Case
 from evidence.models import Complaint, Document
 from households.models import Household, IncomeItem, Member, Standard
 from jobs.models import Job
+from overlaps.models import OverlapFlag
 from poverty_registry.models import RegistryHousehold, RegistryMember
+from recipients.models import PaymentLine, PaymentRoll, Review
+from reports.models import Export
 from tests.security.conftest import ROLES, SCOPES
 
 pytestmark = pytest.mark.django_db
@@ -38,6 +41,14 @@ WRITERS = frozenset({"village_staff", "township_staff", "county_officer", "admin
 OFFICER = frozenset({"county_officer", "admin"})
 ADMIN = frozenset({"admin"})
 AUDIT = frozenset({"auditor", "admin"})
+OFFICIALS = frozenset({"county_officer", "auditor", "admin"})
+ENTRY = frozenset({"village_staff", "township_staff", "admin"})
+
+
+def transition_roles(action: str) -> frozenset:
+    from cases import workflow
+
+    return frozenset(str(r) for r in workflow.TRANSITIONS[action].roles) | {"admin"}
 
 SEES = {
     "village_staff": {"own"},
@@ -78,6 +89,11 @@ class Row:
 
 def _ok(value) -> set[int]:
     return set(value) if isinstance(value, (set, frozenset, tuple)) else {value}
+
+
+def export_owner_only(role: str, scope: str) -> set[int]:
+    """An export is visible only to the user who asked for it (the county officer of its county here)."""
+    return {200} if role == "county_officer" and scope in ("own", "other_village") else {404}
 
 
 def job_owner_only(role: str, scope: str) -> set[int]:
@@ -170,6 +186,108 @@ ROWS = [
     api("api-job", "GET", lambda w, s: f"/api/v1/jobs/{w.job[s].pk}/", expect=job_owner_only),
     api("audit-event-list", "GET", "/api/v1/audit-events/", allowed=AUDIT, target=False),
     api("audit-event-detail", "GET", lambda w, s: f"/api/v1/audit-events/{w.audit_event[s].pk}/", allowed=AUDIT),
+    # --- cases (pages) ----------------------------------------------------------------------------------------
+    Row("cases:list", "GET", "/cases/", target=False),
+    Row("cases:create", "GET", lambda w, s: f"/cases/new/?household={w.household[s].pk}", allowed=ENTRY),
+    Row("cases:create", "POST", lambda w, s: f"/cases/new/?household={w.household[s].pk}", allowed=ENTRY,
+        data={"category": "nonsense"}),  # the form comes back with its errors
+    Row("cases:detail", "GET", lambda w, s: f"/cases/{w.case[s].pk}/"),
+    Row("cases:edit", "GET", lambda w, s: f"/cases/{w.case[s].pk}/edit/", allowed=ENTRY, scope_first=True),
+    Row("cases:edit", "POST", lambda w, s: f"/cases/{w.case[s].pk}/edit/", allowed=ENTRY, scope_first=True,
+        data={"version": "x"}),
+    # A draft has no notice and no decision letter yet: 404 for everyone who can see the case.
+    Row("cases:notice", "GET", lambda w, s: f"/cases/{w.case[s].pk}/notice/", ok=404),
+    Row("cases:letter", "GET", lambda w, s: f"/cases/{w.case[s].pk}/letter/", ok=404),
+    # Workflow pages answer a refused action (wrong role or wrong state) by redirecting back to the case with
+    # the reason as a message (tests/cases/test_pages.py::test_refusals_on_pages); nothing may change.
+    Row("cases:action", "POST", lambda w, s: f"/cases/{w.case[s].pk}/accept/", ok=302,
+        data={"version": 1}),
+    # --- cases (API) ------------------------------------------------------------------------------------------
+    api("case-list", "GET", "/api/v1/cases/", target=False),
+    # The body is validated before the role (tests/cases/test_api.py expects a county officer's bad household to
+    # be a 400); a valid body from a role that may not enter applications is refused by the service (403).
+    api("case-list", "POST", "/api/v1/cases/", allowed=ALL, ok=400, target=False, data={}),
+    api("case-detail", "GET", lambda w, s: f"/api/v1/cases/{w.case[s].pk}/"),
+    api("case-detail", "PATCH", lambda w, s: f"/api/v1/cases/{w.case[s].pk}/", allowed=ENTRY, ok=409,
+        scope_first=True, data={"version": 99}),  # a stale version
+    # Every workflow action on a draft: out of scope 404, a role the transition does not allow 403 (both
+    # before the body is read), otherwise the body or the state is refused (400/409). Roles from the workflow.
+    *[api(f"case-{name}", "POST", lambda w, s, a=path: f"/api/v1/cases/{w.case[s].pk}/{a}/",
+          allowed=transition_roles(action), ok={400, 409}, scope_first=True, data={"version": 99})
+      for name, path, action in (
+          ("accept", "accept", "accept"), ("approve", "approve", "approve"),
+          ("end-notice", "end-notice", "end_notice"), ("extend", "extend", "extend"),
+          ("objections", "objections", "objection"), ("open-notice", "open-notice", "open_notice"),
+          ("reinvestigate", "reinvestigate", "reinvestigate"), ("reject", "reject", "reject"),
+          ("return-", "return", "return"), ("visits", "visits", "visits"), ("submit", "submit", "submit"),
+          ("withdraw", "withdraw", "withdraw"))],
+    api("case-exit", "POST", lambda w, s: f"/api/v1/cases/{w.case[s].pk}/exit/", allowed=OFFICER, ok={400, 409},
+        scope_first=True,
+        data={"version": 99}),
+    # --- recipients ---------------------------------------------------------------------------------------------
+    Row("recipients:reviews", "GET", "/recipients/reviews/", allowed=OFFICIALS, target=False),
+    Row("recipients:review", "GET", lambda w, s: f"/recipients/reviews/{w.review[s].pk}/", allowed=OFFICIALS),
+    Row("recipients:report_change", "GET", lambda w, s: f"/recipients/cases/{w.active_case[s].pk}/report-change/",
+        allowed=WRITERS),
+    Row("recipients:exit", "GET", lambda w, s: f"/recipients/cases/{w.active_case[s].pk}/exit/", allowed=OFFICER),
+    # No exit exists in this world: the role gate (403) and the 404 for a missing exit are what is checked;
+    # tests/recipients/test_exits.py covers the notice of a real exit.
+    Row("recipients:exit_notice", "GET", "/recipients/exits/999999/notice/", allowed=OFFICIALS, ok=404,
+        target=False),
+    Row("recipients:payment_rolls", "GET", "/recipients/payment-rolls/", allowed=OFFICIALS, target=False),
+    Row("recipients:payment_roll", "GET", lambda w, s: f"/recipients/payment-rolls/{w.roll[s].pk}/",
+        allowed=OFFICIALS),
+    # Finalising a roll that was not reviewed: back to the roll with the reason as a message.
+    Row("recipients:payment_roll_action", "POST", lambda w, s: f"/recipients/payment-rolls/{w.roll[s].pk}/finalise/",
+        allowed=OFFICER, ok=302, data={}),
+    Row("recipients:payment_roll_export", "GET", lambda w, s: f"/recipients/payment-rolls/{w.roll[s].pk}/export.csv",
+        allowed=OFFICIALS),
+    api("review-list", "GET", "/api/v1/reviews/", allowed=OFFICIALS, target=False),
+    api("review-list", "POST", "/api/v1/reviews/", allowed=WRITERS, ok=400, target=False, data={}),
+    api("review-detail", "GET", lambda w, s: f"/api/v1/reviews/{w.review[s].pk}/", allowed=OFFICIALS),
+    api("review-complete", "POST", lambda w, s: f"/api/v1/reviews/{w.review[s].pk}/complete/", allowed=OFFICER,
+        ok=400, data={}),
+    api("payment-roll-list", "GET", "/api/v1/payment-rolls/", allowed=OFFICIALS, target=False),
+    api("payment-roll-list", "POST", "/api/v1/payment-rolls/", allowed=OFFICER, ok=400, target=False, data={}),
+    api("payment-roll-detail", "GET", lambda w, s: f"/api/v1/payment-rolls/{w.roll[s].pk}/",
+        allowed=OFFICIALS),
+    api("payment-roll-lines", "GET", lambda w, s: f"/api/v1/payment-rolls/{w.roll[s].pk}/lines/",
+        allowed=OFFICIALS),
+    api("payment-roll-export", "GET", lambda w, s: f"/api/v1/payment-rolls/{w.roll[s].pk}/export/?format=csv",
+        allowed=OFFICIALS),
+    api("payment-roll-review", "POST", lambda w, s: f"/api/v1/payment-rolls/{w.roll[s].pk}/review/",
+        allowed=OFFICER, ok=400, data={"version": "x"}),
+    api("payment-roll-finalise", "POST", lambda w, s: f"/api/v1/payment-rolls/{w.roll[s].pk}/finalise/",
+        allowed=OFFICER, ok={400, 409}, data={}),
+    # --- findings -------------------------------------------------------------------------------------------
+    Row("overlaps:list", "GET", "/findings/", target=False),
+    Row("overlaps:detail", "GET", lambda w, s: f"/findings/{w.flag[s].pk}/"),
+    Row("overlaps:scan", "POST", "/findings/scan/", allowed=OFFICER, ok=302, target=False, mutates=True),
+    Row("overlaps:counts", "GET", lambda w, s: f"/findings/counts/household/{w.household[s].pk}/"),
+    api("overlap-flag-list", "GET", "/api/v1/overlap-flags/", target=False),
+    api("overlap-flag-detail", "GET", lambda w, s: f"/api/v1/overlap-flags/{w.flag[s].pk}/"),
+    api("overlap-flag-resolve", "POST", lambda w, s: f"/api/v1/overlap-flags/{w.flag[s].pk}/resolve/",
+        allowed=OFFICER, ok=400, data={}),
+    api("api-overlap-scans", "POST", "/api/v1/overlap-scans/", allowed=OFFICER, ok={200, 201, 202}, target=False,
+        mutates=True),
+    # --- reports, exports, audit ------------------------------------------------------------------------
+    Row("reports:dashboard", "GET", "/reports/", allowed=OFFICIALS, target=False),
+    Row("reports:index", "GET", "/reports/reports/", allowed=OFFICIALS, target=False),
+    Row("reports:report", "GET", "/reports/reports/case_register/", allowed=OFFICIALS, target=False),
+    Row("reports:export", "POST", "/reports/reports/case_register/export/", allowed=OFFICIALS, target=False,
+        ok=302, data={"format": "nonsense"}),  # back to the report with the error
+    Row("reports:export_detail", "GET", lambda w, s: f"/reports/exports/{w.export[s].pk}/", expect=export_owner_only),
+    # A small export is streamed when asked for and keeps no file: the download link answers 410 Gone.
+    Row("reports:export_download", "GET", lambda w, s: f"/reports/exports/{w.export[s].pk}/download/",
+        expect=lambda role, scope: {410} if export_owner_only(role, scope) == {200} else {404}),
+    api("api-exports", "POST", "/api/v1/exports/", allowed=OFFICIALS, ok=400, target=False,
+        data={"report": "nonsense"}),
+    api("api-export", "GET", lambda w, s: f"/api/v1/exports/{w.export[s].pk}/", expect=export_owner_only),
+    api("api-export-download", "GET", lambda w, s: f"/api/v1/exports/{w.export[s].pk}/download/",
+        expect=lambda role, scope: {409, 410} if export_owner_only(role, scope) == {200} else {404}),
+    Row("audit:list", "GET", "/audit/", allowed=AUDIT, target=False),
+    Row("audit:object_history", "GET", lambda w, s: f"/audit/history/household/{w.household[s].pk}/",
+        allowed=AUDIT),
 ]
 
 
@@ -191,7 +309,7 @@ def expected(row: Row, role: str, scope: str) -> set[int]:
 def snapshot():
     """Everything a refused or invalid request could have touched."""
     models = (Household, Member, IncomeItem, Case, Document, Complaint, RegistryHousehold, RegistryMember,
-              Standard, Job, Division)
+              Standard, Job, Division, Review, PaymentRoll, PaymentLine, OverlapFlag, Export)
     state = {m.__name__: list(m.objects.order_by("pk").values_list()) for m in models}
     state["User"] = list(User.objects.order_by("pk").values_list("pk", "username", "password", "role",
                                                                    "division_id", "is_active"))
