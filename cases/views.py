@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404
@@ -100,6 +101,9 @@ def _apply_errors(form, error: DomainError):
 @login_required
 @require_http_methods(["GET", "POST"])
 def case_create_view(request):
+    # Roles that may not enter applications get 403, not a form whose save would fail.
+    if not request.user.has_role(*services.ENTRY_ROLES):
+        raise PermissionDenied
     household_id = request.GET.get("household") or request.POST.get("household")
     households = scope_queryset(request.user, Household.objects.filter(is_active=True)).exclude(
         cases__status__in=[s for s in CaseStatus.values if s not in ("rejected", "closed", "withdrawn")])
@@ -128,6 +132,8 @@ def case_create_view(request):
 @require_http_methods(["GET", "POST"])
 def case_edit_view(request, pk):
     case = case_detail(request.user, pk)
+    if not request.user.has_role(*services.ENTRY_ROLES):
+        raise PermissionDenied
     initial = {f: getattr(case, f) for f in services.DRAFT_FIELDS} | {"version": case.version}
     form = CaseForm(request.POST or None, household=case.household, initial=initial)
     if request.method == "POST" and form.is_valid():

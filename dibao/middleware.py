@@ -6,8 +6,10 @@ import uuid
 
 from django.conf import settings
 from django.contrib.auth import logout
+from django.http import HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 _request_context: contextvars.ContextVar[dict | None] = contextvars.ContextVar("request_context", default=None)
 
@@ -89,4 +91,24 @@ class ChineseByDefaultMiddleware:
     def __call__(self, request):
         if settings.LANGUAGE_COOKIE_NAME not in request.COOKIES and not request.path_info.startswith("/api/"):
             request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
+        return self.get_response(request)
+
+
+class NulByteGuardMiddleware:
+    """Refuse a NUL character in the path or query string with 400 before any view sees it.
+
+    PostgreSQL text cannot hold NUL: a filter such as `?q=%00` would otherwise end in a 500. Form
+    and JSON fields are already checked by Django's and DRF's CharField (ProhibitNullCharacters).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.path or any("\x00" in key or any("\x00" in v for v in values)
+                                         for key, values in request.GET.lists()):
+            message = _("Null characters are not allowed.")
+            if request.path.startswith("/api/"):
+                return JsonResponse({"detail": message, "code": "null_characters_not_allowed"}, status=400)
+            return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
         return self.get_response(request)

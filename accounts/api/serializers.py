@@ -21,7 +21,7 @@ class DivisionSerializer(serializers.ModelSerializer):
 
 
 class MeSerializer(serializers.ModelSerializer):
-    division = DivisionBriefSerializer(read_only=True)
+    division = DivisionBriefSerializer(read_only=True, allow_null=True)
 
     class Meta:
         model = User

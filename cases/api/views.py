@@ -5,6 +5,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from accounts.scoping import require_role
 from cases import services, workflow
 from cases.api import serializers as s
 from cases.api.filters import CaseFilter
@@ -58,8 +59,9 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     @extend_schema(request=s.CaseUpdateSerializer, responses=s.CaseDetailSerializer)
     def partial_update(self, request, pk=None):
-        data = self._valid(s.CaseUpdateSerializer, request, partial=True)
         case = case_detail(request.user, pk)
+        require_role(request.user, *services.ENTRY_ROLES)
+        data = self._valid(s.CaseUpdateSerializer, request, partial=True)
         services.case_update(actor=request.user, case=case, **data)
         return self._detail(request, pk)
 
@@ -69,8 +71,10 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return dict(serializer.validated_data)
 
     def _transition(self, request, pk, name, serializer_class=s.VersionSerializer):
-        data = self._valid(serializer_class, request)
+        # Out of scope is 404 and a role the transition does not allow is 403, before the body is read.
         case = case_detail(request.user, pk)
+        require_role(request.user, *workflow.TRANSITIONS[name].roles)
+        data = self._valid(serializer_class, request)
         with transaction.atomic():
             workflow.run(name, actor=request.user, case=case, **data)
         return self._detail(request, pk)

@@ -51,8 +51,8 @@ class DocumentDeleteSerializer(serializers.Serializer):
 
 
 class ComplaintSerializer(serializers.ModelSerializer):
-    assigned_to = serializers.CharField(source="assigned_to.username", default=None, read_only=True)
-    staff_member = serializers.CharField(source="staff_member.username", default=None, read_only=True)
+    assigned_to = serializers.CharField(source="assigned_to.username", default=None, allow_null=True, read_only=True)
+    staff_member = serializers.CharField(source="staff_member.username", default=None, allow_null=True, read_only=True)
     is_overdue = serializers.SerializerMethodField()
 
     class Meta:

@@ -6,6 +6,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from accounts.api.permissions import role_required
 from accounts.models import Role
 from accounts.scoping import get_in_scope
 from audit.services import record_access
@@ -107,7 +108,8 @@ class HouseholdViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.
 class StandardViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
     queryset = Standard.objects.none()
     serializer_class = StandardSerializer
-    permission_classes = [IsAuthenticated]
+    # Reads for every role; writes refused before validation for roles that may not set standards.
+    permission_classes = [IsAuthenticated, role_required(Role.COUNTY_OFFICER, safe_roles=tuple(Role.values))]
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):

@@ -5,7 +5,7 @@ from overlaps.models import OUTCOME_CHOICES, OverlapFlag
 
 class OverlapFlagSerializer(serializers.ModelSerializer):
     rule_title = serializers.SerializerMethodField()
-    resolved_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    resolved_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = OverlapFlag

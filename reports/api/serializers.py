@@ -19,7 +19,7 @@ class ExportCreateSerializer(serializers.Serializer):
 class ExportSerializer(serializers.ModelSerializer):
     status = serializers.SerializerMethodField()
     progress = serializers.SerializerMethodField()
-    job = serializers.PrimaryKeyRelatedField(read_only=True)
+    job = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     download = serializers.SerializerMethodField()
     id_numbers = serializers.SerializerMethodField()
 

@@ -1,0 +1,132 @@
+"""Headless Chromium driven by Selenium against pytest-django's live server.
+
+Skipped, with the reason printed, only when Chromium or its driver is absent. Every step of a
+journey takes a screenshot; when the test fails they are kept in test-artifacts/<test name>/.
+"""
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"rep_{report.when}", report)
+
+
+@pytest.fixture(autouse=True)
+def _e2e_settings(settings, tmp_path):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.VAR_DIR = tmp_path / "var"
+    settings.VAR_DIR.mkdir()
+    # The live server serves static files itself; no manifest is needed.
+    settings.STORAGES = {**settings.STORAGES,
+                         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+
+
+class Browser:
+    def __init__(self, driver, base_url, shots: Path):
+        self.driver = driver
+        self.base_url = base_url
+        self.shots = shots
+        self.step = 0
+
+    def get(self, path):
+        self.driver.get(self.base_url + path)
+
+    def shot(self, name):
+        self.step += 1
+        self.driver.save_screenshot(str(self.shots / f"{self.step:02d}-{name}.png"))
+
+    def find(self, css):
+        from selenium.webdriver.common.by import By
+
+        return self.driver.find_element(By.CSS_SELECTOR, css)
+
+    def find_all(self, css):
+        from selenium.webdriver.common.by import By
+
+        return self.driver.find_elements(By.CSS_SELECTOR, css)
+
+    def click(self, css):
+        element = self.find(css)
+        # A fixed footer can cover the element at the bottom of the window: bring it to the middle.
+        self.driver.execute_script("arguments[0].scrollIntoView({block: 'center', behavior: 'instant'});", element)
+        element.click()
+
+    def fill(self, css, value):
+        element = self.find(css)
+        element.clear()
+        element.send_keys(value)
+
+    def select(self, css, value):
+        from selenium.webdriver.support.ui import Select
+
+        Select(self.find(css)).select_by_value(value)
+
+    def wait_for(self, predicate, timeout=10):
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        WebDriverWait(self.driver, timeout).until(lambda d: predicate())
+
+    @property
+    def html(self):
+        return self.driver.page_source
+
+    @property
+    def path(self):
+        return self.driver.current_url.removeprefix(self.base_url)
+
+    def log_in(self, username, password):
+        self.get("/accounts/login/")
+        self.fill("#id_username", username)
+        self.fill("#id_password", password)
+        self.shot(f"login-{username}")
+        self.click("form button[type=submit]")
+        self.wait_for(lambda: "/accounts/login/" not in self.driver.current_url)
+
+    def log_out(self):
+        self.driver.delete_all_cookies()
+
+
+@pytest.fixture
+def browser(request, live_server, tmp_path):
+    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
+        print(f"SKIP e2e: {CHROMIUM} or {CHROMEDRIVER} is missing (apt-get install chromium chromium-driver)")
+        pytest.skip(f"{CHROMIUM} or {CHROMEDRIVER} is missing (apt-get install chromium chromium-driver)")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for arg in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1280,1000",
+                "--disable-dev-shm-usage"):
+        options.add_argument(arg)
+    # A Chinese browser, as the village staff use; the English journey switches with the page's selector.
+    options.add_argument("--lang=zh-CN")
+    options.add_experimental_option("prefs", {"intl.accept_languages": "zh-CN,zh"})
+    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    driver.implicitly_wait(2)
+    shots = tmp_path / "shots"
+    shots.mkdir()
+    try:
+        yield Browser(driver, live_server.url, shots)
+    finally:
+        failed = getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed
+        if failed:
+            try:
+                driver.save_screenshot(str(shots / "99-at-failure.png"))
+            except Exception:  # noqa: S110 - the browser may be gone; keep what we have
+                pass
+            target = ARTIFACTS / request.node.name.replace("/", "_")
+            shutil.rmtree(target, ignore_errors=True)
+            shutil.copytree(shots, target)
+        driver.quit()

@@ -1,0 +1,426 @@
+"""The access matrix: every page and API endpoint x every role x (own scope, other village, other county).
+
+Each row names a URL (by its resolver name), a method, what object it targets, which roles may use it
+and what they get. The expected status of a cell follows from the row:
+- anonymous: pages redirect to the login page (302), the API answers 401;
+- a role not in `allowed`: 403 (`deny`); when the view resolves the object before checking the role,
+  a role that cannot see the object gets 404 instead (`scope_first=True`);
+- an allowed role on an object outside its area: 404 (village staff see one village, township staff
+  and county officers their township/county, the city auditor both counties, the admin everything);
+- otherwise `ok`.
+Writes are sent with an invalid or empty body: allowed cells must reach validation (`ok`, usually 400
+or a form page) and every cell, allowed or refused, must leave the database exactly as it was.
+
+`test_every_url_pattern_is_in_the_matrix` fails when a URL name in the resolver has no row.
+"""
+
+import re
+from dataclasses import dataclass, field
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+from rest_framework.test import APIClient
+
+from accounts.models import Division, User
+from audit.models import AuditEvent
+from cases.models import Case
+from evidence.models import Complaint, Document
+from households.models import Household, IncomeItem, Member, Standard
+from jobs.models import Job
+from overlaps.models import OverlapFlag
+from poverty_registry.models import RegistryHousehold, RegistryMember
+from recipients.models import PaymentLine, PaymentRoll, Review
+from reports.models import Export
+from tests.security.conftest import ROLES, SCOPES
+
+pytestmark = pytest.mark.django_db
+
+ALL = frozenset({"village_staff", "township_staff", "county_officer", "auditor", "admin"})
+WRITERS = frozenset({"village_staff", "township_staff", "county_officer", "admin"})
+OFFICER = frozenset({"county_officer", "admin"})
+ADMIN = frozenset({"admin"})
+AUDIT = frozenset({"auditor", "admin"})
+OFFICIALS = frozenset({"county_officer", "auditor", "admin"})
+ENTRY = frozenset({"village_staff", "township_staff", "admin"})
+
+
+def transition_roles(action: str) -> frozenset:
+    from cases import workflow
+
+    return frozenset(str(r) for r in workflow.TRANSITIONS[action].roles) | {"admin"}
+
+SEES = {
+    "village_staff": {"own"},
+    "township_staff": {"own", "other_village"},
+    "county_officer": {"own", "other_village"},
+    "auditor": {"own", "other_village", "other_county"},
+    "admin": {"own", "other_village", "other_county"},
+}
+
+# URL names that are deliberately outside the matrix, with the reason (tested elsewhere).
+NOT_IN_MATRIX = {
+    "login": "open page; tests/accounts/test_web.py",
+    "logout": "POST only, ends the session; tests/accounts/test_web.py",
+    "set_language": "open; tests/accounts/test_web.py::TestLanguage",
+    "api-token": "open; tests/accounts (lockout) and tests/security/test_hardening.py",
+    "schema": "open by design (the OpenAPI document)",
+    "api-docs": "open by design (Swagger UI)",
+}
+
+
+@dataclass(frozen=True)
+class Row:
+    name: str  # URL name in the resolver
+    method: str
+    path: object  # callable(world, scope) -> str, or a str
+    allowed: frozenset = ALL
+    ok: int = 200
+    target: bool = True  # the URL names one object (three scopes); False: lists/forms (own scope only)
+    deny: int = 403
+    scope_first: bool = False
+    data: dict = field(default_factory=dict)
+    api: bool = False
+    ok_other: int | None = None  # allowed role, object out of its area (default 404)
+    fmt: str = "json"
+    mutates: bool = False  # allowed cells may change the database (refused cells never)
+    expect: object = None  # callable(role, scope) -> set of statuses, for rules the table cannot say
+
+
+def _ok(value) -> set[int]:
+    return set(value) if isinstance(value, (set, frozenset, tuple)) else {value}
+
+
+def export_owner_only(role: str, scope: str) -> set[int]:
+    """An export is visible only to the user who asked for it (the county officer of its county here)."""
+    return {200} if role == "county_officer" and scope in ("own", "other_village") else {404}
+
+
+def job_owner_only(role: str, scope: str) -> set[int]:
+    """A job is visible to whoever started it (the village staff of its village here) and admins."""
+    return {200} if role == "admin" or (role == "village_staff" and scope == "own") else {404}
+
+
+def api(name, method, path, **kw):
+    return Row(name, method, path, api=True, **kw)
+
+
+ROWS = [
+    # --- pages ---------------------------------------------------------------------------------------------
+    Row("home", "GET", "/", target=False),
+    Row("households:list", "GET", "/households/", target=False),
+    Row("households:create", "GET", "/households/new/", allowed=WRITERS, target=False),
+    Row("households:create", "POST", "/households/new/", allowed=WRITERS, ok=400, target=False,
+        data={"address": ""}),
+    Row("households:detail", "GET", lambda w, s: f"/households/{w.household[s].pk}/"),
+    Row("households:edit", "GET", lambda w, s: f"/households/{w.household[s].pk}/edit/", allowed=WRITERS,
+        scope_first=True),
+    Row("households:edit", "POST", lambda w, s: f"/households/{w.household[s].pk}/edit/", allowed=WRITERS,
+        ok=400, scope_first=True, data={"address": ""}),
+    Row("evidence:documents", "GET", lambda w, s: f"/evidence/documents/household/{w.household[s].pk}/"),
+    Row("evidence:documents_panel", "GET", lambda w, s: f"/evidence/panel/household/{w.household[s].pk}/"),
+    Row("evidence:upload", "POST", lambda w, s: f"/evidence/upload/household/{w.household[s].pk}/",
+        allowed=WRITERS, ok=200, data={"document_type": "other"}),
+    Row("evidence:document_file", "GET", lambda w, s: f"/evidence/file/{w.document[s].uuid}/"),
+    Row("evidence:document_thumbnail", "GET", lambda w, s: f"/evidence/file/{w.document[s].uuid}/thumbnail/",
+        ok=404),  # a PDF has no thumbnail: 404 for everyone
+    Row("evidence:document_delete", "POST", lambda w, s: f"/evidence/file/{w.document[s].uuid}/delete/",
+        allowed=ALL, ok=302, data={}),  # no reason given: redirected back with an error, nothing removed
+    Row("evidence:complaints", "GET", "/evidence/complaints/", target=False),
+    Row("evidence:complaint_create", "GET", "/evidence/complaints/new/", allowed=OFFICER, target=False),
+    Row("evidence:complaint_create", "POST", "/evidence/complaints/new/", allowed=OFFICER, target=False,
+        data={"text": ""}),
+    Row("evidence:complaint_detail", "GET", lambda w, s: f"/evidence/complaints/{w.complaint[s].pk}/"),
+    Row("evidence:complaint_action", "POST", lambda w, s: f"/evidence/complaints/{w.complaint[s].pk}/resolve/",
+        allowed=OFFICER, ok=302, scope_first=True, data={}),
+    Row("poverty_registry:list", "GET", "/poverty-registry/", target=False),
+    Row("poverty_registry:import", "GET", "/poverty-registry/import/", allowed=OFFICER, target=False),
+    Row("poverty_registry:import", "POST", "/poverty-registry/import/", allowed=OFFICER, target=False, data={}),
+    Row("poverty_registry:detail", "GET", lambda w, s: f"/poverty-registry/{w.registration[s].pk}/"),
+    Row("jobs:detail", "GET", lambda w, s: f"/jobs/{w.job[s].pk}/", expect=job_owner_only),
+    Row("jobs:download", "GET", lambda w, s: f"/jobs/{w.job[s].pk}/download/", expect=job_owner_only),
+    # --- API -----------------------------------------------------------------------------------------------
+    api("api-me", "GET", "/api/v1/me/", target=False),
+    api("division-list", "GET", "/api/v1/divisions/", target=False),
+    api("division-list", "POST", "/api/v1/divisions/", allowed=ADMIN, ok=400, target=False, data={"code": "1"}),
+    api("division-detail", "GET", lambda w, s: f"/api/v1/divisions/{w.division[s].code}/"),
+    api("user-list", "GET", "/api/v1/users/", allowed=ADMIN, target=False),
+    api("user-list", "POST", "/api/v1/users/", allowed=ADMIN, ok=400, target=False,
+        data={"username": "new", "password": "123", "role": "auditor"}),
+    api("user-detail", "GET", lambda w, s: f"/api/v1/users/{w.user[s].pk}/", allowed=ADMIN),
+    api("api-household-list", "GET", "/api/v1/households/", target=False),
+    api("api-household-list", "POST", "/api/v1/households/", allowed=WRITERS, ok=400, target=False,
+        data={"members": []}),
+    api("api-household-detail", "GET", lambda w, s: f"/api/v1/households/{w.household[s].pk}/"),
+    api("api-household-detail", "PATCH", lambda w, s: f"/api/v1/households/{w.household[s].pk}/",
+        allowed=WRITERS, ok=400, data={"address": "改过的地址"}),  # no version: 400
+    api("api-household-detail", "PUT", lambda w, s: f"/api/v1/households/{w.household[s].pk}/",
+        allowed=ALL, ok=405, target=False, data={"address": "改过的地址"}),  # not offered: PATCH only
+    api("api-standard-list", "GET", "/api/v1/standards/", target=False),
+    api("api-standard-list", "POST", "/api/v1/standards/", allowed=OFFICER, ok=400, target=False,
+        data={"monthly_amount": "-1"}),
+    api("document-list", "GET", "/api/v1/documents/", target=False),
+    api("document-list", "POST", "/api/v1/documents/", allowed=WRITERS, ok=400, target=False, data={}),
+    api("document-detail", "GET", lambda w, s: f"/api/v1/documents/{w.document[s].uuid}/"),
+    api("document-detail", "DELETE", lambda w, s: f"/api/v1/documents/{w.document[s].uuid}/", allowed=WRITERS,
+        ok=400, data={}),  # a reason is required
+    api("api-document-download", "GET", lambda w, s: f"/api/v1/documents/{w.document[s].uuid}/download/"),
+    api("complaint-list", "GET", "/api/v1/complaints/", target=False),
+    api("complaint-list", "POST", "/api/v1/complaints/", allowed=OFFICER, ok=400, target=False, data={}),
+    api("complaint-detail", "GET", lambda w, s: f"/api/v1/complaints/{w.complaint[s].pk}/"),
+    api("complaint-assign", "POST", lambda w, s: f"/api/v1/complaints/{w.complaint[s].pk}/assign/",
+        allowed=OFFICER, ok=400, data={}),
+    api("complaint-investigate", "POST", lambda w, s: f"/api/v1/complaints/{w.complaint[s].pk}/investigate/",
+        allowed=OFFICER, ok={200, 409}, mutates=True, data={}),  # the first call starts it, the next is 409
+    api("complaint-resolve", "POST", lambda w, s: f"/api/v1/complaints/{w.complaint[s].pk}/resolve/",
+        allowed=OFFICER, ok=400, data={}),
+    api("poverty-registration-list", "GET", "/api/v1/poverty-registrations/", target=False),
+    api("poverty-registration-list", "POST", "/api/v1/poverty-registrations/", allowed=OFFICER, ok=400,
+        target=False, data={}),
+    api("poverty-registration-detail", "GET", lambda w, s: f"/api/v1/poverty-registrations/{w.registration[s].pk}/"),
+    api("poverty-registration-detail", "PATCH",
+        lambda w, s: f"/api/v1/poverty-registrations/{w.registration[s].pk}/", allowed=OFFICER, ok=400,
+        data={"status": "nonsense"}),
+    api("api-poverty-registry-import", "POST", "/api/v1/poverty-registrations/imports/", allowed=OFFICER, ok=400,
+        target=False, data={}, fmt="multipart"),
+    api("api-job", "GET", lambda w, s: f"/api/v1/jobs/{w.job[s].pk}/", expect=job_owner_only),
+    api("audit-event-list", "GET", "/api/v1/audit-events/", allowed=AUDIT, target=False),
+    api("audit-event-detail", "GET", lambda w, s: f"/api/v1/audit-events/{w.audit_event[s].pk}/", allowed=AUDIT),
+    # --- cases (pages) ----------------------------------------------------------------------------------------
+    Row("cases:list", "GET", "/cases/", target=False),
+    Row("cases:create", "GET", lambda w, s: f"/cases/new/?household={w.household[s].pk}", allowed=ENTRY),
+    Row("cases:create", "POST", lambda w, s: f"/cases/new/?household={w.household[s].pk}", allowed=ENTRY,
+        data={"category": "nonsense"}),  # the form comes back with its errors
+    Row("cases:detail", "GET", lambda w, s: f"/cases/{w.case[s].pk}/"),
+    Row("cases:edit", "GET", lambda w, s: f"/cases/{w.case[s].pk}/edit/", allowed=ENTRY, scope_first=True),
+    Row("cases:edit", "POST", lambda w, s: f"/cases/{w.case[s].pk}/edit/", allowed=ENTRY, scope_first=True,
+        data={"version": "x"}),
+    # A draft has no notice and no decision letter yet: 404 for everyone who can see the case.
+    Row("cases:notice", "GET", lambda w, s: f"/cases/{w.case[s].pk}/notice/", ok=404),
+    Row("cases:letter", "GET", lambda w, s: f"/cases/{w.case[s].pk}/letter/", ok=404),
+    # Workflow pages answer a refused action (wrong role or wrong state) by redirecting back to the case with
+    # the reason as a message (tests/cases/test_pages.py::test_refusals_on_pages); nothing may change.
+    Row("cases:action", "POST", lambda w, s: f"/cases/{w.case[s].pk}/accept/", ok=302,
+        data={"version": 1}),
+    # --- cases (API) ------------------------------------------------------------------------------------------
+    api("case-list", "GET", "/api/v1/cases/", target=False),
+    # The body is validated before the role (tests/cases/test_api.py expects a county officer's bad household to
+    # be a 400); a valid body from a role that may not enter applications is refused by the service (403).
+    api("case-list", "POST", "/api/v1/cases/", allowed=ALL, ok=400, target=False, data={}),
+    api("case-detail", "GET", lambda w, s: f"/api/v1/cases/{w.case[s].pk}/"),
+    api("case-detail", "PATCH", lambda w, s: f"/api/v1/cases/{w.case[s].pk}/", allowed=ENTRY, ok=409,
+        scope_first=True, data={"version": 99}),  # a stale version
+    # Every workflow action on a draft: out of scope 404, a role the transition does not allow 403 (both
+    # before the body is read), otherwise the body or the state is refused (400/409). Roles from the workflow.
+    *[api(f"case-{name}", "POST", lambda w, s, a=path: f"/api/v1/cases/{w.case[s].pk}/{a}/",
+          allowed=transition_roles(action), ok={400, 409}, scope_first=True, data={"version": 99})
+      for name, path, action in (
+          ("accept", "accept", "accept"), ("approve", "approve", "approve"),
+          ("end-notice", "end-notice", "end_notice"), ("extend", "extend", "extend"),
+          ("objections", "objections", "objection"), ("open-notice", "open-notice", "open_notice"),
+          ("reinvestigate", "reinvestigate", "reinvestigate"), ("reject", "reject", "reject"),
+          ("return-", "return", "return"), ("visits", "visits", "visits"), ("submit", "submit", "submit"),
+          ("withdraw", "withdraw", "withdraw"))],
+    api("case-exit", "POST", lambda w, s: f"/api/v1/cases/{w.case[s].pk}/exit/", allowed=OFFICER, ok={400, 409},
+        scope_first=True,
+        data={"version": 99}),
+    # --- recipients ---------------------------------------------------------------------------------------------
+    Row("recipients:reviews", "GET", "/recipients/reviews/", allowed=OFFICIALS, target=False),
+    Row("recipients:review", "GET", lambda w, s: f"/recipients/reviews/{w.review[s].pk}/", allowed=OFFICIALS),
+    Row("recipients:report_change", "GET", lambda w, s: f"/recipients/cases/{w.active_case[s].pk}/report-change/",
+        allowed=WRITERS),
+    Row("recipients:exit", "GET", lambda w, s: f"/recipients/cases/{w.active_case[s].pk}/exit/", allowed=OFFICER),
+    # No exit exists in this world: the role gate (403) and the 404 for a missing exit are what is checked;
+    # tests/recipients/test_exits.py covers the notice of a real exit.
+    Row("recipients:exit_notice", "GET", "/recipients/exits/999999/notice/", allowed=OFFICIALS, ok=404,
+        target=False),
+    Row("recipients:payment_rolls", "GET", "/recipients/payment-rolls/", allowed=OFFICIALS, target=False),
+    Row("recipients:payment_roll", "GET", lambda w, s: f"/recipients/payment-rolls/{w.roll[s].pk}/",
+        allowed=OFFICIALS),
+    # Finalising a roll that was not reviewed: back to the roll with the reason as a message.
+    Row("recipients:payment_roll_action", "POST", lambda w, s: f"/recipients/payment-rolls/{w.roll[s].pk}/finalise/",
+        allowed=OFFICER, ok=302, data={}),
+    Row("recipients:payment_roll_export", "GET", lambda w, s: f"/recipients/payment-rolls/{w.roll[s].pk}/export.csv",
+        allowed=OFFICIALS),
+    api("review-list", "GET", "/api/v1/reviews/", allowed=OFFICIALS, target=False),
+    api("review-list", "POST", "/api/v1/reviews/", allowed=WRITERS, ok=400, target=False, data={}),
+    api("review-detail", "GET", lambda w, s: f"/api/v1/reviews/{w.review[s].pk}/", allowed=OFFICIALS),
+    api("review-complete", "POST", lambda w, s: f"/api/v1/reviews/{w.review[s].pk}/complete/", allowed=OFFICER,
+        ok=400, data={}),
+    api("payment-roll-list", "GET", "/api/v1/payment-rolls/", allowed=OFFICIALS, target=False),
+    api("payment-roll-list", "POST", "/api/v1/payment-rolls/", allowed=OFFICER, ok=400, target=False, data={}),
+    api("payment-roll-detail", "GET", lambda w, s: f"/api/v1/payment-rolls/{w.roll[s].pk}/",
+        allowed=OFFICIALS),
+    api("payment-roll-lines", "GET", lambda w, s: f"/api/v1/payment-rolls/{w.roll[s].pk}/lines/",
+        allowed=OFFICIALS),
+    api("payment-roll-export", "GET", lambda w, s: f"/api/v1/payment-rolls/{w.roll[s].pk}/export/?format=csv",
+        allowed=OFFICIALS),
+    api("payment-roll-review", "POST", lambda w, s: f"/api/v1/payment-rolls/{w.roll[s].pk}/review/",
+        allowed=OFFICER, ok=400, data={"version": "x"}),
+    api("payment-roll-finalise", "POST", lambda w, s: f"/api/v1/payment-rolls/{w.roll[s].pk}/finalise/",
+        allowed=OFFICER, ok={400, 409}, data={}),
+    # --- findings -------------------------------------------------------------------------------------------
+    Row("overlaps:list", "GET", "/findings/", target=False),
+    Row("overlaps:detail", "GET", lambda w, s: f"/findings/{w.flag[s].pk}/"),
+    Row("overlaps:scan", "POST", "/findings/scan/", allowed=OFFICER, ok=302, target=False, mutates=True),
+    Row("overlaps:counts", "GET", lambda w, s: f"/findings/counts/household/{w.household[s].pk}/"),
+    api("overlap-flag-list", "GET", "/api/v1/overlap-flags/", target=False),
+    api("overlap-flag-detail", "GET", lambda w, s: f"/api/v1/overlap-flags/{w.flag[s].pk}/"),
+    api("overlap-flag-resolve", "POST", lambda w, s: f"/api/v1/overlap-flags/{w.flag[s].pk}/resolve/",
+        allowed=OFFICER, ok=400, data={}),
+    api("api-overlap-scans", "POST", "/api/v1/overlap-scans/", allowed=OFFICER, ok={200, 201, 202}, target=False,
+        mutates=True),
+    # --- reports, exports, audit ------------------------------------------------------------------------
+    Row("reports:dashboard", "GET", "/reports/", allowed=OFFICIALS, target=False),
+    Row("reports:index", "GET", "/reports/reports/", allowed=OFFICIALS, target=False),
+    Row("reports:report", "GET", "/reports/reports/case_register/", allowed=OFFICIALS, target=False),
+    Row("reports:export", "POST", "/reports/reports/case_register/export/", allowed=OFFICIALS, target=False,
+        ok=302, data={"format": "nonsense"}),  # back to the report with the error
+    Row("reports:export_detail", "GET", lambda w, s: f"/reports/exports/{w.export[s].pk}/", expect=export_owner_only),
+    # A small export is streamed when asked for and keeps no file: the download link answers 410 Gone.
+    Row("reports:export_download", "GET", lambda w, s: f"/reports/exports/{w.export[s].pk}/download/",
+        expect=lambda role, scope: {410} if export_owner_only(role, scope) == {200} else {404}),
+    api("api-exports", "POST", "/api/v1/exports/", allowed=OFFICIALS, ok=400, target=False,
+        data={"report": "nonsense"}),
+    api("api-export", "GET", lambda w, s: f"/api/v1/exports/{w.export[s].pk}/", expect=export_owner_only),
+    api("api-export-download", "GET", lambda w, s: f"/api/v1/exports/{w.export[s].pk}/download/",
+        expect=lambda role, scope: {409, 410} if export_owner_only(role, scope) == {200} else {404}),
+    Row("audit:list", "GET", "/audit/", allowed=AUDIT, target=False),
+    Row("audit:object_history", "GET", lambda w, s: f"/audit/history/household/{w.household[s].pk}/",
+        allowed=AUDIT),
+]
+
+
+def expected(row: Row, role: str, scope: str) -> set[int]:
+    if role == "anonymous":
+        return {401} if row.api else {302}
+    if row.expect is not None:
+        return row.expect(role, scope)
+    in_area = not row.target or scope in SEES[role]
+    if role not in row.allowed:
+        if row.scope_first and not in_area:
+            return {404}
+        return {row.deny}
+    if not in_area:
+        return {row.ok_other or 404}
+    return _ok(row.ok)
+
+
+def snapshot():
+    """Everything a refused or invalid request could have touched."""
+    models = (Household, Member, IncomeItem, Case, Document, Complaint, RegistryHousehold, RegistryMember,
+              Standard, Job, Division, Review, PaymentRoll, PaymentLine, OverlapFlag, Export)
+    state = {m.__name__: list(m.objects.order_by("pk").values_list()) for m in models}
+    state["User"] = list(User.objects.order_by("pk").values_list("pk", "username", "password", "role",
+                                                                   "division_id", "is_active"))
+    state["AuditEvent"] = AuditEvent.objects.count()
+    return state
+
+
+def client_for(row: Row, user):
+    if row.api:
+        c = APIClient()
+        if user is not None:
+            c.force_authenticate(user)
+        return c
+    c = Client()
+    if user is not None:
+        c.force_login(user)
+    return c
+
+
+def send(client, row: Row, path: str):
+    method = row.method.lower()
+    if row.api:
+        if row.method == "GET":
+            return client.get(path)
+        return getattr(client, method)(path, row.data, format=row.fmt)
+    if row.method == "GET":
+        return client.get(path)
+    return getattr(client, method)(path, row.data)
+
+
+def row_id(row: Row) -> str:
+    return f"{row.method} {row.name}"
+
+
+@pytest.mark.parametrize("row", ROWS, ids=row_id)
+def test_matrix_row(world, row):
+    failures = []
+    cells = 0
+    for role in ROLES:
+        user = world.users[role]
+        client = client_for(row, user)
+        for scope in SCOPES if row.target else ("own",):
+            path = row.path(world, scope) if callable(row.path) else row.path
+            before = snapshot() if row.method != "GET" else None
+            response = send(client, row, path)
+            cells += 1
+            want = expected(row, role, scope)
+            if response.status_code not in want:
+                failures.append(f"{role:15} {scope:14} {row.method} {path} -> {response.status_code}, want {want}")
+            refused = response.status_code in (302, 401, 403, 404, 405) and role not in row.allowed
+            if row.method != "GET" and (refused or not row.mutates) and snapshot() != before:
+                failures.append(f"{role:15} {scope:14} {row.method} {path} changed the database")
+            if role == "anonymous" and not row.api and response.status_code == 302:
+                assert response["Location"].startswith("/accounts/login/"), path
+    assert not failures, "\n" + "\n".join(failures)
+    assert cells >= 6
+
+
+def test_matrix_size():
+    cells = sum(len(ROLES) * (len(SCOPES) if r.target else 1) for r in ROWS)
+    print(f"access matrix: {len(ROWS)} rows, {cells} cells")
+    assert cells > 500
+
+
+def _url_names(resolver, namespace=""):
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            if "admin" in str(entry.pattern):
+                continue
+            ns = entry.namespace
+            yield from _url_names(entry, f"{namespace}{ns}:" if ns else namespace)
+        elif isinstance(entry, URLPattern):
+            if entry.name is None:
+                yield f"{namespace}<unnamed {entry.pattern}>"
+            else:
+                yield f"{namespace}{entry.name}"
+
+
+def _route_methods(resolver):
+    """(url name, method) for every DRF viewset route: each mapped method needs a row."""
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            if "admin" in str(entry.pattern):
+                continue
+            ns = entry.namespace
+            for name, method in _route_methods(entry):
+                yield (f"{ns}:{name}" if ns else name), method
+        elif isinstance(entry, URLPattern):
+            actions = getattr(entry.callback, "actions", None)
+            if actions:
+                for method in actions:
+                    yield entry.name, method.upper()
+            else:
+                cls = getattr(entry.callback, "cls", None) or getattr(entry.callback, "view_class", None)
+                if cls is not None and hasattr(cls, "http_method_names"):
+                    for method in ("get", "post", "patch", "put", "delete"):
+                        if hasattr(cls, method) and method in cls.http_method_names:
+                            yield entry.name, method.upper()
+
+
+def test_every_url_pattern_is_in_the_matrix():
+    names = set(_url_names(get_resolver()))
+    covered = {r.name for r in ROWS} | set(NOT_IN_MATRIX)
+    missing = sorted(n for n in names - covered if not re.match(r"^<unnamed (static|healthz)", n))
+    assert not missing, f"URL names without a row in the access matrix: {missing}"
+    stale = sorted(covered - names)
+    assert not stale, f"rows for URL names that no longer exist: {stale}"
+
+
+def test_every_api_method_is_in_the_matrix():
+    rows = {(r.name, r.method) for r in ROWS}
+    missing = sorted({(n, m) for n, m in _route_methods(get_resolver())
+                      if n not in NOT_IN_MATRIX and (n, m) not in rows and m not in ("OPTIONS", "HEAD")})
+    assert not missing, f"API methods without a row in the access matrix: {missing}"
