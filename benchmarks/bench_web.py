@@ -227,20 +227,39 @@ def build(runs):
         case = county_cases.filter(division_code=last_village).order_by("id").last() or county_cases.last()
         submitted = county_cases.filter(status=CaseStatus.SUBMITTED).order_by("id").last()
 
-        def case_list_qs():
-            return county_cases.filter(status=CaseStatus.UNDER_INVESTIGATION).order_by("-created_at", "-id")[:50]
+        from accounts.scoping import scope_queryset
+        from cases import selectors as case_selectors
 
-        explains["case list, county + status"] = lambda: _explain(case_list_qs())
+        def case_list_qs(division=None):
+            # The list's main query as the selector builds it (scope + filters + select_related), first page.
+            filters = {"status": CaseStatus.UNDER_INVESTIGATION, "division": division or county.code}
+            return case_selectors.case_list(officer, filters=filters).order_by("-created_at", "-id")[:50]
+
+        def case_page_qs():
+            # case_detail()'s main row: the case with household, village, applicant, member and users joined.
+            return scope_queryset(officer, Case.objects.select_related(
+                "household", "household__village", "applicant", "individual_member", "entered_by",
+                "decided_by")).filter(pk=case.pk)
+
+        explains["case list, county prefix + status"] = lambda: _explain(case_list_qs())
+        explains["case list, village prefix + status"] = lambda: _explain(case_list_qs(last_village))
+        explains["case page (case_detail main row)"] = lambda: _explain(case_page_qs())
         optional = [
             Scenario("case list API ?status&division", officer, "get",
                      f"/api/v1/cases/?status=under_investigation&division={county.code}",
                      floor=lambda: _sql(case_list_qs())),
+            Scenario("case list API ?status&division=village", officer, "get",
+                     f"/api/v1/cases/?status=under_investigation&division={last_village}",
+                     floor=lambda: _sql(case_list_qs(last_village))),
             Scenario("case list page ?status", officer, "get", "/cases/?status=under_investigation",
                      floor=lambda: _sql(case_list_qs())),
+            Scenario("case list page ?status&village", officer, "get",
+                     f"/cases/?status=under_investigation&village={last_village}",
+                     floor=lambda: _sql(case_list_qs(last_village))),
             Scenario("case page", officer, "get", f"/cases/{case.pk}/" if case else "/cases/0/",
-                     floor=lambda: _sql(Case.objects.filter(pk=case.pk))),
+                     floor=lambda: _sql(case_page_qs())),
             Scenario("case API detail", officer, "get", f"/api/v1/cases/{case.pk}/" if case else "/api/v1/cases/0/",
-                     floor=lambda: _sql(Case.objects.filter(pk=case.pk))),
+                     floor=lambda: _sql(case_page_qs())),
         ]
         if submitted is not None:
             optional.append(Scenario(
