@@ -300,6 +300,25 @@ def build(runs):
                 notes.append(f"{scenario.name}: {_generic(scenario.path)} does not resolve on this branch: skipped")
     from django.urls import NoReverseMatch, reverse
 
+    try:  # recipients: the review queue and a payment roll (generate_synthetic makes them since it has that step)
+        from recipients.models import PaymentRoll, Review
+    except ImportError:
+        Review = None
+    if Review is not None:
+        roll = PaymentRoll.objects.filter(county=county).order_by("-month").first()
+        if Review.objects.filter(division_code__startswith=county.prefix).exists():
+            scenarios.append(Scenario("review queue page", officer, "get", reverse("recipients:reviews"),
+                                      floor=lambda: _sql(Review.objects.filter(
+                                          division_code__startswith=county.prefix, status="due")
+                                          .select_related("case", "case__household").order_by("due_date", "id")[:50])))
+        else:
+            notes.append("review queue page: no reviews in this database (built before generate_synthetic made them)")
+        if roll is not None:
+            scenarios.append(Scenario("payment roll page", officer, "get", reverse("recipients:payment_roll", args=[roll.pk]),
+                                      floor=lambda: _sql(roll.lines.order_by("village_code", "case_id")[:50])))
+        else:
+            notes.append("payment roll page: no payment rolls in this database")
+
     try:
         dashboard = reverse("reports:dashboard")
         scenarios.append(Scenario("dashboard", officer, "get", dashboard))
