@@ -227,20 +227,39 @@ def build(runs):
         case = county_cases.filter(division_code=last_village).order_by("id").last() or county_cases.last()
         submitted = county_cases.filter(status=CaseStatus.SUBMITTED).order_by("id").last()
 
-        def case_list_qs():
-            return county_cases.filter(status=CaseStatus.UNDER_INVESTIGATION).order_by("-created_at", "-id")[:50]
+        from accounts.scoping import scope_queryset
+        from cases import selectors as case_selectors
 
-        explains["case list, county + status"] = lambda: _explain(case_list_qs())
+        def case_list_qs(division=None):
+            # The list's main query as the selector builds it (scope + filters + select_related), first page.
+            filters = {"status": CaseStatus.UNDER_INVESTIGATION, "division": division or county.code}
+            return case_selectors.case_list(officer, filters=filters).order_by("-created_at", "-id")[:50]
+
+        def case_page_qs():
+            # case_detail()'s main row: the case with household, village, applicant, member and users joined.
+            return scope_queryset(officer, Case.objects.select_related(
+                "household", "household__village", "applicant", "individual_member", "entered_by",
+                "decided_by")).filter(pk=case.pk)
+
+        explains["case list, county prefix + status"] = lambda: _explain(case_list_qs())
+        explains["case list, village prefix + status"] = lambda: _explain(case_list_qs(last_village))
+        explains["case page (case_detail main row)"] = lambda: _explain(case_page_qs())
         optional = [
             Scenario("case list API ?status&division", officer, "get",
                      f"/api/v1/cases/?status=under_investigation&division={county.code}",
                      floor=lambda: _sql(case_list_qs())),
+            Scenario("case list API ?status&division=village", officer, "get",
+                     f"/api/v1/cases/?status=under_investigation&division={last_village}",
+                     floor=lambda: _sql(case_list_qs(last_village))),
             Scenario("case list page ?status", officer, "get", "/cases/?status=under_investigation",
                      floor=lambda: _sql(case_list_qs())),
+            Scenario("case list page ?status&village", officer, "get",
+                     f"/cases/?status=under_investigation&village={last_village}",
+                     floor=lambda: _sql(case_list_qs(last_village))),
             Scenario("case page", officer, "get", f"/cases/{case.pk}/" if case else "/cases/0/",
-                     floor=lambda: _sql(Case.objects.filter(pk=case.pk))),
+                     floor=lambda: _sql(case_page_qs())),
             Scenario("case API detail", officer, "get", f"/api/v1/cases/{case.pk}/" if case else "/api/v1/cases/0/",
-                     floor=lambda: _sql(Case.objects.filter(pk=case.pk))),
+                     floor=lambda: _sql(case_page_qs())),
         ]
         if submitted is not None:
             optional.append(Scenario(
@@ -280,6 +299,25 @@ def build(runs):
             else:
                 notes.append(f"{scenario.name}: {_generic(scenario.path)} does not resolve on this branch: skipped")
     from django.urls import NoReverseMatch, reverse
+
+    try:  # recipients: the review queue and a payment roll (generate_synthetic makes them since it has that step)
+        from recipients.models import PaymentRoll, Review
+    except ImportError:
+        Review = None
+    if Review is not None:
+        roll = PaymentRoll.objects.filter(county=county).order_by("-month").first()
+        if Review.objects.filter(division_code__startswith=county.prefix).exists():
+            scenarios.append(Scenario("review queue page", officer, "get", reverse("recipients:reviews"),
+                                      floor=lambda: _sql(Review.objects.filter(
+                                          division_code__startswith=county.prefix, status="due")
+                                          .select_related("case", "case__household").order_by("due_date", "id")[:50])))
+        else:
+            notes.append("review queue page: no reviews in this database (built before generate_synthetic made them)")
+        if roll is not None:
+            scenarios.append(Scenario("payment roll page", officer, "get", reverse("recipients:payment_roll", args=[roll.pk]),
+                                      floor=lambda: _sql(roll.lines.order_by("village_code", "case_id")[:50])))
+        else:
+            notes.append("payment roll page: no payment rolls in this database")
 
     try:
         dashboard = reverse("reports:dashboard")

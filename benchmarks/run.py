@@ -128,13 +128,148 @@ def print_table(sizes: list[int], data: dict[int, dict]):
           "floor = the main query's bare SQL on a raw cursor; ratio = median / floor)")
 
 
+# --- Whole-job benchmarks (separate scripts, each against its own database, run as subprocesses) ---------------
+
+EXTRA_DBS = {"registry": "dibao_bench_registry", "overlap": "dibao_bench_overlaps", "reports": "dibao_bench_reports"}
+NUM = r"([\d,]+(?:\.\d+)?)"
+
+
+def _num(text: str) -> float:
+    return float(text.replace(",", ""))
+
+
+def _extra_db(key: str) -> str:
+    dbname = EXTRA_DBS[key]
+    if not _psql_scalar("postgres", f"SELECT 1 FROM pg_database WHERE datname = '{dbname}'"):
+        _psql_scalar("postgres", f'CREATE DATABASE "{dbname}"')
+    url = f"{server_url()}/{dbname}"
+    subprocess.run([PY, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT,
+                   env={**os.environ, "DATABASE_URL": url}, check=True)
+    return url
+
+
+def _run_script(key: str, args: list[str], env_extra: dict | None = None) -> tuple[str, float]:
+    url = _extra_db(key)
+    print(f"[extra] {' '.join(args)}", flush=True)
+    started = time.monotonic()
+    out = subprocess.run([PY, *args], cwd=ROOT, capture_output=True, text=True,
+                         env={**os.environ, "DATABASE_URL": url, **(env_extra or {})})
+    elapsed = time.monotonic() - started
+    (STATE_DIR / f"extra_{key}_{Path(args[0]).stem}.log").write_text(out.stdout + "\n--- stderr\n" + out.stderr)
+    if out.returncode:
+        tail = (out.stderr or out.stdout).strip().splitlines()[-1:] or ["(no output)"]
+        raise RuntimeError(f"{args[0]} failed: {tail[0][:200]}")
+    return out.stdout, elapsed
+
+
+def extra_registry_import(rows: int) -> list[dict]:
+    text, _ = _run_script("registry", ["benchmarks/registry_import.py", "--rows", str(rows)])
+    found = {m[0]: {"rate": _num(m[1]), "seconds": _num(m[2]), "rss": _num(m[3])}
+             for m in re.findall(rf"^(fast|orm|iex)\s+{NUM}\s+{NUM}\s+{NUM}", text, re.M)}
+    fast = found.get("fast")
+    out = []
+    for name, what in (("fast", "project import job"), ("orm", "baseline: per-row ORM loop"),
+                       ("iex", "baseline: django-import-export")):
+        r = found.get(name)
+        if r is None:
+            out.append({"name": f"registry import {rows:,} rows: {what}", "value": "FAILED (see var/bench log)"})
+            continue
+        ratio = f"{fast['rate'] / r['rate']:.1f}x faster than this" if fast and name != "fast" else ""
+        out.append({"name": f"registry import {rows:,} rows: {what}",
+                    "value": f"{r['rate']:,.0f} rows/s, {r['seconds']:.1f} s, peak RSS {r['rss']:.0f} MB",
+                    "ratio": ratio})
+    return out
+
+
+def extra_overlap_scan(persons: int) -> list[dict]:
+    text, _ = _run_script("overlap", ["benchmarks/overlap_scan.py", "--persons", str(persons)])
+    floor = re.search(r"floor \(bare self-join on the blind index\): (\d+) ms", text)
+    total = re.search(rf"all rules \(re-scan\)\s+{NUM}\s+{NUM}", text)
+    built = re.search(r"built (\d+) persons, (\d+) households", text)
+    size = f"{int(built.group(1)):,} persons" if built else f"{persons:,} persons"
+    return [{"name": f"overlap full scan, all rules ({size})",
+             "value": f"{_num(total.group(1)):,.0f} ms" if total else "FAILED",
+             "floor": f"{floor.group(1)} ms" if floor else "-",
+             "ratio": f"{_num(total.group(2)):.1f}x floor" if total else ""}]
+
+
+def extra_export(rows: int) -> list[dict]:
+    text, _ = _run_script("reports", ["benchmarks/export_stream.py", "--rows", str(rows)])
+    found = {m[0]: {"rows": _num(m[1]), "seconds": _num(m[2]), "rate": _num(m[3]), "rss": _num(m[6])}
+             for m in re.findall(rf"^(copy|stream)\s+{NUM}\s+{NUM}\s+{NUM}\s+{NUM}\s+{NUM}\s+{NUM}", text, re.M)}
+    stream, copy = found.get("stream"), found.get("copy")
+    if not stream or not copy:
+        return [{"name": f"case register CSV export ({rows:,} rows)", "value": "FAILED (see var/bench log)"}]
+    return [{"name": f"case register CSV export ({int(stream['rows']):,} rows)",
+             "value": f"{stream['rate']:,.0f} rows/s, {stream['seconds']:.1f} s, peak RSS {stream['rss']:.0f} MB",
+             "floor": f"COPY {copy['rate']:,.0f} rows/s",
+             "ratio": f"{stream['rate'] / copy['rate']:.2f}x COPY (target >= 0.5)"}]
+
+
+def extra_dashboard(households: int) -> list[dict]:
+    text, _ = _run_script("reports", ["benchmarks/dashboard.py", "--households", str(households), "--runs", "5"])
+    out = []
+    for level, med, worst, queries in re.findall(r"^(county|township|village)\s+page \(GET\)\s+(\d+)\s+(\d+)\s+(\d+)",
+                                                 text, re.M):
+        out.append({"name": f"dashboard page, {level} ({households:,} households)",
+                    "value": f"median {med} ms, worst {worst} ms, {queries} queries"})
+    return out or [{"name": "dashboard", "value": "FAILED (see var/bench log)"}]
+
+
+def run_extras(args) -> list[dict]:
+    STATE_DIR.mkdir(parents=True, exist_ok=True)
+    rows = []
+    jobs = [
+        ("registry import", lambda: extra_registry_import(args.import_rows)),
+        ("overlap scan", lambda: extra_overlap_scan(args.overlap_persons)),
+        ("export", lambda: extra_export(args.export_rows)),
+        ("dashboard", lambda: extra_dashboard(args.dashboard_households)),
+    ]
+    for name, job in jobs:
+        if name.split()[0] in args.skip_extras:
+            continue
+        try:
+            rows.extend(job())
+        except Exception as exc:  # one failing script must not lose the rest of the table
+            rows.append({"name": name, "value": f"FAILED: {exc}"})
+    return rows
+
+
+def print_extras(rows: list[dict]):
+    print()
+    print("Whole jobs (separate scripts, each on its own database; baselines measured in the same run):")
+    head = f"{'job':<58} | {'figure':<52} | {'floor / baseline':<24} | ratio"
+    print(head)
+    print("-" * len(head))
+    for row in rows:
+        print(f"{row['name'][:58]:<58} | {row['value'][:52]:<52} | {row.get('floor', '-'):<24} | {row.get('ratio', '')}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="10000,300000", help="comma-separated household counts")
     parser.add_argument("--quick", action="store_true", help="2,000 households only, 5 runs")
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--rebuild", action="store_true", help="drop and regenerate the databases")
+    parser.add_argument("--full", action="store_true",
+                        help="the issue's sizes for the whole jobs: 100k-row import, 1M-row export, 300k dashboard")
+    parser.add_argument("--import-rows", type=int, default=None, help="registry import rows (default 20000)")
+    parser.add_argument("--export-rows", type=int, default=None, help="export rows (default 100000)")
+    parser.add_argument("--overlap-persons", type=int, default=None, help="overlap scan persons (default 100000)")
+    parser.add_argument("--dashboard-households", type=int, default=None, help="dashboard households (default 100000, the export's data)")
+    parser.add_argument("--skip-extras", default="", help="comma list of registry,overlap,export,dashboard; or all")
     args = parser.parse_args()
+    small = {"import_rows": 20_000, "export_rows": 100_000, "overlap_persons": 100_000, "dashboard_households": 100_000}
+    full = {"import_rows": 100_000, "export_rows": 1_000_000, "overlap_persons": 1_000_000,
+            "dashboard_households": 300_000}
+    if args.quick:
+        small = {"import_rows": 2_000, "export_rows": 10_000, "overlap_persons": 10_000, "dashboard_households": 10_000}
+    for key, value in (full if args.full else small).items():
+        if getattr(args, key) is None:
+            setattr(args, key, value)
+    if args.skip_extras == "all":
+        args.skip_extras = "registry,overlap,export,dashboard"
+    args.skip_extras = [s.strip() for s in args.skip_extras.split(",") if s.strip()]
     sizes = [2000] if args.quick else sorted(int(s) for s in args.sizes.split(",") if s.strip())
     runs = 5 if args.quick else args.runs
     data, generated = {}, {}
@@ -166,6 +301,9 @@ def main():
     for size in sizes:
         for name, plan in data[size]["explain"].items():
             print(f"  [{label(size)}] {name}: {scan_summary(plan)}")
+    extras = run_extras(args)
+    if extras:
+        print_extras(extras)
     largest = sizes[-1]
     print()
     print(f"EXPLAIN (ANALYZE, BUFFERS) at {label(largest)}:")

@@ -127,7 +127,10 @@ class Review(models.Model):
             models.UniqueConstraint(fields=["case"], condition=Q(status="due"),
                                     name="review_one_open_per_case"),
         ]
-        indexes = [models.Index(fields=["division_code", "status", "due_date"], name="review_div_status_due")]
+        indexes = [models.Index(fields=["division_code", "status", "due_date"], name="review_div_status_due"),
+                   # The due queue in due-date order: a county's first page comes off this index (a division
+                   # prefix is a range, so the index above cannot give the order).
+                   models.Index(fields=["status", "due_date", "id"], name="review_status_due_id")]
 
     def __str__(self):
         return f"{self.get_kind_display()} #{self.pk} ({self.due_date})"

@@ -404,3 +404,81 @@ def insert_chunk(chunk: list[tuple], pinyin_cache: dict, users: dict | None = No
             insert_rows(RegistryMember, REGISTRY_MEMBER_COLUMNS, reg_members)
     return {"households": len(households), "persons": len(persons), "cases": len(cases),
             "registry_households": len(reg_households)}
+
+
+try:
+    from recipients.models import PaymentLine, PaymentRoll, Review, ReviewKind, ReviewStatus, RollStatus
+except ImportError:  # pragma: no cover
+    PaymentLine = PaymentRoll = Review = None
+
+REVIEW_SHARE = 0.5  # share of active cases with an open scheduled review
+ROLL_MONTHS = 2  # finalised payment rolls for the last N months, every paid case of the county on each
+
+
+def _month_start(day: date, back: int) -> date:
+    year, month = day.year, day.month - back
+    while month < 1:
+        year, month = year - 1, month + 12
+    return date(year, month, 1)
+
+
+@transaction.atomic
+def build_recipients(seed: int, province: str) -> dict[str, int]:
+    """Open scheduled reviews for a share of active cases and finalised payment rolls (one per county per
+    month, a line per paid case) for the province being generated, with bulk_create in chunks."""
+    if Review is None or Case is None:
+        return {"reviews": 0, "payment_rolls": 0, "payment_lines": 0}
+    rng = random.Random(seed * 7919 + 17)
+    today = timezone.localdate()
+    reviews = 0
+    batch = []
+    active = (Case.objects.filter(status=CaseStatus.ACTIVE, division_code__startswith=province)
+              .values_list("id", "division_code").order_by("id"))
+    for case_id, division_code in active.iterator(chunk_size=CHUNK):
+        if rng.random() >= REVIEW_SHARE:
+            continue
+        due = today + timedelta(days=rng.randint(-20, 180))
+        batch.append(Review(case_id=case_id, division_code=division_code, kind=ReviewKind.SCHEDULED,
+                            status=ReviewStatus.DUE, due_date=due, anchor_date=due))
+        if len(batch) >= CHUNK:
+            Review.objects.bulk_create(batch)
+            reviews += len(batch)
+            batch = []
+    if batch:
+        Review.objects.bulk_create(batch)
+        reviews += len(batch)
+    rolls = lines = 0
+    paid = (Case.objects.filter(status__in=[CaseStatus.ACTIVE, CaseStatus.GRADUAL_EXIT], monthly_amount__isnull=False,
+                                division_code__startswith=province)
+            .order_by("division_code", "id"))
+    counties = sorted({code[:6] for code in paid.values_list("division_code", flat=True).distinct()})
+    county_divisions = {d.code[:6]: d for d in Division.objects.filter(level=Level.COUNTY,
+                                                                         code__in=[c + "000000" for c in counties])}
+    now = timezone.now()
+    for back in range(ROLL_MONTHS, 0, -1):
+        month = _month_start(today, back)
+        for prefix in counties:
+            county = county_divisions.get(prefix)
+            if county is None:
+                continue
+            roll = PaymentRoll.objects.create(county=county, month=month, status=RollStatus.FINALISED,
+                                              generated_at=now, reviewed_at=now, finalised_at=now)
+            rolls += 1
+            count, total, batch = 0, Decimal("0"), []
+            rows = (paid.filter(division_code__startswith=prefix)
+                    .values_list("id", "household_id", "division_code", "household__village__name",
+                                 "household__head_name", "monthly_amount"))
+            for case_id, household_id, code, village_name, head_name, amount in rows.iterator(chunk_size=CHUNK):
+                batch.append(PaymentLine(roll=roll, case_id=case_id, household_id=household_id, village_code=code,
+                                         village_name=village_name, payee_name=head_name or "", full_amount=amount,
+                                         percent=100, amount=amount))
+                count += 1
+                total += amount
+                if len(batch) >= CHUNK:
+                    PaymentLine.objects.bulk_create(batch)
+                    batch = []
+            if batch:
+                PaymentLine.objects.bulk_create(batch)
+            PaymentRoll.objects.filter(pk=roll.pk).update(line_count=count, total_amount=total)
+            lines += count
+    return {"reviews": reviews, "payment_rolls": rolls, "payment_lines": lines}

@@ -135,3 +135,25 @@ def test_list_marks_recipients_from_the_prefetched_paid_cases(province, api, web
     page = web(staff).get("/households/").content.decode()
     first_page = Household.objects.filter(division_code=staff.division.code).order_by("id")[:25]
     assert page.count('badge text-bg-success') == sum(h.pk in paid for h in first_page)
+
+
+def test_reviews_and_payment_rolls_for_active_cases(province):
+    from recipients.models import PaymentLine, PaymentRoll, Review
+
+    active = Case.objects.filter(status=CaseStatus.ACTIVE)
+    reviews = Review.objects.all()
+    assert 0 < reviews.count() < active.count()  # a share of the active cases
+    assert not reviews.exclude(case__status=CaseStatus.ACTIVE).exists()
+    assert not reviews.exclude(status="due").exists()
+    for review in reviews.select_related("case")[:50]:
+        assert review.division_code == review.case.division_code
+    rolls = PaymentRoll.objects.all()
+    assert rolls.count() == builder.ROLL_MONTHS  # one county at 1,000 households
+    paid = Case.objects.filter(status__in=[CaseStatus.ACTIVE, CaseStatus.GRADUAL_EXIT])
+    for roll in rolls:
+        assert roll.status == "finalised" and roll.month.day == 1
+        assert roll.line_count == roll.lines.count() == paid.count()
+        assert roll.total_amount == sum(line.amount for line in roll.lines.all())
+    line = PaymentLine.objects.select_related("case", "household").first()
+    assert line.amount == line.case.monthly_amount and line.household_id == line.case.household_id
+    assert line.village_code == line.case.division_code and line.payee_name == line.household.head_name

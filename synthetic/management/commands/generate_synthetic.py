@@ -44,6 +44,11 @@ class Command(BaseCommand):
             self.stdout.write(f"  {totals['households']:>9,} households {totals['persons']:>10,} persons "
                               f"{totals['cases']:>8,} cases {totals['registry_households']:>7,} roster  "
                               f"{elapsed:7.1f}s ({totals['persons'] / elapsed:,.0f} persons/s)")
+        recipients_started = time.monotonic()
+        made = builder.build_recipients(seed, province)
+        totals.update(made)
+        self.stdout.write(f"recipients: {made['reviews']:,} open reviews, {made['payment_rolls']:,} finalised payment "
+                          f"rolls with {made['payment_lines']:,} lines ({time.monotonic() - recipients_started:.1f}s)")
         if connection.vendor == "postgresql":
             analyze_started = time.monotonic()
             with connection.cursor() as cursor:
