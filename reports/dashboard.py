@@ -135,7 +135,7 @@ def case_figures(scope: DashboardScope, *, today: date, since: date, using: str,
           .order_by())
     count = len(months)
     result: dict[str, dict] = {}
-    for row in _rows_without_jit(qs, using):
+    for row in _planned_rows(qs, using):
         figures = result.get(row["g"])
         if figures is None:
             figures = result[row["g"]] = {
@@ -180,19 +180,25 @@ def case_figures(scope: DashboardScope, *, today: date, since: date, using: str,
     return result
 
 
-def _rows_without_jit(qs, using: str) -> list[dict]:
+# The planner cannot estimate how few groups the month indexes make (it expects ~100k), so it
+# would sort every case (spilling to disk) instead of hashing into a few hundred groups, and its
+# cost estimate passes the JIT threshold: JIT compilation (about half a second at 300,000 cases)
+# costs more than the whole scan. Measured at 300,000 cases: 1.3 s -> 0.6 s for the grouped pass.
+PLANNER_SETTINGS = "SET LOCAL jit = off; SET LOCAL enable_sort = off; "
+
+
+def _planned_rows(qs, using: str) -> list[dict]:
     """The rows of a .values() aggregate queryset; on PostgreSQL with JIT off for that statement.
 
-    The planner's estimate for these grouped scans passes the JIT threshold, and JIT compilation
-    (about half a second) costs more than the whole scan. SET LOCAL sent in the same query string
-    lasts only for that implicit transaction (or the surrounding one, when there is one).
+    See PLANNER_SETTINGS. SET LOCAL sent in the same query string lasts only for that implicit
+    transaction (or the surrounding one, when there is one); it changes plans, never results.
     """
     connection = connections[using]
     if connection.vendor != "postgresql":
         return list(qs)
     sql, params = qs.query.sql_with_params()
     with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL jit = off; " + sql, params)
+        cursor.execute(PLANNER_SETTINGS + sql, params)
         names = [column[0] for column in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
@@ -232,9 +238,9 @@ def _working_day_percentiles(base, scope: DashboardScope, start, *, using: str) 
     holiday = connections[using].ops.quote_name("cases_holiday")
     # The cases are first collapsed to distinct (child, start, end) triples (one pass, a few
     # thousand rows), so the calendar bounds and the joins work on those rather than on every case.
-    # JIT is off for this statement only (see _rows_without_jit).
+    # JIT is off for this statement only (see PLANNER_SETTINGS).
     sql = f"""
-        SET LOCAL jit = off;
+        {PLANNER_SETTINGS}
         WITH base AS MATERIALIZED (
             SELECT g, start_day, end_day, COUNT(*) AS n FROM ({inner_sql}) cases GROUP BY 1, 2, 3
         ),
