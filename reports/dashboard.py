@@ -4,15 +4,17 @@ For the division being looked at, every figure is one GROUP BY over Substr(divis
 where n is the prefix length of the level below, so the number of queries is the same whether
 the division has 3 villages or 300. All reads go to `reporting_db()` (the replica when set).
 
-The cases are read twice, whatever the size: once grouped by (child, status, month submitted,
-month decided, month closed, overdue, staff-relative) for every count, sum and the monthly series
-(case_figures), and once grouped by (child, start day, decision day) for the processing-time
-percentiles. At 300,000 cases in one county (benchmarks/dashboard.py) the county page went from
-1.5 s to 0.6 s with the figures unchanged.
+The cases are read once, whatever the size: grouped by (child, status, month submitted, month
+decided, month closed, overdue, staff-relative, start day and decision day of the cases decided
+in the window) for every count, sum, the monthly series and the processing-time percentiles
+(case_figures, span_percentiles). processing_figures is the separate-query form, used where the
+working-day calendar is not available (SQLite). At 300,000 cases in one county
+(benchmarks/dashboard.py) the county page went from 1.5-2.5 s to 0.5-1.1 s (depending on machine
+load) with the figures unchanged.
 """
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db import connections
@@ -131,12 +133,28 @@ def case_figures(scope: DashboardScope, *, today: date, since: date, using: str,
     months = months or month_starts(today)
     if since != months[0]:
         raise ValueError("since must be the first month shown")
+    spans = {}
+    if working_days_available(using):
+        # The local start and decision days of the cases decided since `since` (the processing
+        # times; see processing_figures), so that no second scan of the cases is needed.
+        from django.conf import settings
+
+        tz = settings.TIME_ZONE.replace("'", "")
+        decided = (Q(decided_at__gte=_aware(since), status__in=APPROVED_STATES + (CaseStatus.REJECTED,))
+                   & ~Q(accepted_at__isnull=True, submitted_at__isnull=True))
+        spans = {
+            "start_day": CaseWhen(When(decided, then=LocalDate(Coalesce(F("accepted_at"), F("submitted_at")), tz=tz)),
+                                  default=Value(None), output_field=DateField()),
+            "end_day": CaseWhen(When(decided, then=LocalDate(F("decided_at"), tz=tz)),
+                                default=Value(None), output_field=DateField()),
+        }
     qs = (Case.objects.using(using).filter(division_code__startswith=scope.prefix)
           .annotate(g=_group(scope), sm=month_index("submitted_at", months), dm=month_index("decided_at", months),
                     cm=month_index("closed_at", months),
                     late=CaseWhen(When(deadline__lt=today, then=Value(True)), default=Value(False),
-                                  output_field=BooleanField()))
-          .values("g", "status", "sm", "dm", "cm", "late", "staff_relative")
+                                  output_field=BooleanField()),
+                    **spans)
+          .values("g", "status", "sm", "dm", "cm", "late", "staff_relative", *spans)
           .annotate(n=Count("id"), persons=Sum(_persons()), amount=Sum("monthly_amount"))
           .order_by())
     count = len(months)
@@ -149,7 +167,11 @@ def case_figures(scope: DashboardScope, *, today: date, since: date, using: str,
                 "overdue": 0, "staff_relative": 0, "applications": 0, "approved": 0, "rejected": 0,
                 "series": [{"applications": 0, "approved": 0, "rejected": 0, "recipient_households": 0,
                             "recipient_persons": 0} for _month in months],
+                "spans": {},
             }
+        if row.get("start_day") is not None:
+            key = (row["start_day"], row["end_day"])
+            figures["spans"][key] = figures["spans"].get(key, 0) + row["n"]
         status, n, persons = row["status"], row["n"], row["persons"] or 0
         sm, dm, cm = row["sm"], row["dm"], row["cm"]
         series = figures["series"]
@@ -273,6 +295,43 @@ def _working_day_percentiles(base, scope: DashboardScope, start, *, using: str) 
     return per_child, _histogram_percentiles(overall_histogram)
 
 
+def span_percentiles(by_case: dict[str, dict], *, using: str) -> tuple[dict, dict]:
+    """The working-day percentiles from case_figures' (start day, decision day) -> count spans.
+
+    The same calendar as _working_day_percentiles, numbered in Python: over the days from the
+    earliest start to the latest decision, a running count of working days (a holiday row decides,
+    otherwise Monday-Friday); a span's working days are the difference of its two numbers.
+    """
+    from cases.models import Holiday
+
+    spans = [(g, start, end, n) for g, figures in by_case.items() for (start, end), n in figures["spans"].items()]
+    histograms: dict[str, dict[int, int]] = {}
+    overall_histogram: dict[int, int] = {}
+    first = min((start for _g, start, _end, _n in spans), default=date.today())
+    last = max((end for _g, _start, end, _n in spans), default=first)
+    # Always one query (the query count must not depend on the data).
+    kinds = dict(Holiday.objects.using(using).filter(date__gte=first, date__lte=last).values_list("date", "kind"))
+    if spans:
+        ordinal, running, day = {}, 0, first
+        while day <= last:
+            kind = kinds.get(day)
+            if kind == Holiday.Kind.WORKDAY:
+                running += 1
+            elif kind != Holiday.Kind.HOLIDAY and day.isoweekday() < 6:
+                running += 1
+            ordinal[day] = running
+            day += timedelta(days=1)
+        for g, start, end, n in spans:
+            if start not in ordinal or end not in ordinal:
+                continue  # outside the calendar, as the SQL join drops it
+            days = ordinal[end] - ordinal[start]
+            histogram = histograms.setdefault(g, {})
+            histogram[days] = histogram.get(days, 0) + n
+            overall_histogram[days] = overall_histogram.get(days, 0) + n
+    per_child = {g: _histogram_percentiles(h) for g, h in histograms.items()}
+    return per_child, _histogram_percentiles(overall_histogram)
+
+
 def _histogram_percentiles(histogram: dict[int, int]) -> dict:
     """percentile_cont(0.5) and (0.9) of the values a histogram describes (same as PostgreSQL's)."""
     total = sum(histogram.values())
@@ -362,7 +421,10 @@ def dashboard_data(division: Division | None, *, today: date | None = None) -> d
     since = months[0]
     scope = build_scope(division, using=using)
     by_case = case_figures(scope, today=today, since=since, using=using, months=months)
-    by_time, time_overall = processing_figures(scope, since=since, using=using)
+    if working_days_available(using):
+        by_time, time_overall = span_percentiles(by_case, using=using)
+    else:
+        by_time, time_overall = processing_figures(scope, since=since, using=using)
     population = population_figures(scope, using=using)
     series = monthly_series(scope, months, using=using, by_case=by_case)
     payments = payment_figures(scope, months, using=using)
@@ -379,6 +441,7 @@ def dashboard_data(division: Division | None, *, today: date | None = None) -> d
         g = unit.code[:scope.child_prefix_length]
         figures = dict(empty, **by_case.get(g, {}))
         figures.pop("series", None)
+        figures.pop("spans", None)
         pop = population.get(g, 0)
         t = by_time.get(g, {})
         row = {
