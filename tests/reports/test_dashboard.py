@@ -114,7 +114,7 @@ def _make_villages(township, n):
 def test_query_count_does_not_grow_with_villages(n, township, county_officer, django_assert_num_queries):
     for village in _make_villages(township, n):
         make_case(village, county_officer, status="active", size=2, submitted=None, amount="10")
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(7):
         data = dashboard_data(township)
     assert len(data["rows"]) == n
     assert data["totals"]["recipient_households"] == n
@@ -158,3 +158,28 @@ def test_working_days_in_sql_follow_the_holiday_table(village, county_officer):
         made[case.pk] = expected
     got = dict(Case.objects.annotate(d=WorkingDaysBetween("accepted_at", "decided_at")).values_list("id", "d"))
     assert got == made
+
+
+def test_month_boundaries_are_local_midnight_and_exact(county, village, county_officer):
+    """The one grouped pass buckets months by comparison with local month starts: an instant
+    exactly at the start belongs to the new month, the microsecond before to the old one, and a
+    case closed exactly at a month's start was still a recipient at the end of the month before."""
+    from datetime import datetime, time, timedelta
+
+    from django.utils import timezone
+
+    from cases.models import Case
+
+    today = timezone.localdate()
+    start = datetime.combine(today.replace(day=1), time.min, tzinfo=timezone.get_current_timezone())
+    on_start = make_case(village, county_officer, status="submitted", submitted=today)
+    just_before = make_case(village, county_officer, status="submitted", submitted=today)
+    closed = make_case(village, county_officer, status="closed", size=2, decided=today - timedelta(days=100),
+                       amount="100")
+    Case.objects.filter(pk=on_start.pk).update(submitted_at=start)
+    Case.objects.filter(pk=just_before.pk).update(submitted_at=start - timedelta(microseconds=1))
+    Case.objects.filter(pk=closed.pk).update(closed_at=start)
+    rows = dashboard_data(county)["series"]["rows"]
+    assert (rows[-1]["applications"], rows[-2]["applications"]) == (1, 1)
+    assert (rows[-2]["recipient_households"], rows[-2]["recipient_persons"]) == (1, 2)
+    assert rows[-1]["recipient_households"] == 0
