@@ -13,7 +13,13 @@ class AuditedAdminMixin:
     audit_skip_fields = {"password", "password1", "password2", "last_login"}
 
     def _division_code(self, obj) -> str:
-        return getattr(obj, "code", "") if isinstance(obj, Division) else getattr(obj.division, "code", "") or ""
+        if isinstance(obj, Division):
+            return obj.code
+        for attr in ("division", "county"):
+            related = getattr(obj, attr, None)
+            if isinstance(related, Division):
+                return related.code
+        return getattr(obj, "division_code", "") or ""
 
     def save_model(self, request, obj, form, change):
         fields = [f for f in form.changed_data if f not in self.audit_skip_fields]
@@ -27,6 +33,10 @@ class AuditedAdminMixin:
             after["password"] = "(changed)"
         audit.record(actor=request.user, action=f"{self.audit_prefix}.{'admin_change' if change else 'admin_create'}",
                      obj=obj, division_code=self._division_code(obj), before=before or None, after=after)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)
 
     def delete_model(self, request, obj):
         audit.record(actor=request.user, action=f"{self.audit_prefix}.admin_delete", obj=obj,

@@ -123,18 +123,18 @@ class CasePolicy(models.Model):
     county = models.ForeignKey("accounts.Division", verbose_name=_("county"), on_delete=models.PROTECT,
                                related_name="case_policies", limit_choices_to={"level": "county"})
     effective_from = models.DateField(_("effective from"))
-    elderly_surcharge_percent = models.DecimalField(_("surcharge per elderly member (% of standard)"),
+    elderly_surcharge_percent = models.DecimalField(_("surcharge per elderly member (percent of standard)"),
                                                     max_digits=5, decimal_places=2, default=Decimal("10"))
-    minor_surcharge_percent = models.DecimalField(_("surcharge per minor (% of standard)"),
+    minor_surcharge_percent = models.DecimalField(_("surcharge per minor (percent of standard)"),
                                                   max_digits=5, decimal_places=2, default=Decimal("10"))
-    disabled_surcharge_percent = models.DecimalField(_("surcharge per severely disabled member (% of standard)"),
+    disabled_surcharge_percent = models.DecimalField(_("surcharge per severely disabled member (percent of standard)"),
                                                      max_digits=5, decimal_places=2, default=Decimal("20"))
-    ill_surcharge_percent = models.DecimalField(_("surcharge per seriously ill member (% of standard)"),
+    ill_surcharge_percent = models.DecimalField(_("surcharge per seriously ill member (percent of standard)"),
                                                 max_digits=5, decimal_places=2, default=Decimal("20"))
     minimum_payment = models.DecimalField(_("minimum monthly payment (yuan)"), default=Decimal("50"), **MONEY)
     rounding = models.CharField(_("rounding"), max_length=15, choices=Rounding.choices, default=Rounding.YUAN_UP)
     individual_inclusion_percent = models.DecimalField(
-        _("individual inclusion (% of standard)"), max_digits=5, decimal_places=2, default=Decimal("60"),
+        _("individual inclusion (percent of standard)"), max_digits=5, decimal_places=2, default=Decimal("60"),
         validators=[MinValueValidator(Decimal("60"))])
     deadline_days = models.PositiveSmallIntegerField(_("time limit (working days)"), default=30)
     extended_deadline_days = models.PositiveSmallIntegerField(_("extended time limit (working days)"), default=45)

@@ -78,6 +78,22 @@ class LoginRequiredMiddleware:
         return redirect(f"{reverse('login')}?next={request.get_full_path()}")
 
 
+class ChineseByDefaultMiddleware:
+    """Chinese unless the user picked another language (the language cookie set by the switcher).
+
+    The browser's Accept-Language is ignored on pages: office computers often run English-language
+    browsers, and village staff should still see Chinese first. API clients keep Accept-Language.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if settings.LANGUAGE_COOKIE_NAME not in request.COOKIES and not request.path_info.startswith("/api/"):
+            request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
+        return self.get_response(request)
+
+
 class NulByteGuardMiddleware:
     """Refuse a NUL character in the path or query string with 400 before any view sees it.
 

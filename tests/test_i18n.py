@@ -55,6 +55,11 @@ def test_home_page_in_chinese_and_english(web, county_officer):
 
 
 @pytest.mark.django_db
-def test_accept_language_english_is_honoured(client):
+def test_pages_are_chinese_until_the_user_picks_english(client):
+    # An English-language browser still gets Chinese pages first ...
     html = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert "Username" in html
+    assert "用户名" in html and "Username" not in html
+    # ... until the user switches; the API keeps honouring Accept-Language for other systems.
+    client.post("/i18n/setlang/", {"language": "en"})
+    assert "Username" in client.get("/accounts/login/").content.decode()
+    assert "credentials" in client.get("/api/v1/me/", HTTP_ACCEPT_LANGUAGE="en").json()["detail"]

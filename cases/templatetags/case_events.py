@@ -1,0 +1,36 @@
+"""Readable timeline entries: audit action codes and status codes as the user's words."""
+
+from django import template
+from django.utils.translation import gettext_lazy as _
+
+from cases.models import CaseStatus
+from cases.workflow import TRANSITIONS
+
+register = template.Library()
+
+OTHER_ACTIONS = {
+    "case.create": _("Application entered"),
+    "case.update": _("Application edited"),
+    "case.complaint_recorded": _("Complaint recorded"),
+    "case.complaint_resolved": _("Complaint resolved"),
+    "case.document_uploaded": _("Document uploaded"),
+    "case.document_deleted": _("Document removed"),
+}
+
+
+@register.filter
+def event_label(action: str) -> str:
+    if action in OTHER_ACTIONS:
+        return OTHER_ACTIONS[action]
+    name = action.removeprefix("case.")
+    if name in TRANSITIONS:
+        return TRANSITIONS[name].label
+    return action
+
+
+@register.filter
+def status_label(status: str) -> str:
+    try:
+        return CaseStatus(status).label
+    except ValueError:
+        return status
