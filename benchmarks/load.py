@@ -64,11 +64,13 @@ def login(base: str, username: str) -> tuple[requests.Session, dict]:
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
     r = s.post(base + "/accounts/login/", data={"username": username, "password": PASSWORD,
                                                 "csrfmiddlewaretoken": token},
-               headers={"Referer": base + "/accounts/login/"}, timeout=10, allow_redirects=False)
+               headers={"Referer": base.replace("http://", "https://") + "/accounts/login/"}, timeout=10, allow_redirects=False)
     assert r.status_code == 302, (username, r.status_code)
     for cookie in s.cookies:
         cookie.secure = False
-    api = s.post(base + "/api/v1/auth/token/", json={"username": username, "password": PASSWORD}, timeout=10)
+    # A separate, cookie-less request: the token endpoint is for API clients, not the logged-in browser.
+    api = requests.post(base + "/api/v1/auth/token/", json={"username": username, "password": PASSWORD},
+                        headers={"X-Forwarded-Proto": "https"}, timeout=10)
     return s, {"Authorization": f"Token {api.json()['token']}"}
 
 
@@ -132,7 +134,7 @@ def main():
             try:
                 if requests.get(base + "/healthz", timeout=1).status_code == 200:
                     break
-            except requests.ConnectionError:
+            except requests.RequestException:
                 time.sleep(0.2)
         run(base, args)
     finally:
@@ -187,6 +189,8 @@ def run(base, args):
         print(f"{label:38} {len(v):6} {len(v) / elapsed:7.1f} {statistics.median(v) * 1000:7.0f} "
               f"{p95 * 1000:7.0f} {v[-1] * 1000:7.0f} {errors[label]:6}")
     allv = sorted(x for v in samples.values() for x in v)
+    if not allv:
+        sys.exit("no requests were made (did the logins fail?)")
     print(f"{'ALL':38} {total:6} {total / elapsed:7.1f} {statistics.median(allv) * 1000:7.0f} "
           f"{allv[int(len(allv) * 0.95) - 1] * 1000:7.0f} {allv[-1] * 1000:7.0f} {sum(errors.values()):6}")
     if sum(errors.values()):
