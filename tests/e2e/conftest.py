@@ -112,6 +112,7 @@ def browser(request, live_server, tmp_path):
         options.add_argument(arg)
     # A Chinese browser, as the village staff use; the English journey switches with the page's selector.
     options.add_argument("--lang=zh-CN")
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     options.add_experimental_option("prefs", {"intl.accept_languages": "zh-CN,zh"})
     driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
     driver.implicitly_wait(2)

@@ -14,7 +14,7 @@ from households.models import Household
 from tests.factories import PASSWORD
 from tests.households.factories import make_policy, make_standard
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def _members():
@@ -82,6 +82,13 @@ def test_village_staff_enter_a_household_officer_and_auditor_find_it(browser, co
     assert f"/households/{household.pk}/edit/" not in b.html
     b.get(f"/households/{household.pk}/edit/")
     assert "无权操作" in b.driver.title  # the 403 page
+    # The dashboard renders with its scripts under the CSP: no violation or script error in the console.
+    b.driver.get_log("browser")  # drop what came before
+    b.get("/reports/")
+    b.wait_for(lambda: "/reports/" in b.driver.current_url)
+    b.shot("auditor-dashboard")
+    problems = [e for e in b.driver.get_log("browser") if e["level"] == "SEVERE"]
+    assert not problems, problems
 
 
 def test_the_same_journey_in_english(browser, county, village, village_staff):
