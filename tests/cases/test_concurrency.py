@@ -11,7 +11,7 @@ from dibao.errors import InvalidTransition
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_two_concurrent_approvals(walker, draft, county_officer2, admin_user):
     case = walker.to(draft, CaseStatus.AWAITING_DECISION)
     barrier = threading.Barrier(2)

@@ -17,7 +17,7 @@ from cases.models import Case, CaseStatus
 from households.models import Household
 from overlaps.models import OverlapFlag
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 THREADS = 6
 

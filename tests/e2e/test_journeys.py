@@ -14,7 +14,7 @@ from households.models import Household
 from tests.factories import PASSWORD
 from tests.households.factories import make_policy, make_standard
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def _members():

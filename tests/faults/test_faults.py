@@ -73,7 +73,7 @@ def broker(settings):
     _forget_connections()
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_redis_down_data_entry_and_submission_work_and_queued_work_waits(
         broker, county, village, village_staff, api, draft):
     make_policy(county)
@@ -137,7 +137,7 @@ def test_a_worker_killed_mid_import_leaves_no_job_running(county_officer):
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_database_connection_lost_the_next_request_recovers(settings, village_staff):
     """Through the real WSGI handler (Django's test client skips the per-request connection check)."""
     from django.core.wsgi import get_wsgi_application
