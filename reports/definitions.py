@@ -304,13 +304,7 @@ register(ReportDefinition(
     key="recipients_roster", title=_("Recipients roster"),
     description=_("Households being paid now (active or in gradual exit). Date range: date of the decision."),
     columns=[
-        Column("id", _("Case"), "id", "int"),
-        Column("division_code", _("Village code"), "division_code"),
-        Column("village", _("Village"), "household__village__name"),
-        Column("head", _("Head of household"), "household__head_name"),
-        Column("applicant", _("Applicant"), "applicant__name"),
-        Column("applicant_id", _("Applicant ID number"), "applicant__person__id_encrypted", "id_number"),
-        Column("size", _("Household size"), "household__size", "int"),
+        *CASE_COLUMNS[:7],  # case, village, head, applicant, ID, size: the same as the case register
         Column("category", _("Category"), "category"),
         Column("status", _("Status"), "status", "choice", STATUS_LABELS),
         Column("decided_at", _("Approved"), "decided_at", "datetime"),
