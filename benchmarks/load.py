@@ -3,17 +3,23 @@
     .venv/bin/python benchmarks/load.py [--users 24] [--seconds 30] [--workers 4] [--db dibao_load]
 
 1. Creates (once) a PostgreSQL database with the demo data (`migrate`, `seed_demo`; ~2,000 households).
-2. Starts gunicorn on 127.0.0.1 (a free port) with that database, production-like settings (DEBUG off).
+2. Starts gunicorn on 127.0.0.1 (a free port) with that database, production-like settings (DEBUG off), and,
+   as in production, one Celery worker on Redis (database 7 of 127.0.0.1:6379) for the work that follows a
+   write (overlap checks of the household's persons). ``--eager`` runs that work inside the request instead.
 3. Runs a bounded thread pool of simulated users on loopback only: village staff (home page, household
    list and search, household detail, case list, API household list/detail, API me) and officers
    (case list, findings, payment rolls, dashboard, API cases and overlap flags). Each simulated user logs
    in once (session for pages, token for the API) and then loops until the time is up.
 4. Prints requests/s and p50/p95/max latency per endpoint and overall, and the error count (non-2xx).
 
-Nothing here writes data except the logins; the figures go in the notes, never in tests.
+Writes are part of the mix (``--no-writes`` leaves them out): village staff enter a household with two
+members through the API and submit an application for it; officers accept the oldest submitted case.
+Two officers may pick the same case: the loser's 409 is the product working and is counted apart as a
+"conflict", not as an error. The figures go in the notes, never in tests.
 """
 
 import argparse
+import itertools
 import os
 import random
 import re
@@ -74,10 +80,84 @@ def login(base: str, username: str) -> tuple[requests.Session, dict]:
     return s, {"Authorization": f"Token {api.json()['token']}"}
 
 
-def journeys(base: str, session: requests.Session, headers: dict, role: str):
+# Runs started at different times use different ranges, so a rerun never re-enters a person already on file.
+_sequence = itertools.count(int(time.time() * 50) % 16_000_000)
+_sequence_lock = threading.Lock()
+
+
+def fresh_id_number(birth_year: int) -> str:
+    """A valid, never-used ID number (region 370283 = Pingdu; day-of-year and sequence from a counter)."""
+    from datetime import date, timedelta
+
+    with _sequence_lock:
+        n = next(_sequence)
+    n %= 16_000_000
+    birth = date(birth_year + n // 324_000, 1, 1) + timedelta(days=n // 900 % 360)
+    first17 = f"370283{birth:%Y%m%d}{100 + n % 900:03d}"
+    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+    check = "10X98765432"[sum(int(c) * w for c, w in zip(first17, weights, strict=True)) % 11]
+    return first17 + check
+
+
+# A scanned authorisation (the demo county requires it before submission): the smallest valid PDF.
+SIGNED_AUTHORISATION = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
+SURNAMES, GIVEN = "王李张刘陈杨赵黄周吴徐孙马朱胡郭何高林罗", "建国秀英小明春花志强桂兰海燕德胜玉梅文华"
+
+
+def random_name() -> str:
+    return random.choice(SURNAMES) + "".join(random.sample(GIVEN, 2))
+
+
+def enter_and_submit(base, session, headers, run_year, village):
+    """Village staff: a new household (two members), an application, its signed authorisation, submitted.
+
+    Four requests, timed together."""
+    data = {"village": village, "address": f"压测村{random.randint(1, 999)}号", "contact_phone": "0532-8888888",
+            "bank_name": "农村商业银行", "bank_account": f"6228{random.randrange(10**14):014d}",
+            "members": [{"id_number": fresh_id_number(run_year), "name": random_name(), "relationship": "head"},
+                        {"id_number": fresh_id_number(run_year), "name": random_name(),
+                         "relationship": "spouse"}],
+            "incomes": [{"kind": "wages", "monthly_amount": "300", "period_months": 12}], "assets": []}
+    r = session.post(base + "/api/v1/households/", json=data, headers=headers, timeout=10)
+    if r.status_code != 201:
+        return r
+    household = r.json()
+    head = next(m for m in household["members"] if m["relationship"] == "head")
+    r = session.post(base + "/api/v1/cases/", json={"household": household["id"], "applicant": head["id"],
+                                                    "reason": "压测申请", "authorisation_signed": True,
+                                                    "authorisation_date": time.strftime("%Y-%m-%d")},
+                     headers=headers, timeout=10)
+    if r.status_code != 201:
+        return r
+    case = r.json()
+    r = session.post(base + "/api/v1/documents/", data={"target_type": "case", "case": case["id"],
+                                                         "document_type": "authorisation"},
+                     files={"file": ("authorisation.pdf", SIGNED_AUTHORISATION, "application/pdf")},
+                     headers=headers, timeout=10)
+    if r.status_code != 201:
+        return r
+    return session.post(f"{base}/api/v1/cases/{case['id']}/submit/", json={"version": case["version"]},
+                        headers=headers, timeout=10)
+
+
+def accept_oldest(base, session, headers):
+    """Officer: the oldest submitted case in the queue, accepted (with its version)."""
+    r = session.get(base + "/api/v1/cases/", params={"status": "submitted", "page_size": 5}, headers=headers, timeout=10)
+    rows = r.json().get("results", []) if r.status_code == 200 else []
+    if not rows:
+        return r
+    case = random.choice(rows)
+    return session.post(f"{base}/api/v1/cases/{case['id']}/accept/", json={"version": case["version"]},
+                        headers=headers, timeout=10)
+
+
+def journeys(base: str, session: requests.Session, headers: dict, role: str, writes: bool = True):
     """Yield (label, callable) pairs forever for this role."""
     hh = session.get(base + "/api/v1/households/?page_size=50", headers=headers, timeout=10).json()["results"]
     ids = [h["id"] for h in hh] or [0]
+    villages = sorted({h["village"] for h in hh}) or [""]
     village = [
         ("page /", lambda: session.get(base + "/")),
         ("page /households/", lambda: session.get(base + "/households/")),
@@ -100,6 +180,11 @@ def journeys(base: str, session: requests.Session, headers: dict, role: str):
         ("api GET /households/{id}/", lambda: session.get(f"{base}/api/v1/households/{random.choice(ids)}/",
                                                           headers=headers)),
     ]
+    if writes:
+        # About one step in nine is a write, for both roles.
+        village.append(("write: household+case+doc+submit", lambda: enter_and_submit(base, session, headers, 1940,
+                                                                                        villages[0])))
+        officer.append(("write: accept oldest submitted", lambda: accept_oldest(base, session, headers)))
     steps = village if role == "village" else officer
     while True:
         yield random.choice(steps)
@@ -111,6 +196,9 @@ def main():
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--db", default="dibao_load")
+    parser.add_argument("--no-writes", action="store_true", help="read-only mix")
+    parser.add_argument("--eager", action="store_true", help="no broker: background work runs in the request")
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/7")
     args = parser.parse_args()
     assert args.users <= 200 and args.seconds <= 600, "bounded: at most 200 users for 10 minutes"
 
@@ -124,6 +212,12 @@ def main():
            "DIBAO_BLIND_INDEX_KEY": "bG9hZC1iZW5jaG1hcmstaW5kZXgta2V5LTMyYnl0ZXM="}
     env.pop("REDIS_URL", None)
     prepare_database(args.db, env)
+    worker = None
+    if not args.eager:
+        env["REDIS_URL"] = args.redis
+        worker = subprocess.Popen([str(ROOT / ".venv" / "bin" / "celery"), "-A", "dibao", "worker", "-c", "1",
+                                   "--loglevel", "warning", "--without-gossip", "--without-mingle"],
+                                  cwd=ROOT, env=env)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen([str(ROOT / ".venv" / "bin" / "gunicorn"), "dibao.wsgi:application", "-b",
@@ -137,14 +231,26 @@ def main():
             except requests.RequestException:
                 time.sleep(0.2)
         run(base, args)
+        if worker is not None:
+            backlog = subprocess.run(["redis-cli", "-u", args.redis, "llen", "celery"], capture_output=True,
+                                     text=True).stdout.strip()
+            unsent = subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", args.db, "-tAc",
+                                     "SELECT count(*) FROM jobs_outboxmessage WHERE sent_at IS NULL"],
+                                    capture_output=True, text=True).stdout.strip()
+            print(f"background work at the end: {backlog} task(s) queued in Redis, {unsent} unsent in the outbox")
     finally:
         server.terminate()
         server.wait(timeout=20)
+        if worker is not None:
+            worker.terminate()
+            worker.wait(timeout=20)
 
 
 def run(base, args):
     samples = defaultdict(list)
     errors = defaultdict(int)
+    conflicts = defaultdict(int)
+    first_error = {}
     lock = threading.Lock()
     # Secure cookies are on in production mode; over plain loopback http the session cookie is still sent
     # by requests only if not marked secure, so log in each user and keep the session.
@@ -157,20 +263,26 @@ def run(base, args):
 
     def worker(role, name):
         session, headers = login(base, name)
-        steps = journeys(base, session, headers, role)
+        steps = journeys(base, session, headers, role, writes=not args.no_writes)
         while time.monotonic() < deadline:
             label, call = next(steps)
             t0 = time.perf_counter()
             try:
                 r = call()
                 ok = 200 <= r.status_code < 300
-            except requests.RequestException:
-                ok = False
+                conflict = r.status_code == 409
+                detail = f"{r.status_code} {r.text[:300]}"
+            except requests.RequestException as exc:
+                ok = conflict = False
+                detail = repr(exc)
             dt = time.perf_counter() - t0
             with lock:
                 samples[label].append(dt)
-                if not ok:
+                if conflict:
+                    conflicts[label] += 1
+                elif not ok:
                     errors[label] += 1
+                    first_error.setdefault(label, detail)
 
     threads = [threading.Thread(target=worker, args=u) for u in users]
     started = time.monotonic()
@@ -181,18 +293,24 @@ def run(base, args):
     elapsed = time.monotonic() - started
     total = sum(len(v) for v in samples.values())
     print(f"\n{args.users} simulated users ({sum(1 for r, _ in users if r == 'village')} village/township, "
-          f"{sum(1 for r, _ in users if r == 'officer')} officers), {elapsed:.0f} s, gunicorn {args.workers}x4")
-    print(f"{'endpoint':38} {'req':>6} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'max ms':>7} {'errors':>6}")
+          f"{sum(1 for r, _ in users if r == 'officer')} officers), {elapsed:.0f} s, gunicorn {args.workers}x4, "
+          f"{'writes' if not args.no_writes else 'read-only'}, "
+          f"{'background work in the request' if args.eager else 'one Celery worker on Redis'}")
+    print(f"{'endpoint':38} {'req':>6} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'max ms':>7} {'errors':>6} "
+          f"{'409s':>5}")
     for label in sorted(samples):
         v = sorted(samples[label])
         p95 = v[max(0, int(len(v) * 0.95) - 1)]
         print(f"{label:38} {len(v):6} {len(v) / elapsed:7.1f} {statistics.median(v) * 1000:7.0f} "
-              f"{p95 * 1000:7.0f} {v[-1] * 1000:7.0f} {errors[label]:6}")
+              f"{p95 * 1000:7.0f} {v[-1] * 1000:7.0f} {errors[label]:6} {conflicts[label]:5}")
     allv = sorted(x for v in samples.values() for x in v)
     if not allv:
         sys.exit("no requests were made (did the logins fail?)")
     print(f"{'ALL':38} {total:6} {total / elapsed:7.1f} {statistics.median(allv) * 1000:7.0f} "
-          f"{allv[int(len(allv) * 0.95) - 1] * 1000:7.0f} {allv[-1] * 1000:7.0f} {sum(errors.values()):6}")
+          f"{allv[int(len(allv) * 0.95) - 1] * 1000:7.0f} {allv[-1] * 1000:7.0f} {sum(errors.values()):6} "
+          f"{sum(conflicts.values()):5}")
+    for label, detail in sorted(first_error.items()):
+        print(f"first error, {label}: {detail}")
     if sum(errors.values()):
         sys.exit(1)
 
