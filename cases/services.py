@@ -92,6 +92,16 @@ def case_update(*, actor, case: Case, version: int | None = None, **data) -> Cas
     return locked
 
 
+# Other apps add what they require before submission (evidence: the county's required documents). The case
+# page lists them with the items below; each app still refuses the submission through its own guard.
+SUBMIT_CHECKLIST: list = []
+
+
+def missing_for_submission(case: Case) -> list:
+    """Everything still missing before submission, for the case page: the items below and other apps'."""
+    return missing_items(case) + [item for provider in SUBMIT_CHECKLIST for item in provider(case)]
+
+
 def missing_items(case: Case) -> list:
     """What is still missing before the application can be submitted (empty when complete)."""
     household = case.household

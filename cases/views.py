@@ -15,7 +15,7 @@ from accounts.models import Division, Level, Role
 from accounts.scoping import get_in_scope, scope_prefix, scope_queryset
 from cases import services, workflow
 from cases.forms import ACTION_FORMS, ActionForm, CaseFilterForm, CaseForm
-from cases.models import CaseStatus
+from cases.models import OPEN_STATES, CaseStatus
 from cases.selectors import case_detail, case_events, case_list, mark_deadlines
 from dibao.errors import DomainError
 from households.models import Household
@@ -76,7 +76,7 @@ def case_detail_view(request, pk):
     visits = list(case.visits.all())
     notices = list(case.notices.all())
     decisions = list(case.decisions.all())
-    missing = services.missing_items(case) if case.status == CaseStatus.DRAFT else []
+    missing = services.missing_for_submission(case) if case.status == CaseStatus.DRAFT else []
     return render(request, "cases/detail.html", {
         "case": case, "benefit": benefit, "actions": actions, "may_edit": may_edit, "visits": visits,
         "notices": notices, "decision": decisions[0] if decisions else None, "events": case_events(case),
@@ -159,6 +159,14 @@ def case_action_view(request, pk, slug):
         raise Http404
     case = _load(request, pk)
     transition = workflow.TRANSITIONS[action]
+    # Outside the area: 404 (from _load). A role that may never do this: 403, form or not. A state the
+    # case has left since the page was loaded: back to the case with the reason (below).
+    if not workflow.role_may(request.user, transition):
+        raise PermissionDenied
+    if case.status not in transition.sources:
+        messages.error(request, _("“%(action)s” is not allowed while the case is %(status)s.")
+                       % {"action": transition.label, "status": case.get_status_display()})
+        return redirect("cases:detail", case.pk)
     form_class = ACTION_FORMS.get(action, ActionForm)
     form = form_class(request.POST if request.method == "POST" else None, case=case, initial={"version": case.version})
     if request.method == "POST" and form.is_valid():
@@ -180,6 +188,22 @@ def case_action_view(request, pk, slug):
         benefit, _inputs = services.benefit_for_case(case, workflow.today(), strict=False)
     return render(request, "cases/action.html", {"form": form, "case": case, "transition": transition,
                                                  "benefit": benefit, "title": transition.label})
+
+
+@login_required
+def household_cases_panel(request, household_pk):
+    """The household page's "Applications" card (htmx): its cases, newest first, and a button to apply.
+
+    Scoped like the household page; the button shows only to roles that enter applications and only
+    when the household has no open case (the database allows one open case per household).
+    """
+    household = get_in_scope(request.user, Household.objects.all(), pk=household_pk)
+    cases = list(household.cases.order_by("-id")[:20])
+    mark_deadlines(cases)
+    may_apply = (household.is_active and request.user.has_role(*services.ENTRY_ROLES)
+                 and not any(c.status in OPEN_STATES for c in cases))
+    return render(request, "cases/_household_cases.html", {"household": household, "cases": cases,
+                                                           "may_apply": may_apply})
 
 
 @login_required

@@ -84,10 +84,16 @@ def test_reject_and_withdraw_pages(web, walker, draft, village, village_staff, c
 def test_refusals_on_pages(web, walker, draft, village_staff, other_village_staff, county_auditor, county_officer):
     assert web(other_village_staff).get(f"/cases/{draft.pk}/").status_code == 404
     assert act(web(other_village_staff), draft, "submit").status_code == 404
-    r = act(web(county_auditor), draft, "submit")
-    assert r.status_code == 302  # back to the case with the refusal as a message
-    r = act(web(county_officer), draft, "accept", {})
-    assert r.status_code == 302
+    # A role that may never take the action: 403, for the form and for the post.
+    assert web(county_auditor).get(f"/cases/{draft.pk}/submit/").status_code == 403
+    assert act(web(county_auditor), draft, "submit").status_code == 403
+    assert web(village_staff).get(f"/cases/{draft.pk}/approve/").status_code == 403
+    # The right role, the wrong state (the case moved on since the page was loaded): back to the case, saying why.
+    officer = web(county_officer)
+    for r in (officer.get(f"/cases/{draft.pk}/accept/"), act(officer, draft, "accept", {})):
+        assert r.status_code == 302 and r.url == f"/cases/{draft.pk}/"
+    page = officer.get(f"/cases/{draft.pk}/").content.decode()
+    assert "不能执行" in page or "not allowed" in page
     draft.refresh_from_db()
     assert draft.status == CaseStatus.DRAFT and draft.version == 1
     assert web(village_staff).get(f"/cases/{draft.pk}/nonsense/").status_code == 404
@@ -135,3 +141,20 @@ def test_page_query_counts(web, walker, village, village_staff, county_officer, 
     # rolls in one): fixed, whatever the data.
     with django_assert_num_queries(10):
         client.get("/")
+
+
+def test_household_page_lists_its_applications(web, household, village_staff, other_village_staff, county_auditor):
+    panel = f"/cases/household/{household.pk}/"
+    apply_link = f"/cases/new/?household={household.pk}"
+    assert f'hx-get="{panel}"' in web(village_staff).get(f"/households/{household.pk}/").content.decode()
+    page = web(village_staff).get(panel).content.decode()
+    assert apply_link in page and "/cases/" not in page.replace(apply_link, "").replace(panel, "")
+    case = new_draft(village_staff, household)
+    page = web(village_staff).get(panel).content.decode()
+    # One open case per household: the button goes once there is one.
+    assert f"/cases/{case.pk}/" in page and apply_link not in page
+    auditor_page = web(county_auditor).get(panel).content.decode()
+    assert f"/cases/{case.pk}/" in auditor_page and apply_link not in auditor_page
+    assert web(other_village_staff).get(panel).status_code == 404
+    Case.objects.filter(pk=case.pk).update(status=CaseStatus.WITHDRAWN)
+    assert apply_link in web(village_staff).get(panel).content.decode()

@@ -1,9 +1,11 @@
 """Headless Chromium driven by Selenium against pytest-django's live server.
 
 Skipped, with the reason printed, only when Chromium or its driver is absent. Every step of a
-journey takes a screenshot; when the test fails they are kept in test-artifacts/<test name>/.
+journey takes a screenshot; when the test fails (or E2E_KEEP_SHOTS=1) they are kept in
+test-artifacts/<test name>/.
 """
 
+import os
 import shutil
 from pathlib import Path
 
@@ -32,10 +34,11 @@ def _e2e_settings(settings, tmp_path):
 
 
 class Browser:
-    def __init__(self, driver, base_url, shots: Path):
+    def __init__(self, driver, base_url, shots: Path, downloads: Path):
         self.driver = driver
         self.base_url = base_url
         self.shots = shots
+        self.downloads = downloads
         self.step = 0
 
     def get(self, path):
@@ -66,6 +69,22 @@ class Browser:
         element.clear()
         element.send_keys(value)
 
+    def set_value(self, css, value):
+        """Date and month inputs: typing depends on the browser's locale, so set the value as a script would."""
+        self.driver.execute_script("arguments[0].value = arguments[1];", self.find(css), value)
+
+    def wait_for_download(self, suffix, timeout=20) -> Path:
+        """The one file the browser downloaded (complete, not a .crdownload) ending in `suffix`."""
+        found = []
+
+        def done():
+            found[:] = [p for p in self.downloads.iterdir() if p.name.endswith(suffix)]
+            return bool(found)
+
+        self.wait_for(done, timeout)
+        assert len(found) == 1, found
+        return found[0]
+
     def select(self, css, value):
         from selenium.webdriver.support.ui import Select
 
@@ -93,7 +112,9 @@ class Browser:
         self.wait_for(lambda: "/accounts/login/" not in self.driver.current_url)
 
     def log_out(self):
-        self.driver.delete_all_cookies()
+        """Forget the session (and its CSRF cookie); the language chosen on the page stays."""
+        for name in ("sessionid", "csrftoken"):
+            self.driver.delete_cookie(name)
 
 
 @pytest.fixture
@@ -118,11 +139,14 @@ def browser(request, live_server, tmp_path):
     driver.implicitly_wait(2)
     shots = tmp_path / "shots"
     shots.mkdir()
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    driver.execute_cdp_cmd("Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
     try:
-        yield Browser(driver, live_server.url, shots)
+        yield Browser(driver, live_server.url, shots, downloads)
     finally:
         failed = getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed
-        if failed:
+        if failed or os.environ.get("E2E_KEEP_SHOTS"):
             try:
                 driver.save_screenshot(str(shots / "99-at-failure.png"))
             except Exception:  # noqa: S110 - the browser may be gone; keep what we have

@@ -31,6 +31,15 @@ class TestSubmitGuard:
     def test_nothing_configured_means_nothing_missing(self, case):
         assert missing_documents_for_submit(case) == []
 
+    def test_case_page_lists_the_missing_documents_with_the_rest(self, county, case, village_staff, web, files):
+        before = web(village_staff).get(f"/cases/{case.pk}/").content.decode()
+        require(county, "submit", "authorisation")
+        page = web(village_staff).get(f"/cases/{case.pk}/").content.decode()
+        label = missing_documents_for_submit(case)[0]
+        assert f"<li>{label}</li>" in page and f"<li>{label}</li>" not in before
+        attach(village_staff, "case", case.pk, "authorisation", files)
+        assert f"<li>{label}</li>" not in web(village_staff).get(f"/cases/{case.pk}/").content.decode()
+
     def test_lists_missing_required_types_as_labels(self, county, case, village_staff, files):
         require(county, "submit", "authorisation")
         require(county, "submit", "household_register")

@@ -188,6 +188,7 @@ ROWS = [
     api("audit-event-detail", "GET", lambda w, s: f"/api/v1/audit-events/{w.audit_event[s].pk}/", allowed=AUDIT),
     # --- cases (pages) ----------------------------------------------------------------------------------------
     Row("cases:list", "GET", "/cases/", target=False),
+    Row("cases:household_panel", "GET", lambda w, s: f"/cases/household/{w.household[s].pk}/"),
     Row("cases:create", "GET", lambda w, s: f"/cases/new/?household={w.household[s].pk}", allowed=ENTRY),
     Row("cases:create", "POST", lambda w, s: f"/cases/new/?household={w.household[s].pk}", allowed=ENTRY,
         data={"category": "nonsense"}),  # the form comes back with its errors
@@ -198,10 +199,14 @@ ROWS = [
     # A draft has no notice and no decision letter yet: 404 for everyone who can see the case.
     Row("cases:notice", "GET", lambda w, s: f"/cases/{w.case[s].pk}/notice/", ok=404),
     Row("cases:letter", "GET", lambda w, s: f"/cases/{w.case[s].pk}/letter/", ok=404),
-    # Workflow pages answer a refused action (wrong role or wrong state) by redirecting back to the case with
-    # the reason as a message (tests/cases/test_pages.py::test_refusals_on_pages); nothing may change.
-    Row("cases:action", "POST", lambda w, s: f"/cases/{w.case[s].pk}/accept/", ok=302,
-        data={"version": 1}),
+    # Workflow pages: outside the area 404, a role that may never take the action 403 (form or not); an action
+    # the case's state does not allow sends the allowed role back to the case with the reason; nothing changes.
+    Row("cases:action", "GET", lambda w, s: f"/cases/{w.case[s].pk}/submit/", allowed=transition_roles("submit"),
+        scope_first=True),
+    Row("cases:action", "POST", lambda w, s: f"/cases/{w.case[s].pk}/submit/", allowed=transition_roles("submit"),
+        scope_first=True, data={"version": "x"}),  # the form comes back with its error
+    Row("cases:action", "POST", lambda w, s: f"/cases/{w.case[s].pk}/accept/", allowed=transition_roles("accept"),
+        ok=302, scope_first=True, data={"version": 1}),
     # --- cases (API) ------------------------------------------------------------------------------------------
     api("case-list", "GET", "/api/v1/cases/", target=False),
     # The body is validated before the role (tests/cases/test_api.py expects a county officer's bad household to
