@@ -53,6 +53,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     @extend_schema(request=s.CaseWriteSerializer, responses={201: s.CaseDetailSerializer})
     def create(self, request):
+        require_role(request.user, *services.ENTRY_ROLES)  # a role that never enters applications: 403 first
         data = self._valid(s.CaseWriteSerializer, request)
         case = services.case_create(actor=request.user, **data)
         return self._detail(request, case.pk, status.HTTP_201_CREATED)

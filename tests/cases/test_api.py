@@ -98,8 +98,11 @@ def test_bad_inputs_give_field_errors(api, walker, draft, township_staff, county
     assert r.status_code == 400 and {"category", "override_amount"} <= set(r.json())
     r = post(api(county_officer2), case, "approve", {"category": "A", "first_payment_month": "2020-01-01"})
     assert r.status_code == 400 and "first_payment_month" in r.json()
-    r = api(county_officer2).post(URL, {"household": 999999}, format="json")
+    r = api(township_staff).post(URL, {"household": 999999}, format="json")
     assert r.status_code == 400 and "household" in r.json()
+    # A county officer does not enter applications: refused before the body is read.
+    r = api(county_officer2).post(URL, {"household": 999999}, format="json")
+    assert r.status_code == 403 and "household" not in r.json()
     assert api(county_officer2).get(URL, {"status": "nonsense"}).status_code == 400
     case.refresh_from_db()
     assert case.status == CaseStatus.AWAITING_DECISION
