@@ -3,6 +3,7 @@
 from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import Role, User
 from cases.models import CaseStatus, Category
@@ -88,7 +89,7 @@ class VisitForm(ActionForm):
     investigator_names = forms.CharField(
         label=_("Other investigators (one name per line)"), required=False,
         widget=forms.Textarea(attrs={"rows": 2}))
-    findings = forms.CharField(label=_("Findings"), widget=forms.Textarea(attrs={"rows": 4}))
+    findings = forms.CharField(label=pgettext_lazy("home visit", "Findings"), widget=forms.Textarea(attrs={"rows": 4}))
     verified_monthly_income = forms.DecimalField(label=_("Verified monthly household income (yuan)"),
                                                  required=False, min_value=0, max_digits=12, decimal_places=2)
     verified_financial_assets = forms.DecimalField(label=_("Verified financial assets (yuan)"), required=False,

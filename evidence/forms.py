@@ -1,6 +1,7 @@
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import Role, User
 from accounts.scoping import scope_prefix
@@ -65,7 +66,7 @@ class AssignForm(forms.Form):
 
 class ResolveForm(forms.Form):
     outcome = forms.ChoiceField(label=_("Outcome"), choices=ComplaintOutcome.choices)
-    findings = forms.CharField(label=_("Findings"), widget=forms.Textarea(attrs={"rows": 4}))
+    findings = forms.CharField(label=pgettext_lazy("complaint", "Findings"), widget=forms.Textarea(attrs={"rows": 4}))
 
 
 class ComplaintFilterForm(forms.Form):

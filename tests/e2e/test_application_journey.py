@@ -122,6 +122,10 @@ def test_application_from_entry_to_approval_dashboard_and_export(browser, langua
             b.set_value("input[name=visit_date]", str(timezone.localdate()))
             b.click(f'input[name=investigators][value="{county_officer.pk}"]')
             b.click(f'input[name=investigators][value="{county_officer2.pk}"]')
+            # The investigator list is laid out above the next field, not over it (a bug the screenshots showed).
+            last = b.find_all("input[name=investigators]")[-1]
+            below = b.find("textarea[name=investigator_names]")
+            assert last.rect["y"] + last.rect["height"] <= below.rect["y"]
             b.fill("textarea[name=findings]", f"第{number}次入户：家中无车辆，丈夫住院属实")
             b.fill("input[name=verified_monthly_income]", "600")
             b.click("input[name=applicant_signed]")
