@@ -211,6 +211,10 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A task a worker took but never acknowledged (the worker was killed outright) goes back to the queue
+# after this many seconds. It must exceed the longest import or export, or a task still running is
+# delivered twice. Meanwhile jobs.tasks.fail_stale_jobs fails the job after 10 minutes without a heartbeat.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600"))}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict = {}
 # Publishing must not hang a request when Redis is down: fail fast, the outbox retries later.

@@ -7,6 +7,8 @@ marks those failed so no job hangs as running.
 from datetime import timedelta
 
 from django.db import transaction
+from django.db.models import Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -21,10 +23,14 @@ def job_create(*, actor, kind: str, division_code: str = "", params: dict | None
 
 
 def job_start(*, job_id: int) -> bool:
-    """Mark running; False if it is already finished (a redelivered task must not redo it)."""
+    """Mark running; False if it is already finished (a redelivered task must not redo it).
+
+    A task redelivered after its worker died finds the job running and runs it again; the job keeps
+    the time its first attempt started.
+    """
     now = timezone.now()
     updated = Job.objects.filter(pk=job_id, status__in=[JobStatus.QUEUED, JobStatus.RUNNING]).update(
-        status=JobStatus.RUNNING, started_at=now, heartbeat_at=now)
+        status=JobStatus.RUNNING, started_at=Coalesce("started_at", Value(now)), heartbeat_at=now)
     return bool(updated)
 
 

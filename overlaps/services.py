@@ -207,7 +207,10 @@ def scan_start(*, actor, prefix: str = ""):
     if actor is not None:
         record(actor=actor, action="overlap_scan.start", obj=job, division_code=job.division_code,
                after={"prefix": prefix})
-    transaction.on_commit(lambda: run_scan.delay(job.pk, prefix))
+    # Through the outbox: with Redis down the scan is sent when the broker is back, not lost.
+    from jobs.outbox import dispatch
+
+    dispatch(run_scan, job.pk, prefix)
     return job
 
 

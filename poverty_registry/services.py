@@ -18,6 +18,7 @@ from dibao.errors import DomainError
 from households.idnumber import parse_id_number
 from households.persons import person_get_or_create
 from jobs.models import Job
+from jobs.outbox import dispatch
 from jobs.services import job_create, job_fail, job_progress, job_start, job_succeed
 from poverty_registry.importing.reader import FileBroken, ImportRefused, count_rows, inspect_file, max_bytes
 from poverty_registry.importing.rows import RowError, check_household, parse_year
@@ -73,9 +74,8 @@ def import_start(*, actor, uploaded, year: int | str | None = None) -> Job:
                          params={"path": str(path.relative_to(settings.VAR_DIR)), "filename": filename,
                                  "year": year, "format": info.format, "encoding": info.encoding,
                                  "delete_after": True})
-        from poverty_registry.tasks import import_registry_file
-
-        transaction.on_commit(lambda: import_registry_file.delay(job.pk))
+        # Through the outbox: with Redis down the upload still answers 202 and the job is sent later.
+        dispatch("poverty_registry.tasks.import_registry_file", job.pk)
     return job
 
 
@@ -85,6 +85,11 @@ def import_run(*, job_id: int) -> None:
     An uploaded file (plain-text ID numbers) is deleted once its job has finished.
     """
     if not job_start(job_id=job_id):
+        # Redelivered after the job ended (e.g. the stale sweep failed it when its worker died): not
+        # redone, but the upload it left behind goes now.
+        job = Job.objects.filter(pk=job_id).first()
+        if job is not None and job.params.get("delete_after"):
+            (Path(settings.VAR_DIR) / job.params["path"]).unlink(missing_ok=True)
         return
     job = Job.objects.select_related("created_by__division").get(pk=job_id)
     try:
@@ -105,7 +110,7 @@ def _import_run(job: Job) -> None:
         info = inspect_file(path, params.get("filename", ""))
         total = count_rows(path, info)
         run = ImportRun(job=job, path=path, info=info, actor=job.created_by, expected_year=params.get("year"),
-                        total_rows=total,
+                        total_rows=total, resume_counts=job.counts or None,
                         on_progress=lambda pct, counts: job_progress(job_id=job_id, progress=pct, counts=counts))
         counts = run.run()
     except (ImportRefused, FileBroken) as exc:

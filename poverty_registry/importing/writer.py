@@ -6,6 +6,13 @@ and members with INSERT ... ON CONFLICT DO UPDATE. Each chunk commits on its own
 visible; what the file said twice or wrongly is reported per row and never written.
 Memory stays bounded: besides the current chunk, a run keeps only one small entry per
 household and one integer per member row (for duplicate detection), never the rows.
+
+A run is safe to repeat: a worker killed mid-import has its task redelivered, and the job runs
+again from the first row (the upserts write the same values again). The job's counts are saved in
+each chunk's transaction, so they always describe exactly the chunks committed; the repeat takes the
+created/updated/unchanged figures of those chunks from there (in the database they now look
+unchanged, since the interrupted run wrote them) and reports what the file did, not what the
+second attempt found.
 """
 
 import csv
@@ -40,6 +47,9 @@ HOUSEHOLD_UPDATE_FIELDS = ["village", "division_code", "status", "monitoring_typ
 COMPARED_FIELDS = ("division_code", "status", "monitoring_type", "lifted_year", "annual_income_per_capita")
 COUNT_KEYS = ("rows_read", "rows_imported", "rows_failed", "households_created", "households_updated",
               "households_unchanged", "members_created", "members_updated", "members_unchanged", "members_removed")
+# What a row did to the database: the counts a repeated run cannot see again once the rows are written.
+OUTCOME_KEYS = ("households_created", "households_updated", "households_unchanged", "members_created",
+                "members_updated", "members_unchanged")
 
 
 @dataclass(slots=True)
@@ -60,6 +70,7 @@ class ImportRun:
     expected_year: int | None = None
     total_rows: int = 0
     on_progress: object = None
+    resume_counts: dict | None = None  # the counts an interrupted run of this job saved
     counts: dict = field(default_factory=lambda: dict.fromkeys(COUNT_KEYS, 0))
     errors: list = field(default_factory=list)
     error_file: str = ""
@@ -114,7 +125,8 @@ class ImportRun:
             self.close()
         return self.counts
 
-    def _progress(self) -> None:
+    def _report_progress(self) -> None:
+        """Called inside the transaction that writes the rows counted, so saved counts match the data."""
         if self.on_progress is not None:
             total = max(self.total_rows, self.counts["rows_read"], 1)
             self.on_progress(min(99, int(self.counts["rows_read"] * 100 / total)), dict(self.counts))
@@ -123,13 +135,18 @@ class ImportRun:
         self.counts["rows_read"] += len(chunk)
         good = self._validate(chunk)
         good = self._check_existing_households(good)
-        if good:
-            with transaction.atomic():
+        with transaction.atomic():
+            if good:
                 persons = self._resolve_persons(good)
                 households = self._upsert_households(good)
                 self._upsert_members(good, persons, households)
-        self.counts["rows_imported"] += len(good)
-        self._progress()
+            self.counts["rows_imported"] += len(good)
+            resumed = self.resume_counts or {}
+            if resumed.get("rows_read", 0) >= self.counts["rows_read"]:
+                # An interrupted run of this job committed this chunk: its outcome was counted then.
+                for key in OUTCOME_KEYS:
+                    self.counts[key] = resumed.get(key, 0)
+            self._report_progress()
 
     def _validate(self, chunk) -> list[tuple[CleanRow, dict]]:
         cleaned = []
@@ -324,7 +341,10 @@ class ImportRun:
             stale = stale.exclude(registry_household_id__in=failed_ids)
         with transaction.atomic():
             removed, _detail = stale.delete()
-        self.counts["members_removed"] = removed
+            # An interrupted run may already have removed them (and saved the figure with it).
+            self.counts["members_removed"] = removed or (self.resume_counts or {}).get("members_removed", 0)
+            if removed:
+                self._report_progress()
 
 
 @lru_cache(maxsize=50_000)

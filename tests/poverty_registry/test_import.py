@@ -294,3 +294,82 @@ def test_upload_deleted_after_job_and_error_csv_masks_valid_ids(county_officer, 
     assert not (Path(settings.VAR_DIR) / job.params["path"]).exists()
     text = (Path(settings.VAR_DIR) / job.result_file).read_text(encoding="utf-8-sig")
     assert valid not in text and valid[:6] + "********" + valid[14:] in text
+
+
+class WorkerKilled(BaseException):
+    """A SIGKILL seen from inside: the run stops between two statements and no handler runs."""
+
+
+def test_a_repeated_run_after_a_killed_attempt_reports_what_the_file_did(county_officer, village, run_import, upload,
+                                                                         monkeypatch):
+    from jobs.models import Job
+    from jobs.services import job_start
+    from poverty_registry import services
+
+    run_import(county_officer, csv_bytes(family("H1", 1, 3)))
+    data = csv_bytes(family("H1", 1, 3, income="4000") + family("H2", 10, 3) + family("H3", 20, 3))
+    monkeypatch.setattr(writer, "CHUNK_SIZE", 4)  # chunks of rows 1-4, 5-8, 9
+
+    # What an uninterrupted run of this file reports (on a copy of the data, rolled back after).
+    from django.db import transaction
+
+    class Rollback(Exception):
+        pass
+
+    reference = import_start(actor=county_officer, uploaded=upload(data))
+    try:
+        with transaction.atomic():
+            services.import_run(job_id=reference.pk)
+            expected = Job.objects.get(pk=reference.pk).counts
+            raise Rollback
+    except Rollback:
+        pass
+    assert expected["households_updated"] == 1 and expected["households_created"] == 2
+    assert expected["members_unchanged"] == 3 and expected["members_created"] == 6
+
+    # The first attempt is killed once the first chunk has committed.
+    job = import_start(actor=county_officer, uploaded=upload(data))
+    calls = []
+    original = writer.ImportRun._validate
+
+    def validate(self, chunk):
+        calls.append(len(chunk))
+        if len(calls) == 2:
+            raise WorkerKilled
+        return original(self, chunk)
+
+    monkeypatch.setattr(writer.ImportRun, "_validate", validate)
+    assert job_start(job_id=job.pk)
+    with pytest.raises(WorkerKilled):
+        services._import_run(Job.objects.get(pk=job.pk))
+    job.refresh_from_db()
+    first_started = job.started_at
+    assert job.status == "running" and job.counts["rows_read"] == 4 and job.counts["rows_imported"] == 4
+    assert RegistryHousehold.objects.get(registry_code="H2").import_job_id == job.pk  # H2's head was written
+
+    # Redelivered: the job runs again from the first row.
+    monkeypatch.setattr(writer.ImportRun, "_validate", original)
+    services.import_run(job_id=job.pk)
+    job.refresh_from_db()
+    assert job.status == "succeeded", job.message
+    assert job.counts == expected
+    assert job.started_at == first_started
+    assert RegistryMember.objects.filter(import_job=job).count() == 9
+    assert AuditEvent.objects.filter(action="poverty_registry.import", object_id=str(job.pk)).count() == 1
+
+
+def test_a_task_redelivered_after_its_job_failed_does_not_rerun_it_and_deletes_the_upload(
+        county_officer, village, upload, settings):
+    from jobs.models import Job
+    from jobs.services import job_fail, job_start
+    from poverty_registry import services
+
+    job = import_start(actor=county_officer, uploaded=upload(csv_bytes(family("H1", 1, 2))))
+    path = Path(settings.VAR_DIR) / job.params["path"]
+    assert job_start(job_id=job.pk) and path.exists()
+    job_fail(job_id=job.pk, message="The worker stopped answering")  # what the stale sweep does
+    services.import_run(job_id=job.pk)
+    job = Job.objects.get(pk=job.pk)
+    assert job.status == "failed" and job.message == "The worker stopped answering"
+    assert not RegistryHousehold.objects.exists()
+    assert not path.exists()
