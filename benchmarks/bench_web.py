@@ -331,9 +331,13 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--out", required=True)
+    parser.add_argument("--only", default="", help="comma list: run only scenarios whose name contains one")
     args = parser.parse_args()
     _setup()
     scenarios, explains, counts, notes = build(args.runs)
+    wanted = [w.strip() for w in args.only.split(",") if w.strip()]
+    if wanted:
+        scenarios = [s for s in scenarios if any(w in s.name for w in wanted)]
     results = []
     for scenario in scenarios:
         result = run_scenario(scenario, args.runs)

@@ -132,6 +132,12 @@ def declared_financial_assets(household: Household):
 
 
 def _verified_visit(case: Case):
+    """The latest visit (round, then number) with a verified income; from the visits already
+    prefetched with the case (the case page and API detail) when there are, else one query."""
+    prefetched = getattr(case, "_prefetched_objects_cache", {}).get("visits")
+    if prefetched is not None:
+        verified = [v for v in prefetched if v.verified_monthly_income is not None]
+        return max(verified, key=lambda v: (v.round, v.number), default=None)
     return (case.visits.filter(verified_monthly_income__isnull=False).order_by("-round", "-number").first())
 
 

@@ -116,11 +116,18 @@ def lock(action: str, *, actor, case: Case | int, version: int | None = None, da
     transition = TRANSITIONS[action]
     case_id = case if isinstance(case, int) else case.pk
     qs = Case.objects.all() if actor is None else scope_queryset(actor, Case.objects.all())
-    if actor is not None and not qs.filter(pk=case_id).exists():
-        raise Http404
     if not role_may(actor, transition):
+        # Out of scope is 404 whatever the role: look before refusing.
+        if actor is not None and not qs.filter(pk=case_id).exists():
+            raise Http404
         raise NotPermitted()
-    locked = qs.select_for_update().select_related("household").get(pk=case_id)
+    # The scoped read under the row lock is also the scope check (one query, not exists() + get()).
+    try:
+        locked = qs.select_for_update().select_related("household").get(pk=case_id)
+    except Case.DoesNotExist:
+        if actor is None:
+            raise
+        raise Http404 from None
     if locked.status not in transition.sources:
         raise InvalidTransition(
             _("“%(action)s” is not allowed while the case is %(status)s.")

@@ -1,15 +1,25 @@
 """Scoped reads of the poverty registry."""
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from accounts.models import Division
 from accounts.scoping import get_in_scope, scope_prefix, scope_queryset
 from poverty_registry.models import RegistryHousehold, RegistryMember
 
 
+def member_count():
+    """The number of members of the registration, as a correlated subquery: PostgreSQL evaluates it
+    after the sort and LIMIT, for the rows of the page only (a GROUP BY would join and count the
+    members of every registration in scope before paging), and the paginator's count leaves it out."""
+    members = (RegistryMember.objects.filter(registry_household=OuterRef("pk")).order_by()
+               .values("registry_household").annotate(n=Count("pk")).values("n"))
+    return Coalesce(Subquery(members, output_field=IntegerField()), 0)
+
+
 def registrations_visible(user) -> QuerySet:
     return scope_queryset(user, RegistryHousehold.objects.select_related("village").annotate(
-        member_count=Count("members")).order_by("-year", "division_code", "registry_code"))
+        member_count=member_count()).order_by("-year", "division_code", "registry_code"))
 
 
 def division_prefix(code: str) -> str:

@@ -4,19 +4,27 @@ For the division being looked at, every figure is one GROUP BY over Substr(divis
 where n is the prefix length of the level below, so the number of queries is the same whether
 the division has 3 villages or 300. All reads go to `reporting_db()` (the replica when set).
 
-The cases are read once, whatever the size: grouped by (child, status, month submitted, month
-decided, month closed, overdue, staff-relative, start day and decision day of the cases decided
-in the window) for every count, sum, the monthly series and the processing-time percentiles
-(case_figures, span_percentiles). processing_figures is the separate-query form, used where the
-working-day calendar is not available (SQLite). At 300,000 cases in one county
-(benchmarks/dashboard.py) the county page went from 1.5-2.5 s to 0.5-1.1 s (depending on machine
-load) with the figures unchanged.
+The cases are read once, whatever the size: grouped by (division code, status, month submitted,
+month decided, month closed, overdue, staff-relative, start day and decision day of the cases
+decided in the window) for every count, sum, the monthly series and the processing-time
+percentiles (case_figures, span_percentiles). processing_figures is the separate-query form, used
+where the working-day calendar is not available (SQLite).
+
+The figures of each division code are cached under the version of its data (leaf_figures;
+reports/changes.py: database triggers count every write to the cases), so a view reads only the
+codes whose cases changed since they were last computed and adds up the rest from the cache: the
+same figures as a full pass, exactly. At 300,000 cases in one county (benchmarks/dashboard.py) a
+full pass takes 0.5-1.1 s (depending on machine load); a view after a change in one village
+recomputes that village only.
 """
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from pathlib import Path
 
+from django.core.cache import cache
 from django.db import connections
 from django.db.models import BooleanField, Count, DateField, F, Func, IntegerField, Q, Sum, Value, When
 from django.db.models import Case as CaseWhen
@@ -27,6 +35,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import LEVEL_ORDER, LEVEL_PREFIX_LENGTH, Division, Level
 from cases.models import PAID_STATES, PENDING_STATES, Case, CaseStatus
 from dibao.db_router import reporting_db
+from reports import changes
 from reports.definitions import APPROVED_STATES, optional_model
 from reports.expressions import Percentile, processing_days, working_days_available
 
@@ -125,16 +134,119 @@ def case_figures(scope: DashboardScope, *, today: date, since: date, using: str,
     """Per child prefix: recipients, pending, overdue, decisions, staff-relative, benefit sums,
     and (key "series") the child's month-by-month applications, decisions and recipients.
 
-    One pass over the cases: they are grouped by (child, status, month submitted, month decided,
-    month closed, overdue, staff-relative) with counts and sums - a few hundred groups, bounded by
-    divisions x statuses x months, not by cases - and every figure is a sum over those groups.
+    The sum of the figures of every division code under the child (leaf_figures: cached per code,
+    recomputed only for the codes whose cases changed); counts and sums add up exactly.
     `since` is the first of `months` (a month boundary).
     """
     months = months or month_starts(today)
     if since != months[0]:
         raise ValueError("since must be the first month shown")
-    spans = {}
-    if working_days_available(using):
+    result: dict[str, dict] = {}
+    for code, figures in leaf_figures(scope.prefix, today=today, months=months, using=using).items():
+        g = code[:scope.child_prefix_length]
+        if g not in result:
+            result[g] = _empty_figures(len(months))
+        _add_figures(result[g], figures)
+    return result
+
+
+def _empty_figures(count: int) -> dict:
+    return {
+        "recipient_households": 0, "recipient_persons": 0, "benefit_total": None, "pending": 0,
+        "overdue": 0, "staff_relative": 0, "applications": 0, "approved": 0, "rejected": 0,
+        "series": [{"applications": 0, "approved": 0, "rejected": 0, "recipient_households": 0,
+                    "recipient_persons": 0} for _month in range(count)],
+        "spans": {},
+    }
+
+
+def _add_figures(into: dict, figures: dict) -> None:
+    for name, value in figures.items():
+        if name == "series":
+            for target, month in zip(into["series"], value, strict=True):
+                for key, n in month.items():
+                    target[key] += n
+        elif name == "spans":
+            for key, n in value.items():
+                into["spans"][key] = into["spans"].get(key, 0) + n
+        elif name == "benefit_total":
+            if value is not None:
+                into[name] = (into[name] or 0) + value
+        else:
+            into[name] += value
+
+
+# Cached figures are valid for one day (the overdue flag and the months shown follow today), one
+# time zone, and this module's rules: its source and the state groups it counts are in the key.
+FIGURES_FORMAT = hashlib.sha256(Path(__file__).read_bytes() + repr(
+    (PAID_STATES, PENDING_STATES, APPROVED_STATES)).encode()).hexdigest()[:12]
+FIGURES_SECONDS = 36 * 3600
+
+
+def leaf_figures(prefix: str, *, today: date, months: list[date], using: str) -> dict[str, dict]:
+    """case_figures per division code of the cases under the prefix (the villages).
+
+    Each code's figures are cached under its data version (reports.changes: triggers count every
+    write to the cases of the code and to their households' sizes): a code whose version is
+    unchanged since it was computed (today, for these months) comes from the cache, the others are
+    recomputed in one grouped pass. A result is stored only if the code's version read after the
+    computation is still the one read before, so a stored entry holds exactly its version's figures.
+    Codes with changes not committed yet by the reading transaction itself are always computed and
+    never stored. Where there are no triggers (SQLite) every view computes.
+    """
+    from django.conf import settings
+
+    spans = working_days_available(using)
+    found = changes.code_versions(prefix, using=using)
+    if found is None:
+        return _grouped_figures(Q(division_code__startswith=prefix), today=today, months=months, using=using,
+                                spans=spans)
+    context = f"{today}:{months[0]}:{len(months)}:{settings.TIME_ZONE}:{int(spans)}:{FIGURES_FORMAT}"
+    usable = changes.TRUNCATED not in found.own
+    database = "-".join(map(str, found.database))
+    keys = {code: f"reports:cases:{database}:{code}:{version[0]}-{version[1]}:{context}"
+            for code, version in found.codes.items() if usable and code not in found.own}
+    cached = cache.get_many(list(keys.values())) if keys else {}
+    result = {code: cached[key] for code, key in keys.items() if key in cached}
+    missing = [code for code in found.codes if code not in result]
+    if found.codes and not missing:
+        return {code: figures for code, figures in result.items() if figures}
+    # Few codes changed: read only theirs. Most (a cold cache): one pass under the prefix, which
+    # also finds any code without a version row (computed, never cached).
+    where = (Q(division_code__in=missing) if found.codes and len(missing) * 2 <= len(found.codes)
+             else Q(division_code__startswith=prefix))
+    fresh = _grouped_figures(where, today=today, months=months, using=using, spans=spans)
+    result.update(fresh)
+    storable = [code for code in missing if code in keys]
+    if storable:
+        after = changes.code_versions(prefix, using=using)
+        if after.database == found.database:
+            cache.set_many({keys[code]: fresh.get(code, {}) for code in storable
+                            if after.codes.get(code) == found.codes[code]}, FIGURES_SECONDS)
+    return {code: figures for code, figures in result.items() if figures}
+
+
+def warm_case_figures(today: date | None = None) -> int:
+    """Compute and cache every county's case figures for today (the nightly task, so that the first
+    dashboard of the day does not wait for a cold pass). Returns the number of counties."""
+    using = reporting_db()
+    today = today or timezone.localdate()
+    months = month_starts(today)
+    counties = list(Division.objects.using(using).filter(level=Level.COUNTY).order_by("code"))
+    for county in counties:
+        leaf_figures(county.prefix, today=today, months=months, using=using)
+    return len(counties)
+
+
+def _grouped_figures(where: Q, *, today: date, months: list[date], using: str, spans: bool) -> dict[str, dict]:
+    """The figures per division code of the cases matching `where`, in one pass: the cases are
+    grouped by (code, status, month submitted, month decided, month closed, overdue,
+    staff-relative, and the start and decision days of the cases decided in the window) with
+    counts and sums - bounded by codes x statuses x months, not by cases - and every figure is a
+    sum over those groups."""
+    since = months[0]
+    span_fields = {}
+    if spans:
         # The local start and decision days of the cases decided since `since` (the processing
         # times; see processing_figures), so that no second scan of the cases is needed.
         from django.conf import settings
@@ -142,33 +254,27 @@ def case_figures(scope: DashboardScope, *, today: date, since: date, using: str,
         tz = settings.TIME_ZONE.replace("'", "")
         decided = (Q(decided_at__gte=_aware(since), status__in=APPROVED_STATES + (CaseStatus.REJECTED,))
                    & ~Q(accepted_at__isnull=True, submitted_at__isnull=True))
-        spans = {
+        span_fields = {
             "start_day": CaseWhen(When(decided, then=LocalDate(Coalesce(F("accepted_at"), F("submitted_at")), tz=tz)),
                                   default=Value(None), output_field=DateField()),
             "end_day": CaseWhen(When(decided, then=LocalDate(F("decided_at"), tz=tz)),
                                 default=Value(None), output_field=DateField()),
         }
-    qs = (Case.objects.using(using).filter(division_code__startswith=scope.prefix)
-          .annotate(g=_group(scope), sm=month_index("submitted_at", months), dm=month_index("decided_at", months),
+    qs = (Case.objects.using(using).filter(where)
+          .annotate(sm=month_index("submitted_at", months), dm=month_index("decided_at", months),
                     cm=month_index("closed_at", months),
                     late=CaseWhen(When(deadline__lt=today, then=Value(True)), default=Value(False),
                                   output_field=BooleanField()),
-                    **spans)
-          .values("g", "status", "sm", "dm", "cm", "late", "staff_relative", *spans)
+                    **span_fields)
+          .values("division_code", "status", "sm", "dm", "cm", "late", "staff_relative", *span_fields)
           .annotate(n=Count("id"), persons=Sum(_persons()), amount=Sum("monthly_amount"))
           .order_by())
     count = len(months)
     result: dict[str, dict] = {}
     for row in _planned_rows(qs, using):
-        figures = result.get(row["g"])
+        figures = result.get(row["division_code"])
         if figures is None:
-            figures = result[row["g"]] = {
-                "recipient_households": 0, "recipient_persons": 0, "benefit_total": None, "pending": 0,
-                "overdue": 0, "staff_relative": 0, "applications": 0, "approved": 0, "rejected": 0,
-                "series": [{"applications": 0, "approved": 0, "rejected": 0, "recipient_households": 0,
-                            "recipient_persons": 0} for _month in months],
-                "spans": {},
-            }
+            figures = result[row["division_code"]] = _empty_figures(count)
         if row.get("start_day") is not None:
             key = (row["start_day"], row["end_day"])
             figures["spans"][key] = figures["spans"].get(key, 0) + row["n"]

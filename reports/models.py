@@ -50,3 +50,18 @@ class Export(models.Model):
     @property
     def is_expired(self) -> bool:
         return self.expires_at <= timezone.now()
+
+
+class DataChange(models.Model):
+    """Written by database triggers only (see reports/changes.py): a statement changed `changes`
+    cases (or household sizes) under this division code in transaction `xact`."""
+
+    division_code = models.CharField(max_length=12, db_index=True)
+    changes = models.BigIntegerField()
+    xact = models.BigIntegerField()
+
+    class Meta:
+        default_permissions = ()
+
+    def __str__(self):
+        return f"{self.division_code}: {self.changes} in {self.xact}"

@@ -11,3 +11,14 @@ def run_export(export_id: int) -> None:
 @shared_task
 def delete_expired_exports() -> int:
     return exports_delete_expired()
+
+
+@shared_task
+def refresh_dashboard_cache() -> int:
+    """Nightly: fold the change rows (reports/changes.py) and compute today's case figures of every
+    county, so the first dashboard of the day is served from the cache."""
+    from reports import changes
+    from reports.dashboard import warm_case_figures
+
+    changes.compact()
+    return warm_case_figures()

@@ -151,6 +151,25 @@ def test_query_counts(api, walker, village, village_staff, county_officer, stand
         client.get(f"{URL}{case.pk}/")
     pending = cases[1]
     client.get(f"{URL}{pending.pk}/")
-    # plus the benefit calculation: county, standard, policy, verified visit
-    with django_assert_num_queries(12):
+    # plus the benefit calculation: county, standard, policy (the verified visit is among the
+    # prefetched visits)
+    with django_assert_num_queries(11):
         client.get(f"{URL}{pending.pk}/")
+
+
+def test_transition_query_count(api, walker, village, village_staff, county_officer, standard,
+                                django_assert_num_queries):
+    """A transition reads the case once under its row lock (no separate exists() or full detail read
+    before it) and once more, as it is now, for the answer."""
+    case = walker.to(new_draft(village_staff, make_household(village)), CaseStatus.SUBMITTED)
+    client = api(county_officer)
+    # scope check; 2 savepoints (workflow.run, case_accept: inside the test's transaction both are
+    # savepoints, in a request the first is the transaction); lock + read (with the household);
+    # county, policy, holidays for the deadline; update; audit event; the registry check's persons
+    # + outbox message (overlaps); 2 releases; the answer: case + visits, notices, decisions,
+    # holidays for the deadline marks, benefit (county, standard, policy), events. Was 29.
+    with django_assert_num_queries(22):
+        response = post(client, case, "accept", {"version": case.version})
+    assert response.status_code == 200 and response.json()["status"] == "under_investigation"
+    case.refresh_from_db()
+    assert case.version == 3 and case.deadline is not None

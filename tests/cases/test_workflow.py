@@ -124,6 +124,21 @@ def test_table_roles(draft, auditor, county_auditor, village_staff, other_villag
     assert workflow.allowed_actions(draft, auditor) == []
 
 
+def test_scope_is_checked_before_the_role(draft, other_county_officer, county_officer):
+    """Out of the area is 404 whether or not the role may take the action (the lock's scoped read
+    is the scope check); in the area, a role that may not is 403."""
+    with pytest.raises(Http404):
+        transitions.case_submit(actor=other_county_officer, case=draft)  # a role that may not submit
+    with pytest.raises(Http404):
+        transitions.case_withdraw(actor=other_county_officer, case=draft, reason="x")  # one that may withdraw
+    with pytest.raises(NotPermitted):
+        transitions.case_submit(actor=county_officer, case=draft)
+    with pytest.raises(Case.DoesNotExist):  # the scheduler (no user) on a case that is gone
+        workflow.lock("end_notice", actor=None, case=draft.pk + 1000)
+    draft.refresh_from_db()
+    assert draft.status == CaseStatus.DRAFT and draft.version == 1
+
+
 def test_stale_version(draft, village_staff):
     with pytest.raises(StaleVersion):
         transitions.case_submit(actor=village_staff, case=draft, version=draft.version + 5)

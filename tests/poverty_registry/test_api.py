@@ -50,6 +50,24 @@ def test_list_query_count_is_constant(api, roster, county_officer, village, djan
     assert response.json()["results"][0]["member_count"] >= 1
 
 
+def test_list_counts_members_of_the_page_rows_only(api, county_officer, village, django_assert_num_queries):
+    """Each row's member count is exact (none is 0), and only the page query reads the members: the
+    count query does not touch them, and the page counts them per returned row (no GROUP BY over
+    every registration in scope)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    made = {f"M{i}": make_registration(village, code=f"M{i}", members=i, start=100 + i * 5) for i in range(4)}
+    with CaptureQueriesContext(connection) as ctx:
+        body = api(county_officer).get(URL, {"page_size": 50}).json()
+    assert {r["registry_code"]: r["member_count"] for r in body["results"]} == {c: i for i, c in
+                                                                                enumerate(made)}
+    count_sql, page_sql = (q["sql"] for q in ctx.captured_queries)
+    assert "registrymember" not in count_sql
+    assert 'JOIN "poverty_registry_registrymember"' not in page_sql  # a correlated subquery per row
+    assert RegistryMember.objects.filter(registry_household=made["M3"]).count() == 3
+
+
 def test_detail_masks_ids_and_is_scoped(api, roster, county_officer, other_county_officer,
                                         django_assert_num_queries):
     client = api(county_officer)
