@@ -5,7 +5,7 @@ drawn with Pillow, uploaded through the same service as a real upload.
 """
 
 import io
-from datetime import date, timedelta
+from datetime import date
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
@@ -13,6 +13,7 @@ from django.utils import timezone
 from PIL import Image, ImageDraw
 
 from accounts.models import Division, User
+from cases.demo_schedule import Schedule
 from cases.models import Case
 from dibao.demo_clock import after, at
 from evidence import services
@@ -108,6 +109,7 @@ def seed(stdout) -> None:
                 documents += 2
     complaints = 0
     today = timezone.localdate()
+    schedule = Schedule(today, span_days=120)
     plans = []
 
     def case_entered_before(received_on):
@@ -119,9 +121,9 @@ def seed(stdout) -> None:
 
     if cases:
         plans.append(("反映该户有成员在外务工，收入未如实申报。", "phone",
-                      {"case": case_entered_before(today - timedelta(days=3))}, "received", None))
+                      {"case": case_entered_before(schedule.ago(2))}, "received", None))
         plans.append(("举报申请人家中新购小汽车。", "letter",
-                      {"case": case_entered_before(today - timedelta(days=12))}, "resolved", "partly_upheld"))
+                      {"case": case_entered_before(schedule.ago(9))}, "resolved", "partly_upheld"))
     if households:
         plans.append(("邻居反映该户实际居住人口与登记不符。", "visit", {"household": households[-1]}, "investigating",
                       None))
@@ -131,9 +133,9 @@ def seed(stdout) -> None:
     for index, (text, channel, subject, state, outcome) in enumerate(plans):
         if Complaint.objects.filter(text=text).exists():
             continue
-        received_on = today - timedelta(days=3 + 9 * index)
-        # Recorded the day it came in, investigated from the next day, resolved a few days later.
-        steps = [received_on + timedelta(days=n) for n in (0, 1, min(5, 2 + 9 * index))]
+        # Recorded the (working) day it came in, investigated from the next one, resolved a few later.
+        received_on = schedule.ago(2 + 7 * index)
+        steps = [received_on, schedule.forward(received_on, 1), schedule.forward(received_on, min(4, 1 + 7 * index))]
         with transaction.atomic():
             with at(steps[0], minute=30):
                 c = services.complaint_record(actor=officer, text=text, channel=channel, anonymous=index % 2 == 1,

@@ -1,13 +1,15 @@
-"""Demo data: long-standing recipients with reviews due, one gradual exit, two finalised payment rolls.
+"""Demo data: long-standing recipients, their reviews, one gradual exit, a year of payment rolls.
 
 Each recipient household is entered through the household service and its application taken through
 the whole workflow (cases.demo.walk), approved in the month before its first payment, each step
-at its own date; the payment rolls are generated, reviewed and finalised early in their month.
+at its own date. Reviews are created when due and mostly completed a few weeks later; two households
+reported a change today. The payment rolls are generated, reviewed and finalised early in their
+month; this month's waits for its review.
 Idempotent: the households are found again by address, the rolls by month.
 """
 
 import random
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import transaction
@@ -22,13 +24,15 @@ from households.idnumber import make_id_number
 from households.models import Household, Member
 from households.persons import id_hash_for
 from households.services import household_create
-from recipients.models import PaymentRoll, RecipientPolicy, RollStatus
+from recipients.models import PaymentRoll, RecipientPolicy, Review, ReviewKind, ReviewStatus, RollStatus
 from recipients.months import add_months, first_of_month
 from recipients.services import (
     case_exit,
     payment_roll_finalise,
     payment_roll_generate,
     payment_roll_review,
+    review_complete,
+    review_report_change,
     reviews_create_due,
 )
 
@@ -114,6 +118,81 @@ def _recipient_cases(users: cases_demo.DemoUsers, today: date) -> list:
     return cases
 
 
+def _review_history(reviewer, schedule: Schedule, today: date, *, meanwhile=()) -> int:
+    """The reviews as the daily beat and the county made them: each created when due (the first working
+    day of its month), most completed about three weeks later with the household unchanged; those
+    due in the last few weeks are still open. `meanwhile`: (day, callable) run in their month.
+    Returns how many reviews are open now."""
+    month = add_months(first_of_month(today), -24)
+    pending = sorted(meanwhile, key=lambda item: item[0])
+    while month <= today:
+        created_on = schedule.forward(month - timedelta(days=1), 1)
+        if created_on > today:
+            break
+        while pending and pending[0][0] < created_on:
+            pending.pop(0)[1]()
+        with at(created_on):
+            reviews_create_due(today=created_on)
+        for review in Review.objects.filter(status=ReviewStatus.DUE, due_date__lte=created_on).select_related("case"):
+            completed_on = schedule.forward(review.due_date, 14)
+            if completed_on > schedule.back(today, 15) or review.case.status != CaseStatus.ACTIVE:
+                continue
+            with at(completed_on, minute=120):
+                review_complete(actor=reviewer, review=review, outcome="continue", today=completed_on,
+                                findings="入户复核：家庭人口、收入和财产状况无明显变化，继续保障。")
+        month = add_months(month, 1)
+    for _day, action in pending:
+        action()
+    with at(schedule.working_day_on_or_before(today)):
+        reviews_create_due(today=today)
+    return Review.objects.filter(status=ReviewStatus.DUE).count()
+
+
+# (index into RECIPIENTS, the change the household reported)
+CHANGES_REPORTED = [(0, "老人在家摔伤住院，医疗支出增加，子女给的赡养费减少。"),
+                    (3, "妻子病情加重，需要长期透析，丈夫只能打零工照顾。")]
+
+
+def _changes_reported(cases: list, users: cases_demo.DemoUsers, schedule: Schedule) -> None:
+    """Two households reported a change today: an unscheduled review is open for each."""
+    for index, text in CHANGES_REPORTED:
+        case = cases[index]
+        case.refresh_from_db()
+        if case.status != CaseStatus.ACTIVE or Review.objects.filter(case=case, kind=ReviewKind.CHANGE_REPORTED).exists():
+            continue
+        day = schedule.today
+        with at(day, minute=60 + 30 * index):
+            review_report_change(actor=users.entrant(case.division_code), case=case, reported_change=text, today=day)
+
+
+ROLL_MONTHS = 12
+
+
+def _payment_rolls(county, officer, reviewer, schedule: Schedule, today: date) -> str:
+    """A roll per month for the past year, each generated early in its month, reviewed the next working
+    day and finalised the day after; this month's is generated and waits for its review."""
+    this_month = first_of_month(today)
+    for months_back in range(ROLL_MONTHS, -1, -1):
+        month = add_months(this_month, -months_back)
+        generated_on = schedule.forward(month.replace(day=2), 1)
+        if generated_on > today:
+            continue
+        roll = PaymentRoll.objects.filter(county=county, month=month).first()
+        if roll is None:
+            with at(generated_on):
+                roll = payment_roll_generate(actor=officer, county=county, month=month, today=generated_on)
+        if month == this_month:
+            continue
+        if roll.status == RollStatus.DRAFT:
+            with at(schedule.forward(generated_on, 1)):
+                roll = payment_roll_review(actor=reviewer, roll=roll)
+        if roll.status == RollStatus.REVIEWED:
+            with at(schedule.forward(generated_on, 2)):
+                payment_roll_finalise(actor=officer, roll=roll)
+    statuses = list(PaymentRoll.objects.filter(county=county).values_list("status", flat=True))
+    return f"{statuses.count(RollStatus.FINALISED)} payment rolls finalised, {statuses.count(RollStatus.DRAFT)} draft"
+
+
 def seed(stdout) -> None:
     county = Division.objects.get(code=COUNTY_CODE)
     officer = User.objects.get(username="county1")
@@ -131,24 +210,18 @@ def seed(stdout) -> None:
         cases = _recipient_cases(users, today)
         gradual = cases[-1]
         gradual.refresh_from_db()
-        if gradual.status == CaseStatus.ACTIVE and not hasattr(gradual, "exit"):
-            last_month = add_months(first_of_month(today), -1)
-            with at(schedule.forward(last_month.replace(day=7), 1)):
+        last_month = add_months(first_of_month(today), -1)
+        exit_on = schedule.forward(last_month.replace(day=7), 1)
+
+        def gradual_exit():
+            with at(exit_on):
                 case_exit(actor=officer, case=gradual, kind="income_above_line",
                           reason="儿子在青岛务工，家庭人均收入已超过低保标准，按规定给予渐退期。",
                           effective_month=last_month, on_poverty_roster=False)
-        created = reviews_create_due(today=today)
-        for months_back in (2, 1):
-            month = add_months(first_of_month(today), -months_back)
-            generated_on = schedule.forward(month.replace(day=2), 1)
-            roll = PaymentRoll.objects.filter(county=county, month=month).first()
-            if roll is None:
-                with at(generated_on):
-                    roll = payment_roll_generate(actor=officer, county=county, month=month, today=generated_on)
-            if roll.status == RollStatus.DRAFT:
-                with at(schedule.forward(generated_on, 1)):
-                    roll = payment_roll_review(actor=reviewer, roll=roll)
-            if roll.status == RollStatus.REVIEWED:
-                with at(schedule.forward(generated_on, 2)):
-                    payment_roll_finalise(actor=officer, roll=roll)
-    stdout.write(f"recipients: {len(cases)} recipient cases, {created} new reviews due, payment rolls finalised")
+
+        needs_exit = gradual.status == CaseStatus.ACTIVE and not hasattr(gradual, "exit")
+        _review_history(reviewer, schedule, today, meanwhile=[(exit_on, gradual_exit)] if needs_exit else [])
+        _changes_reported(cases, users, schedule)
+        created = Review.objects.filter(status=ReviewStatus.DUE).count()
+        rolls = _payment_rolls(county, officer, reviewer, schedule, today)
+    stdout.write(f"recipients: {len(cases)} recipient cases, {created} reviews due, {rolls}")
