@@ -8,7 +8,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Role
 from accounts.scoping import scope_queryset
@@ -18,13 +18,13 @@ PAGE_SIZE = 50
 
 
 class AuditSearchForm(forms.Form):
-    actor = forms.CharField(label=_lazy("Actor (username)"), required=False, max_length=150)
-    object_type = forms.CharField(label=_lazy("Object type"), required=False, max_length=60,
-                                  help_text=_lazy("For example cases.case or households.household."))
-    object_id = forms.CharField(label=_lazy("Object id"), required=False, max_length=64)
-    action = forms.CharField(label=_lazy("Action (starts with)"), required=False, max_length=80)
-    date_from = forms.DateField(label=_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    actor = forms.CharField(label=gettext_lazy("Actor (username)"), required=False, max_length=150)
+    object_type = forms.CharField(label=gettext_lazy("Object type"), required=False, max_length=60,
+                                  help_text=gettext_lazy("For example cases.case or households.household."))
+    object_id = forms.CharField(label=gettext_lazy("Object id"), required=False, max_length=64)
+    action = forms.CharField(label=gettext_lazy("Action (starts with)"), required=False, max_length=80)
+    date_from = forms.DateField(label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=gettext_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

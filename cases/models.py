@@ -7,6 +7,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from households.models import MONEY, NON_NEGATIVE, Household, Member
 
@@ -220,7 +221,8 @@ class PublicNotice(models.Model):
     SCOPE_FIELD = "case__household__village"
 
     class Outcome(models.TextChoices):
-        OPEN = "open", _("Open")
+        # In context: a bare "Open" is also a finding's status (待处理), and gettext keeps one translation.
+        OPEN = "open", pgettext_lazy("public notice", "Open")
         OBJECTED = "objected", _("Ended by an objection")
         ENDED = "ended", _("Ended without objection")
 

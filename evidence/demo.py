@@ -5,7 +5,7 @@ drawn with Pillow, uploaded through the same service as a real upload.
 """
 
 import io
-from datetime import date, timedelta
+from datetime import date
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
@@ -13,7 +13,9 @@ from django.utils import timezone
 from PIL import Image, ImageDraw
 
 from accounts.models import Division, User
-from cases.models import Case, CaseStatus
+from cases.demo_schedule import Schedule
+from cases.models import Case
+from dibao.demo_clock import after, at
 from evidence import services
 from evidence.models import Complaint, Document, RequiredDocument, Stage
 from evidence.selectors import Target
@@ -88,25 +90,40 @@ def seed(stdout) -> None:
         actor = village_user if case.division_code == village_user.division.code else (township_user or officer)
         if not actor.division or not case.division_code.startswith(actor.division.prefix):
             actor = officer
+        visit = case.visits.filter(round=1, number=1).first()
         with transaction.atomic():
-            _upload(actor, Target("case", case.household, case), "authorisation", "授权书.pdf",
-                    minimal_pdf(f"Authorisation for information checks - case {case.pk}"), "application/pdf")
-            _upload(actor, Target("household", case.household), "household_register", "户口簿.png",
-                    demo_png(f"Household register - household {case.household_id}"), "image/png")
+            # Uploaded when the application was entered, and on the day of the first visit.
+            with after(case.created_at, minutes=20):
+                _upload(actor, Target("case", case.household, case), "authorisation", "授权书.pdf",
+                        minimal_pdf(f"Authorisation for information checks - case {case.pk}"), "application/pdf")
+                _upload(actor, Target("household", case.household), "household_register", "户口簿.png",
+                        demo_png(f"Household register - household {case.household_id}"), "image/png")
             documents += 2
-            if case.status not in (CaseStatus.DRAFT, CaseStatus.SUBMITTED):
-                _upload(actor, Target("visit", case.household, case, visit_number=1), "visit_record",
-                        "入户调查记录1.pdf", minimal_pdf(f"Home visit 1 record - case {case.pk}"), "application/pdf")
-                _upload(actor, Target("visit", case.household, case, visit_number=1), "photo", "入户照片.png",
-                        demo_png(f"Home visit photo - case {case.pk}", (90, 150, 60)), "image/png")
+            if visit is not None:
+                with at(visit.visit_date, minute=240):
+                    _upload(actor, Target("visit", case.household, case, visit_number=1), "visit_record",
+                            "入户调查记录1.pdf", minimal_pdf(f"Home visit 1 record - case {case.pk}"),
+                            "application/pdf")
+                    _upload(actor, Target("visit", case.household, case, visit_number=1), "photo", "入户照片.png",
+                            demo_png(f"Home visit photo - case {case.pk}", (90, 150, 60)), "image/png")
                 documents += 2
     complaints = 0
     today = timezone.localdate()
+    schedule = Schedule(today, span_days=120)
     plans = []
+
+    def case_entered_before(received_on):
+        """A complaint concerns an application already made (and not a draft still being prepared)."""
+        for case in cases:
+            if case.status != "draft" and timezone.localtime(case.created_at).date() < received_on:
+                return case
+        return cases[0]
+
     if cases:
-        plans.append(("反映该户有成员在外务工，收入未如实申报。", "phone", {"case": cases[0]}, "received", None))
-        if len(cases) > 1:
-            plans.append(("举报申请人家中新购小汽车。", "letter", {"case": cases[1]}, "resolved", "partly_upheld"))
+        plans.append(("反映该户有成员在外务工，收入未如实申报。", "phone",
+                      {"case": case_entered_before(schedule.ago(2))}, "received", None))
+        plans.append(("举报申请人家中新购小汽车。", "letter",
+                      {"case": case_entered_before(schedule.ago(9))}, "resolved", "partly_upheld"))
     if households:
         plans.append(("邻居反映该户实际居住人口与登记不符。", "visit", {"household": households[-1]}, "investigating",
                       None))
@@ -116,16 +133,22 @@ def seed(stdout) -> None:
     for index, (text, channel, subject, state, outcome) in enumerate(plans):
         if Complaint.objects.filter(text=text).exists():
             continue
+        # Recorded the (working) day it came in, investigated from the next one, resolved a few later.
+        received_on = schedule.ago(2 + 7 * index)
+        steps = [received_on, schedule.forward(received_on, 1), schedule.forward(received_on, min(4, 1 + 7 * index))]
         with transaction.atomic():
-            c = services.complaint_record(actor=officer, text=text, channel=channel, anonymous=index % 2 == 1,
-                                          complainant_name="" if index % 2 else "王秀兰",
-                                          received_on=today - timedelta(days=3 + 9 * index), **subject)
-            if officer2 and index % 2 == 0:
-                c = services.complaint_assign(actor=officer, complaint=c, assigned_to=officer2)
+            with at(steps[0], minute=30):
+                c = services.complaint_record(actor=officer, text=text, channel=channel, anonymous=index % 2 == 1,
+                                              complainant_name="" if index % 2 else "王秀兰",
+                                              received_on=received_on, **subject)
+                if officer2 and index % 2 == 0:
+                    c = services.complaint_assign(actor=officer, complaint=c, assigned_to=officer2)
             if state in ("investigating", "resolved"):
-                c = services.complaint_start_investigation(actor=officer2 or officer, complaint=c)
+                with at(steps[1], minute=60):
+                    c = services.complaint_start_investigation(actor=officer2 or officer, complaint=c)
             if state == "resolved":
-                services.complaint_resolve(actor=officer2 or officer, complaint=c, outcome=outcome,
-                                           findings="经入户核查并询问邻里，情况已查明。")
+                with at(steps[2], minute=90):
+                    services.complaint_resolve(actor=officer2 or officer, complaint=c, outcome=outcome,
+                                               findings="经入户核查并询问邻里，情况已查明。")
             complaints += 1
     stdout.write(f"evidence: {documents} documents, {complaints} complaints added")

@@ -58,16 +58,39 @@ def file_error(message) -> DomainError:
     return DomainError(message, code="invalid_file", fields={"file": [message]})
 
 
-def safe_display_name(name: str) -> str:
-    """The name to show: no directories, no control characters, no leading dots, at most 100 chars."""
+# Extensions a stored name may end with, per content type (the first is added when none fits).
+NAME_EXTENSIONS = {PDF: ("pdf",), JPEG: ("jpg", "jpeg", "jpe"), PNG: ("png",)}
+FALLBACK_STEM = "document"
+_WHITESPACE_CONTROLS = "\t\n\r\v\f"
+
+
+def safe_display_name(name: str, content_type: str | None = None) -> str:
+    """The name to keep and show: the base name of what the client sent, never a path.
+
+    A path (``../../etc/passwd.pdf``, ``C:\\x\\y.pdf``, old browsers' full paths) keeps its last
+    part, a Windows drive prefix (``C:y.pdf``) goes, control and format characters (newlines,
+    right-to-left overrides, zero-width spaces) go (tabs and newlines become spaces), leading and
+    trailing dots and spaces go. With the sniffed `content_type`, a name whose extension does not
+    fit gets the right one (``scan`` -> ``scan.png``) and an empty one becomes ``document.pdf``.
+    At most 100 characters, the extension kept.
+    """
     name = (name or "").replace("\\", "/").split("/")[-1]
+    name = re.sub(r"^[A-Za-z]:", "", name)
     name = unicodedata.normalize("NFC", name)
-    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
-    name = re.sub(r"\s+", " ", name).strip().lstrip(".").strip()
+    name = "".join(" " if ch in _WHITESPACE_CONTROLS else ch for ch in name
+                   if ch in _WHITESPACE_CONTROLS or unicodedata.category(ch)[0] != "C")
+    name = re.sub(r"\s+", " ", name).strip(" .")
+    extensions = NAME_EXTENSIONS.get(content_type, ())
+    if extensions:
+        if name.lower() in extensions:  # ".pdf": an extension and nothing else
+            name = ""
+        stem, dot, ext = name.rpartition(".")
+        if not (dot and ext.lower() in extensions):
+            name = f"{name or FALLBACK_STEM}.{extensions[0]}"
     if len(name) > 100:
         stem, dot, ext = name.rpartition(".")
-        name = (stem[: 100 - len(ext) - 1] + "." + ext) if dot and len(ext) <= 10 else name[:100]
-    return name or "document"
+        name = (stem[: 100 - len(ext) - 1].rstrip(" .") + "." + ext) if dot and len(ext) <= 10 else name[:100]
+    return name or FALLBACK_STEM
 
 
 def sniff(head: bytes) -> str | None:
@@ -123,7 +146,8 @@ def check_upload(uploaded) -> CheckedFile:
     if content_type != PDF:
         width, height = _check_image(content, content_type)
     return CheckedFile(content=content, content_type=content_type, sha256=hashlib.sha256(content).hexdigest(),
-                       original_name=safe_display_name(getattr(uploaded, "name", "")), width=width, height=height)
+                       original_name=safe_display_name(getattr(uploaded, "name", ""), content_type), width=width,
+                       height=height)
 
 
 def _check_image(content: bytes, content_type: str) -> tuple[int, int]:

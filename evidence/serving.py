@@ -1,5 +1,10 @@
 """Serving stored documents: only after the caller loaded the row through a scoped selector."""
 
+import re
+import unicodedata
+from pathlib import PurePosixPath
+from urllib.parse import quote
+
 from django.http import FileResponse, Http404
 from django.utils.cache import patch_cache_control
 
@@ -22,11 +27,26 @@ def serve_document(request, document: Document, *, inline: bool = False, thumbna
         record_access(user=request.user, action="document.view" if inline else "document.download",
                       obj=document, division_code=document.division_code)
     content_type = "image/jpeg" if thumbnail else document.content_type
-    response = FileResponse(handle, content_type=content_type,
-                            as_attachment=not (inline and content_type in INLINE_TYPES),
-                            filename=document.original_name)
+    response = FileResponse(handle, content_type=content_type)
+    attachment = not (inline and content_type in INLINE_TYPES)
+    response["Content-Disposition"] = content_disposition(
+        "attachment" if attachment else "inline", document.original_name)
     response["X-Content-Type-Options"] = "nosniff"
     # The file itself never runs anything; no sandbox directive, which would stop browsers' PDF viewers.
     response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; frame-ancestors 'none'"
     patch_cache_control(response, private=True, no_store=True)
     return response
+
+
+def content_disposition(disposition: str, name: str) -> str:
+    """RFC 6266: an ASCII `filename` for old clients, then the real name as UTF-8 `filename*`.
+
+    The fallback keeps only letters, digits and ``._-()`` and a space (nothing to quote or escape);
+    the real name is percent-encoded (RFC 8187), so neither can break out of the header.
+    """
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    ascii_name = re.sub(r"[^A-Za-z0-9._() -]+", "_", ascii_name).strip(" ._")
+    suffix = PurePosixPath(name).suffix
+    if not ascii_name.strip("_") or ascii_name == suffix.lstrip("."):
+        ascii_name = "document" + (suffix if re.fullmatch(r"\.[A-Za-z0-9]{1,10}", suffix) else "")
+    return f"{disposition}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"

@@ -70,9 +70,10 @@ def upload(request, target_type: str, target_id: int):
     if request.method == "POST":
         if form.is_valid():
             try:
-                services.document_upload(actor=request.user, target=target,
-                                         document_type=form.cleaned_data["document_type"],
-                                         uploaded_file=form.cleaned_data["file"], note=form.cleaned_data["note"])
+                document = services.document_upload(actor=request.user, target=target,
+                                                    document_type=form.cleaned_data["document_type"],
+                                                    uploaded_file=form.cleaned_data["file"],
+                                                    note=form.cleaned_data["note"])
             except DomainError as exc:
                 for field, errors in exc.fields.items():
                     for error in errors:
@@ -80,13 +81,14 @@ def upload(request, target_type: str, target_id: int):
                 if not exc.fields:
                     form.add_error(None, str(exc.message))
             else:
-                messages.success(request, _("The document was uploaded."))
+                # The name as kept (a path or control characters the client sent are gone).
+                messages.success(request, _("“%(name)s” was uploaded.") % {"name": document.original_name})
                 next_url = request.POST.get("next") or ""
                 if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}):
                     next_url = ""
                 next_url = next_url or _documents_url(target)
                 if wants_json:
-                    return JsonResponse({"ok": True, "redirect": next_url})
+                    return JsonResponse({"ok": True, "redirect": next_url, "name": document.original_name})
                 return redirect(next_url)
         if wants_json:
             return JsonResponse({"ok": False, "errors": {k: [str(m) for m in v] for k, v in form.errors.items()}},

@@ -7,6 +7,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import Division
 
@@ -29,7 +30,7 @@ class RuleCode(models.TextChoices):
 
 
 class FlagStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("finding status", "Open")  # not a notice's 公示中
     CONFIRMED = "confirmed", _("Confirmed and acted on")
     EXPLAINED = "explained", _("Explained")
     FALSE_MATCH = "false_match", _("False match")

@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import Case, Value, When
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -12,7 +13,7 @@ from dibao.errors import DomainError
 from overlaps import selectors, services
 from overlaps.comparison import comparison
 from overlaps.forms import FlagFilterForm, ResolveForm
-from overlaps.models import FlagStatus, OverlapFlag
+from overlaps.models import FlagStatus, OverlapFlag, Severity
 from overlaps.rules import RULES
 
 
@@ -52,7 +53,10 @@ def flag_list(request):
                    "division": data["village"]}
     elif not form.is_bound:
         filters = {"status": FlagStatus.OPEN}
-    qs = selectors.flags_for_user(request.user, **filters).order_by("-id")
+    # High severity first: otherwise a county's hundreds of low "edge household" findings fill the first pages.
+    severity_rank = Case(When(severity=Severity.HIGH, then=Value(0)), When(severity=Severity.MEDIUM, then=Value(1)),
+                         default=Value(2))
+    qs = selectors.flags_for_user(request.user, **filters).order_by(severity_rank, "-id")
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)

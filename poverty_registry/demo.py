@@ -2,10 +2,14 @@
 
 Built from the demo dibao households when there are any, overlapping them in each way DOMAIN.md
 ("What the shared registry compares") lists, plus registry-only households:
-- dibao recipients whose registry household is marked lifted out of poverty;
-- dibao recipients whose two income figures disagree widely;
-- dibao households without a case that the registry monitors as edge households;
-- consistent registrations of dibao households;
+- dibao recipients paid in full whose registry household is marked lifted out of poverty with an
+  income above the standard (STATUS_CONFLICT);
+- dibao recipients the registry records as registered poor with an income far above the standard
+  and far from dibao's figure (INELIGIBLE_RECIPIENT);
+- dibao households without a case that the registry monitors as edge households, or registers as
+  poor below the standard (PROTECTION_GAP);
+- consistent registrations of dibao households, every fifth with one member's ID number mistyped
+  (two digits swapped): the registry's record of that person is a probable duplicate (PROBABLE_DUPLICATE);
 - registry-only: registered poor households with low income and no dibao case, monitored edge and
   sudden-hardship households, and ordinary registered households.
 Idempotent: the same database gives the same file, and re-importing it changes nothing.
@@ -20,7 +24,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from accounts.models import Division, Level, User
-from households.idnumber import make_id_number
+from households.idnumber import check_char, make_id_number
 from poverty_registry.importing.reader import COLUMNS
 
 COUNTY_CODE = "370283000000"
@@ -28,6 +32,9 @@ DEMO_IMPORTER = "county1"
 RELATIONSHIP_LABELS = {"head": "户主", "spouse": "配偶", "child": "子女", "parent": "父母", "grandchild": "孙子女",
                        "grandparent": "祖父母", "sibling": "兄弟姐妹", "child_in_law": "儿媳/女婿", "other": "其他"}
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
+LIFTED = 2  # recipients the registry marks lifted out of poverty
+INELIGIBLE = 2  # recipients the registry records with a much higher income
+TYPO_EVERY = 5  # every fifth dibao registration has one ID number mistyped
 GIVEN = ["建华", "秀兰", "国强", "桂英", "志明", "玉梅", "海涛", "春燕", "德福", "淑珍", "文斌", "小红"]
 
 
@@ -40,42 +47,75 @@ def _standard_monthly(county) -> Decimal:
 
 
 def _dibao_rows(year: int, standard: Decimal) -> list[list]:
-    from cases.models import OPEN_STATES, PAID_STATES, Case
+    """Registry rows for dibao households, planted so that each comparison of the shared registry
+    has something to find (see the module docstring) and most registrations agree with dibao."""
+    from cases.models import OPEN_STATES, PAID_STATES, Case, CaseStatus
     from households.models import Household
 
+    paid = dict(Case.objects.filter(division_code__startswith=COUNTY_CODE[:6], status__in=PAID_STATES)
+                .values_list("household_id", "status"))
+    recipients = list(Household.objects.filter(pk__in=paid, is_active=True).prefetch_related("members__person")
+                      .order_by("id"))
     households = list(Household.objects.filter(division_code__startswith=COUNTY_CODE[:6], is_active=True)
                       .prefetch_related("members__person").order_by("id")[:60])
-    paid = set(Case.objects.filter(household__in=households, status__in=PAID_STATES)
-               .values_list("household_id", flat=True))
-    any_case = set(Case.objects.filter(household__in=households, status__in=OPEN_STATES).values_list("household_id", flat=True))
-    rows = []
-    recipients = [h for h in households if h.pk in paid]
+    any_case = set(Case.objects.filter(household__in=households, status__in=OPEN_STATES)
+                   .values_list("household_id", flat=True))
     no_case = [h for h in households if h.pk not in any_case]  # no open or paid case
+    annual = standard * 12
     plan = []
-    for i, h in enumerate(recipients):
-        if i % 4 == 0:
-            plan.append((h, "lifted", "", year - 3, (standard * 12 * Decimal("1.8")).quantize(Decimal("1"))))
-        elif i % 4 == 1:
-            # The registry's income is several times what dibao counted.
+    # Lifted out of poverty with an income just above the standard while dibao still pays in full on
+    # a recorded income below it (STATUS_CONFLICT). Recorded incomes of at least 0.6 x the standard
+    # keep the two figures within the disagreement ratio, so these are not INELIGIBLE_RECIPIENT too.
+    active = [h for h in recipients if paid[h.pk] == CaseStatus.ACTIVE]
+    lifted = [h for h in active if standard * Decimal("0.6") <= h.per_capita_monthly_income < standard][:LIFTED]
+    lifted += [h for h in active if h not in lifted][:LIFTED - len(lifted)]
+    for h in lifted:
+        plan.append((h, "lifted", "", year - 3, (annual * Decimal("1.1")).quantize(Decimal("1")), False))
+    rest = [h for h in recipients if h not in lifted]
+    for i, h in enumerate(rest):
+        if i < INELIGIBLE:
+            # Registered poor, but the registry's income is several times what dibao counted
+            # (INELIGIBLE_RECIPIENT: above the standard, and the figures disagree).
             counted = h.per_capita_monthly_income * 12
-            plan.append((h, "registered", "", None, (counted * 3 + 9000).quantize(Decimal("1"))))
-        elif i % 4 == 2:
-            plan.append((h, "monitored", "unstable", year - 4, (h.per_capita_monthly_income * 12).quantize(Decimal("1"))))
+            plan.append((h, "registered", "", None, (counted * 3 + 9000).quantize(Decimal("1")), False))
+        elif i % 2 == 0:
+            # Monitored as unstable, with the same income as dibao: consistent, nothing to find.
+            plan.append((h, "monitored", "unstable", year - 4,
+                         (h.per_capita_monthly_income * 12).quantize(Decimal("1")), True))
     for i, h in enumerate(no_case[:8]):
         if i % 2 == 0:
-            plan.append((h, "monitored", "edge", None, (standard * 12 * Decimal("1.25")).quantize(Decimal("1"))))
+            plan.append((h, "monitored", "edge", None, (annual * Decimal("1.25")).quantize(Decimal("1")), True))
         else:
-            plan.append((h, "registered", "", None, (standard * 12 * Decimal("0.6")).quantize(Decimal("1"))))
-    for h, status, mtype, lifted, income in plan:
+            plan.append((h, "registered", "", None, (annual * Decimal("0.6")).quantize(Decimal("1")), True))
+    rows = []
+    candidates = 0
+    for h, status, mtype, lifted_year, income, may_mistype in plan:
         members = [m for m in h.members.all() if m.is_active]
         if not members:
             continue
         code = f"FP{h.division_code[6:]}D{h.pk:05d}"
-        for m in members:
-            rows.append([year, code, h.division_code, m.name, m.person.id_number,
+        candidates += may_mistype
+        for k, m in enumerate(members):
+            number = m.person.id_number
+            if k == 0 and may_mistype and candidates % TYPO_EVERY == 0:
+                # The other department typed this member's ID number with a slip (PROBABLE_DUPLICATE).
+                number = mistyped(number)
+            rows.append([year, code, h.division_code, m.name, number,
                          RELATIONSHIP_LABELS.get(m.relationship, m.relationship), int(m.relationship == "head"),
-                         income, status, mtype, lifted or ""])
+                         income, status, mtype, lifted_year or ""])
     return rows
+
+
+def mistyped(number: str) -> str:
+    """The ID number with the first two sequence digits swapped, or the first one changed when they are
+    equal, and a correct check character: a typing slip that still passes validation. The birth date
+    and sex (the third sequence digit) are unchanged."""
+    digits = list(number[:17])
+    if digits[14] != digits[15]:
+        digits[14], digits[15] = digits[15], digits[14]
+    else:
+        digits[14] = str((int(digits[14]) + 1) % 10)
+    return "".join(digits) + check_char("".join(digits))
 
 
 def _registry_only_rows(year: int, standard: Decimal, villages: list[str]) -> list[list]:

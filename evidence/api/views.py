@@ -4,7 +4,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, JSONParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -15,6 +15,7 @@ from accounts.scoping import WRITER_ROLES, get_in_scope
 from cases.models import Case
 from evidence import selectors, services
 from evidence.api import serializers as s
+from evidence.api.parsers import MultiPartParser
 from evidence.models import ComplaintChannel, ComplaintStatus, Document, DocumentType
 from evidence.serving import serve_document
 from households.models import Household

@@ -55,7 +55,19 @@
     draw("chart-findings", {
       type: "bar",
       data: { labels: data.finding_rules, datasets: [{ label: labels.findings, data: data.finding_counts, backgroundColor: "#fd7e14" }] },
-      options: { indexAxis: "y", scales: { x: { beginAtZero: true, ticks: { precision: 0 } } } }
+      options: {
+        indexAxis: "y",
+        scales: {
+          x: { beginAtZero: true, ticks: { precision: 0 } },
+          // Rule titles are long: on a phone they would be cut at the canvas edge. Shorten the axis
+          // labels there; the tooltip and the table below give the whole title.
+          y: { ticks: { callback: function (value) {
+            var label = String(this.getLabelForValue(value));
+            var room = this.chart.width < 500 ? 9 : 24;
+            return label.length > room ? label.slice(0, room - 1) + "…" : label;
+          } } }
+        }
+      }
     });
   }
 })();

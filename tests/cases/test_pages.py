@@ -159,3 +159,17 @@ def test_household_page_lists_its_applications(web, household, village_staff, ot
     assert web(other_village_staff).get(panel).status_code == 404
     Case.objects.filter(pk=case.pk).update(status=CaseStatus.WITHDRAWN)
     assert apply_link in web(village_staff).get(panel).content.decode()
+
+
+def test_visit_form_lists_each_investigator_as_a_check(web, walker, draft, township_staff, investigator):
+    """The checkbox list once carried the inputs' class on its wrapper, which squeezed it into a 1em column."""
+    import re
+
+    case = walker.to(draft, CaseStatus.UNDER_INVESTIGATION)
+    page = web(township_staff).get(f"/cases/{case.pk}/visits/").content.decode()
+    fieldset = re.search(r'<fieldset id="id_investigators">(.*?)</fieldset>', page, re.S).group(1)
+    checks = re.findall(r'<div class="form-check"><input type="checkbox" name="investigators" value="(\d+)"'
+                        r'[^>]*class="form-check-input"[^>]*><label class="form-check-label" for="([^"]+)">', fieldset)
+    assert {int(pk) for pk, _for in checks} >= {township_staff.pk, investigator.pk}
+    assert all(re.search(rf'id="{label_for}"', fieldset) for _pk, label_for in checks)
+    assert 'class="form-check-input" id="id_investigators"' not in page and '<div id="id_investigators" class' not in page

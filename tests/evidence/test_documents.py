@@ -81,13 +81,13 @@ class TestSniffingAndLimits:
         doc = upload_to_case(village_staff, case, files.pdf("../../etc/passwd/..\\C:\\x\\授权.pdf"))
         assert doc.original_name == "授权.pdf"
         doc2 = upload_to_case(village_staff, case, files.pdf("..\\..\\"))
-        assert doc2.original_name == "document"
+        assert doc2.original_name == "document.pdf"  # nothing left of the name: named by its content
         # Files land only in the private documents directory.
         for name in stored_files():
             assert (Path(settings.VAR_DIR) / "documents" / name).is_file()
 
     def test_safe_display_name_drops_control_characters(self):
-        assert evidence_files.safe_display_name("a\x00b\nc.pdf") == "abc.pdf"
+        assert evidence_files.safe_display_name("a\x00b\nc.pdf") == "ab c.pdf"  # a newline reads as a space
         assert evidence_files.safe_display_name(".hidden.pdf") == "hidden.pdf"
         assert len(evidence_files.safe_display_name("x" * 300 + ".pdf")) == 100
 

@@ -71,3 +71,51 @@ def test_dispatch_reaches_a_real_redis_broker(live_broker, django_capture_on_com
     assert OutboxMessage.objects.get().sent_at is not None
     assert client.llen(queue) == 1
     client.delete(queue)
+
+
+@pytest.mark.django_db
+def test_coalescing_sends_each_distinct_task_once_when_the_block_ends(monkeypatch,
+                                                                      django_capture_on_commit_callbacks):
+    from jobs.outbox import coalescing
+
+    ran = []
+    task = app.tasks["overlaps.tasks.check_persons"]
+    monkeypatch.setattr(task, "apply", lambda args=None, kwargs=None, **options: ran.append(args))
+    with django_capture_on_commit_callbacks(execute=True):
+        with coalescing():
+            for _step in range(3):  # e.g. one check of the household after each workflow step
+                with transaction.atomic():
+                    dispatch("overlaps.tasks.check_persons", [1, 2])
+            with transaction.atomic():
+                dispatch("overlaps.tasks.check_persons", [3])
+            try:
+                with transaction.atomic():
+                    dispatch("overlaps.tasks.check_persons", [4])
+                    raise RuntimeError("the step failed")
+            except RuntimeError:
+                pass
+            with coalescing():  # nested: the outer block sends
+                dispatch("overlaps.tasks.check_persons", [1, 2])
+            assert ran == []  # nothing leaves before the block ends
+    assert ran == [[[1, 2]], [[3]]]  # once per distinct task; the rolled-back one is gone with its row
+    assert OutboxMessage.objects.count() == 5
+    assert not OutboxMessage.objects.filter(sent_at__isnull=True).exists()
+
+
+@pytest.mark.django_db
+def test_coalescing_leaves_what_it_could_not_send_for_flush(live_broker, monkeypatch,
+                                                            django_capture_on_commit_callbacks):
+    from jobs.outbox import coalescing
+
+    def broker_down(*args, **kwargs):
+        raise ConnectionRefusedError("Connection refused.")
+
+    monkeypatch.setattr(app, "send_task", broker_down)
+    with django_capture_on_commit_callbacks(execute=True):
+        with coalescing():
+            dispatch("jobs.tasks.fail_stale_jobs")
+            dispatch("jobs.tasks.fail_stale_jobs")
+    assert OutboxMessage.objects.filter(sent_at__isnull=True).count() == 2  # none lost
+    sent = []
+    monkeypatch.setattr(app, "send_task", lambda name, args=None, kwargs=None: sent.append(name))
+    assert flush_outbox() == 2

@@ -186,6 +186,18 @@ def test_list_page_query_count(double, web, county_officer, village, std, django
         client.get(reverse("overlaps:list"), {"rule": "EDGE_HOUSEHOLD", "village": village.code})
 
 
+def test_list_page_shows_high_severity_first(double, web, county_officer, village, std):
+    for i in range(3):  # low-severity edge households, found after the high one
+        b.household(village, [b.person(name=f"边缘{i}")], income=Decimal("1000"))
+    overlaps_scan()
+    high = open_flags().get()
+    assert OverlapFlag.objects.filter(severity="low").latest("id").pk > high.pk
+    page = web(county_officer).get(reverse("overlaps:list")).context["page"]
+    severities = [flag.severity for flag in page.object_list]
+    assert severities[0] == "high" and severities == sorted(severities, key=["high", "medium", "low"].index)
+    assert "待处理" in web(county_officer).get(reverse("overlaps:list")).content.decode()  # not 公示中
+
+
 def test_comparison_page_and_resolve_form(village, web, county_officer, village_staff, other_county_officer):
     from datetime import date
 
