@@ -35,6 +35,9 @@ from pathlib import Path
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from households.idnumber import make_id_number  # noqa: E402 (pure function; needs no settings)
+
 PY = str(ROOT / ".venv" / "bin" / "python")
 PASSWORD = "Dibao-demo-2026"
 
@@ -93,10 +96,7 @@ def fresh_id_number(birth_year: int) -> str:
         n = next(_sequence)
     n %= 16_000_000
     birth = date(birth_year + n // 324_000, 1, 1) + timedelta(days=n // 900 % 360)
-    first17 = f"370283{birth:%Y%m%d}{100 + n % 900:03d}"
-    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-    check = "10X98765432"[sum(int(c) * w for c, w in zip(first17, weights, strict=True)) % 11]
-    return first17 + check
+    return make_id_number("370283", birth, 100 + n % 900)  # the project's own check-character rule
 
 
 # A scanned authorisation (the demo county requires it before submission): the smallest valid PDF.

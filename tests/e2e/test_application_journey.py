@@ -19,15 +19,14 @@ from audit.models import AccessLog
 from cases.models import Case, CaseStatus
 from evidence.models import DocumentType, RequiredDocument, Stage
 from tests.e2e.test_journeys import _members, create_household_in_the_browser
+from tests.evidence.conftest import MINIMAL_PDF
 from tests.factories import PASSWORD
 from tests.households.factories import make_policy, make_standard
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-# A one-page PDF: the scanned, signed authorisation.
-SIGNED_AUTHORISATION = (
-    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
-    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
+# The scanned, signed authorisation: the evidence tests' one-page PDF.
+SIGNED_AUTHORISATION = MINIMAL_PDF
 
 MISSING_DOCUMENT = {"zh-hans": "授权书", "en": "authorisation"}
 
