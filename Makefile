@@ -2,17 +2,32 @@
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
-MANAGE := $(PY) manage.py
+PIP := $(PY) -m pip install --quiet
+MANAGE := DJANGO_DEBUG=1 $(PY) manage.py
 
-.PHONY: run test install messages migrate demo lint bench clean
+.PHONY: run test install install-dev requirements messages migrate demo lint bench clean
 
-$(VENV)/.installed: requirements.txt
+# Production runs requirements.txt alone (the Dockerfile); the demo adds requirements-demo.txt;
+# tests, lint and benchmarks add requirements-dev.txt. All three are pinned with hashes
+# (`make requirements` regenerates them from the short *.in lists).
+$(VENV)/.installed: requirements.txt requirements-demo.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.txt
+	$(PIP) --upgrade pip
+	$(PIP) -r requirements.txt -r requirements-demo.txt
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+	$(PIP) -r requirements.txt -r requirements-demo.txt -r requirements-dev.txt
 	touch $@
 
 install: $(VENV)/.installed
+
+install-dev: $(VENV)/.installed-dev
+
+requirements: install-dev
+	for f in requirements requirements-demo requirements-dev; do \
+		$(VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+			--no-emit-index-url --no-emit-find-links $$f.in; done
 
 messages: install
 	$(MANAGE) compilemessages --ignore=$(VENV) --ignore=var -v 0
@@ -27,15 +42,16 @@ run: demo
 	@echo "Serving on http://127.0.0.1:8000/ (log in with a demo login above)"
 	$(MANAGE) runserver 127.0.0.1:8000
 
-test: install messages
-	DATABASE_URL="$$($(PY) scripts/test_database_url.py)" REDIS_URL="$$($(PY) scripts/test_redis_url.py)" \
+test: install-dev messages
+	DJANGO_DEBUG=1 DATABASE_URL="$$($(PY) scripts/test_database_url.py)" REDIS_URL="$$($(PY) scripts/test_redis_url.py)" \
 		$(VENV)/bin/pytest $(PYTEST_ARGS)
 
-lint: install
+lint: install-dev
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 
-bench: install
-	$(PY) benchmarks/run.py
+bench: install-dev
+	DJANGO_DEBUG=1 $(PY) benchmarks/run.py
 
 clean:
 	rm -rf var/staticfiles var/exports

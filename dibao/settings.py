@@ -1,12 +1,13 @@
 """One settings module, configured from environment variables.
 
-With nothing set it runs the embedded default (SQLite, eager Celery, local-memory cache,
-DEBUG on). Production sets DATABASE_URL, REDIS_URL, DJANGO_SECRET_KEY, DJANGO_DEBUG=0 and
-ALLOWED_HOSTS; see README.md.
+With nothing set it is production-safe: DEBUG off, so the start asks for the secrets. `make run`
+and `make test` ask for DJANGO_DEBUG=1, the embedded default (SQLite, eager Celery, local-memory
+cache, development keys). Production sets DATABASE_URL, REDIS_URL, DJANGO_SECRET_KEY, the field
+keys and ALLOWED_HOSTS; see README.md. Every tunable is declared here (nothing else reads the
+environment), and importing this module writes no files.
 """
 
 import os
-import secrets
 from datetime import timedelta
 from pathlib import Path
 
@@ -14,8 +15,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+# The SQLite file (embedded mode), documents, imports and exports; created by whoever writes there.
 VAR_DIR = Path(os.environ.get("DIBAO_VAR_DIR", BASE_DIR / "var"))
-VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 
 def env_bool(name: str, default: bool) -> bool:
@@ -29,7 +30,17 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-DEBUG = env_bool("DJANGO_DEBUG", True)
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}.") from None
+
+
+DEBUG = env_bool("DJANGO_DEBUG", False)
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY:
@@ -37,11 +48,8 @@ if not SECRET_KEY:
         raise ImproperlyConfigured(
             "DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off (production start refused)."
         )
-    # A dev secret generated once and kept in var/ so sessions survive a restart.
-    _secret_file = VAR_DIR / "dev-secret-key"
-    if not _secret_file.exists():
-        _secret_file.write_text(secrets.token_urlsafe(50))
-    SECRET_KEY = _secret_file.read_text().strip()
+    # Development only (DEBUG on): a fixed, public value, so sessions survive a restart.
+    SECRET_KEY = "dibao-development-only-secret-key-never-use-in-production-0123456789"
 
 # Key for encrypting resident ID numbers at rest, and for their blind index.
 # Base64 of 32 bytes. The embedded default uses a fixed development key.
@@ -83,7 +91,7 @@ INSTALLED_APPS = [
     "poverty_registry",
     "overlaps",
     "reports",
-    "synthetic",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -131,7 +139,7 @@ if not os.environ.get("DATABASE_URL"):
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}",
-        conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
+        conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
         conn_health_checks=True,
     )
 }
@@ -142,6 +150,7 @@ if os.environ.get("DATABASE_REPLICA_URL"):
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
 DATABASE_ROUTERS = ["dibao.db_router.ReplicaRouter"]
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    DATABASES["default"]["ENGINE"] = "dibao.sqlite"  # creates VAR_DIR on first connect
     # The embedded default: covering indexes are a PostgreSQL feature; SQLite ignores the
     # extra columns, which is harmless for a single-office database.
     SILENCED_SYSTEM_CHECKS = ["models.W040"]
@@ -163,8 +172,8 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 # Sessions: absolute lifetime 12 hours; idle timeout enforced by RequestContextMiddleware.
-SESSION_COOKIE_AGE = int(os.environ.get("SESSION_ABSOLUTE_SECONDS", 12 * 3600))
-SESSION_IDLE_SECONDS = int(os.environ.get("SESSION_IDLE_SECONDS", 30 * 60))
+SESSION_COOKIE_AGE = env_int("SESSION_ABSOLUTE_SECONDS", 12 * 3600)
+SESSION_IDLE_SECONDS = env_int("SESSION_IDLE_SECONDS", 30 * 60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 LANGUAGE_CODE = "zh-hans"
@@ -175,8 +184,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "staticfiles"
-STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns on every request when it is missing
+STATIC_ROOT = VAR_DIR / "staticfiles"  # filled by collectstatic; with DEBUG on whitenoise serves from the finders
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage",
@@ -214,7 +222,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # A task a worker took but never acknowledged (the worker was killed outright) goes back to the queue
 # after this many seconds. It must exceed the longest import or export, or a task still running is
 # delivered twice. Meanwhile jobs.tasks.fail_stale_jobs fails the job after 10 minutes without a heartbeat.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600"))}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict = {}
 # Publishing must not hang a request when Redis is down: fail fast, the outbox retries later.
@@ -256,8 +264,8 @@ SPECTACULAR_SETTINGS = {
 }
 
 # django-axes: lock out a username+IP pair after repeated failures.
-AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
-AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
@@ -288,13 +296,22 @@ SESSION_COOKIE_HTTPONLY = True
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
-    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", 31536000))
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 
-DATA_RETENTION_EXPORT_HOURS = int(os.environ.get("EXPORT_EXPIRY_HOURS", "72"))
+DATA_RETENTION_EXPORT_HOURS = env_int("EXPORT_EXPIRY_HOURS", 72)
+# Exports with fewer rows stream at once; larger ones run as a job (reports.services).
+EXPORT_STREAM_MAX_ROWS = env_int("EXPORT_STREAM_MAX_ROWS", 5000)
+# Uploaded documents: largest file, and largest image in pixels (a decompression bomb is refused).
+DOCUMENT_MAX_BYTES = env_int("DOCUMENT_MAX_BYTES", 10 * 1024 * 1024)
+DOCUMENT_MAX_IMAGE_PIXELS = env_int("DOCUMENT_MAX_IMAGE_PIXELS", 40_000_000)  # ~ a 7,000 x 5,700 photo
+# Largest poverty-registry file an officer may upload.
+REGISTRY_IMPORT_MAX_BYTES = env_int("REGISTRY_IMPORT_MAX_BYTES", 50 * 1024 * 1024)
+# Working days a complaint may take from receipt to its answer.
+COMPLAINT_DEADLINE_WORKING_DAYS = env_int("COMPLAINT_DEADLINE_WORKING_DAYS", 15)
 
 LOGGING = {
     "version": 1,

@@ -1,16 +1,12 @@
 """Working-day deadlines for complaints, on the case workflow's holiday table."""
 
-import os
 from datetime import date
 
 from django.conf import settings
 
-DEFAULT_COMPLAINT_WORKING_DAYS = 15
-
 
 def complaint_working_days() -> int:
-    return int(getattr(settings, "COMPLAINT_DEADLINE_WORKING_DAYS",
-                       os.environ.get("COMPLAINT_DEADLINE_WORKING_DAYS", DEFAULT_COMPLAINT_WORKING_DAYS)))
+    return settings.COMPLAINT_DEADLINE_WORKING_DAYS
 
 
 def add_working_days(start: date, days: int) -> date:

@@ -22,8 +22,6 @@ from PIL import Image, UnidentifiedImageError
 
 from dibao.errors import DomainError
 
-DEFAULT_MAX_BYTES = 10 * 1024 * 1024
-DEFAULT_MAX_IMAGE_PIXELS = 40_000_000  # ~ a 7,000 x 5,700 photo; phone cameras stay well under
 THUMBNAIL_SIZE = (320, 320)
 
 PDF, JPEG, PNG = "application/pdf", "image/jpeg", "image/png"
@@ -31,12 +29,11 @@ EXTENSIONS = {PDF: "pdf", JPEG: "jpg", PNG: "png"}
 
 
 def max_bytes() -> int:
-    return int(getattr(settings, "DOCUMENT_MAX_BYTES", os.environ.get("DOCUMENT_MAX_BYTES", DEFAULT_MAX_BYTES)))
+    return settings.DOCUMENT_MAX_BYTES
 
 
 def max_image_pixels() -> int:
-    return int(getattr(settings, "DOCUMENT_MAX_IMAGE_PIXELS",
-                       os.environ.get("DOCUMENT_MAX_IMAGE_PIXELS", DEFAULT_MAX_IMAGE_PIXELS)))
+    return settings.DOCUMENT_MAX_IMAGE_PIXELS
 
 
 def documents_dir() -> Path:

@@ -27,27 +27,53 @@ def _key(raw: str, length: int = 32) -> bytes:
     return decoded[:length]
 
 
+class Cipher:
+    """The field key and the blind-index key, each prepared once.
+
+    `encrypt`, `decrypt` and `blind_index` below go through the cipher of the configured keys; a bulk
+    writer (an import, the synthetic province) holds one with `cipher()` and calls it per row.
+    """
+
+    def __init__(self, field_key: str, index_key: str):
+        self._aes = AESGCM(_key(field_key))
+        self._hmac = hmac.new(_key(index_key), digestmod=hashlib.sha256)
+
+    def encrypt(self, plaintext: str) -> bytes:
+        nonce = os.urandom(12)
+        return bytes([KEY_VERSION]) + nonce + self._aes.encrypt(nonce, plaintext.encode(), _ASSOCIATED_DATA)
+
+    def decrypt(self, blob: bytes | memoryview) -> str:
+        blob = bytes(blob)
+        if not blob:
+            return ""
+        if blob[0] != KEY_VERSION:
+            raise ValueError("unknown key version")
+        return self._aes.decrypt(blob[1:13], blob[13:], _ASSOCIATED_DATA).decode()
+
+    def blind_index(self, normalized_id: str) -> str:
+        mac = self._hmac.copy()
+        mac.update(normalized_id.encode())
+        return mac.hexdigest()
+
+
 @lru_cache(maxsize=4)
-def _aead(raw: str) -> AESGCM:
-    # Built once per key: a list page decrypts every member's number to mask it.
-    return AESGCM(_key(raw))
+def _cipher(field_key: str, index_key: str) -> Cipher:
+    # Built once per key pair: a list page decrypts every member's number to mask it.
+    return Cipher(field_key, index_key)
+
+
+def cipher() -> Cipher:
+    """The cipher of the configured keys."""
+    return _cipher(settings.FIELD_ENCRYPTION_KEY, settings.BLIND_INDEX_KEY)
 
 
 def encrypt(plaintext: str) -> bytes:
-    aes = _aead(settings.FIELD_ENCRYPTION_KEY)
-    nonce = os.urandom(12)
-    return bytes([KEY_VERSION]) + nonce + aes.encrypt(nonce, plaintext.encode(), _ASSOCIATED_DATA)
+    return cipher().encrypt(plaintext)
 
 
 def decrypt(blob: bytes | memoryview) -> str:
-    blob = bytes(blob)
-    if not blob:
-        return ""
-    if blob[0] != KEY_VERSION:
-        raise ValueError("unknown key version")
-    aes = _aead(settings.FIELD_ENCRYPTION_KEY)
-    return aes.decrypt(blob[1:13], blob[13:], _ASSOCIATED_DATA).decode()
+    return cipher().decrypt(blob)
 
 
 def blind_index(normalized_id: str) -> str:
-    return hmac.new(_key(settings.BLIND_INDEX_KEY), normalized_id.encode(), hashlib.sha256).hexdigest()
+    return cipher().blind_index(normalized_id)

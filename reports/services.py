@@ -33,7 +33,7 @@ CHUNK_SIZE = 2000
 
 def stream_threshold() -> int:
     """Exports with fewer rows than this stream at once; larger ones run as a job."""
-    return int(getattr(settings, "EXPORT_STREAM_MAX_ROWS", 5000))
+    return settings.EXPORT_STREAM_MAX_ROWS
 
 
 def export_dir() -> Path:

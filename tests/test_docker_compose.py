@@ -84,7 +84,7 @@ def test_readme_documents_every_setting():
     import re as _re
 
     settings_text = (ROOT / "dibao" / "settings.py").read_text()
-    names = set(_re.findall(r'(?:environ(?:\.get)?\(\s*|environ\[|env_(?:bool|list)\()"([A-Z_]+)"', settings_text))
+    names = set(_re.findall(r'(?:environ(?:\.get)?\(\s*|environ\[|env_(?:bool|list|int)\()"([A-Z_]+)"', settings_text))
     readme = (ROOT / "README.md").read_text()
     assert len(names) > 15
     missing = sorted(name for name in names if f"`{name}`" not in readme)

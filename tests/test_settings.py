@@ -87,20 +87,52 @@ def test_embedded_defaults(settings):
     assert settings.SESSION_EXPIRE_AT_BROWSER_CLOSE is True
 
 
+def _print_settings(env, fields: str):
+    code = ("import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'dibao.settings'); django.setup(); "
+            f"from django.conf import settings as s; print({fields})")
+    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+
+
 @pytest.mark.slow
-def test_embedded_defaults_with_nothing_set(tmp_path):
+def test_nothing_set_is_production_and_refuses_to_start_without_its_secret(tmp_path):
+    """DEBUG is off unless asked for: a server started with no configuration is not a debug server."""
     env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path), "DIBAO_VAR_DIR": str(tmp_path / "var")}
-    code = (
-        "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'dibao.settings'); django.setup(); "
-        "from django.conf import settings as s; "
-        "print(s.DEBUG, s.DATABASES['default']['ENGINE'], s.CACHES['default']['BACKEND'], "
-        "s.CELERY_TASK_ALWAYS_EAGER, s.CELERY_BROKER_URL, len(s.SECRET_KEY) >= 50)"
-    )
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
-                            timeout=60)
+    result = _print_settings(env, "s.DEBUG")
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr and "DJANGO_SECRET_KEY" in result.stderr
+
+
+@pytest.mark.slow
+def test_embedded_defaults_when_debug_is_asked_for_and_no_file_is_written(tmp_path):
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path), "DIBAO_VAR_DIR": str(tmp_path / "var"),
+           "DJANGO_DEBUG": "1"}
+    result = _print_settings(env, "s.DEBUG, s.DATABASES['default']['ENGINE'], s.CACHES['default']['BACKEND'], "
+                                  "s.CELERY_TASK_ALWAYS_EAGER, s.CELERY_BROKER_URL, len(s.SECRET_KEY) >= 50")
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [
-        "True", "django.db.backends.sqlite3", "django.core.cache.backends.locmem.LocMemCache", "True",
+        "True", "dibao.sqlite", "django.core.cache.backends.locmem.LocMemCache", "True",
         "memory://", "True",
     ]
-    assert (tmp_path / "var" / "dev-secret-key").exists()
+    # Importing the settings (and setting Django up) wrote nothing: not even the var directory.
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.slow
+def test_a_tunable_that_is_not_a_number_stops_the_start_naming_it(tmp_path):
+    env = production_env(tmp_path, DOCUMENT_MAX_BYTES="ten megabytes")
+    result = manage(env, "check")
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr and "DOCUMENT_MAX_BYTES" in result.stderr
+
+
+def test_every_tunable_is_declared_in_settings():
+    """Modules read settings.NAME, never getattr(settings, NAME, default) nor the environment at call time."""
+    offenders = []
+    for path in ROOT.rglob("*.py"):
+        relative = path.relative_to(ROOT)
+        if relative.parts[0] in {".venv", "tests", "benchmarks", "scripts", "var"} or relative.name == "settings.py":
+            continue
+        text = path.read_text(encoding="utf-8")
+        if "getattr(settings" in text or "environ.get(" in text or "os.getenv(" in text:
+            offenders.append(str(relative))
+    assert offenders == []

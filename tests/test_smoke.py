@@ -1,4 +1,4 @@
-"""The embedded path of `make run`: no environment at all, SQLite in DIBAO_VAR_DIR, a served page."""
+"""The embedded path of `make run`: only DJANGO_DEBUG=1 (what make run sets), SQLite in DIBAO_VAR_DIR, a page."""
 
 import os
 import socket
@@ -24,7 +24,7 @@ def free_port() -> int:
 def test_embedded_sqlite_migrate_and_serve_login(tmp_path):
     var = tmp_path / "var"
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": os.environ.get("HOME", str(tmp_path)),
-           "DIBAO_VAR_DIR": str(var)}
+           "DIBAO_VAR_DIR": str(var), "DJANGO_DEBUG": "1"}
     migrate = subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env,
                              capture_output=True, text=True, timeout=180)
     assert migrate.returncode == 0, migrate.stderr

@@ -23,7 +23,6 @@ COLUMNS = (
 )
 REQUIRED_COLUMNS = COLUMNS
 SNIFF_BYTES = 64 * 1024
-DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 FORMULA = object()  # marks an XLSX cell holding a formula (never evaluated)
 
 
@@ -33,7 +32,7 @@ class ImportRefused(DomainError):
 
 
 def max_bytes() -> int:
-    return int(getattr(settings, "REGISTRY_IMPORT_MAX_BYTES", DEFAULT_MAX_BYTES))
+    return settings.REGISTRY_IMPORT_MAX_BYTES
 
 
 @dataclass

@@ -13,13 +13,14 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import Division, Level, User
-from dibao.demo_clock import at, go_live_date
+from demo.clock import at, go_live_date
 from households import crypto, services
 from households.idnumber import make_id_number
 from households.income import ELDERLY_AGE, MINOR_AGE, age_on, compute_income
 from households.models import (
     DEFAULT_ALLOWED_VEHICLES,
     DEFAULT_EXCLUDED_INCOME_KINDS,
+    Asset,
     Household,
     IncomeItem,
     IncomePolicy,
@@ -189,8 +190,6 @@ def seed(stdout) -> None:
 
 
 def _bulk(plans, actor, policy, rng, today):
-    from households.models import Asset
-
     standard = Decimal("784")
     households = [Household(village=v, division_code=v.code, created_by=actor,
                             address=f"{v.name}{rng.choice(STREETS)}{rng.randint(1, 120)}号",

@@ -2,8 +2,8 @@ import io
 
 import pytest
 
-from accounts.demo import seed_divisions, seed_users
-from households import demo
+from demo.seed import households as demo
+from demo.seed.accounts import seed_divisions, seed_users
 from households.models import Household, Member, Person
 
 pytestmark = pytest.mark.django_db

@@ -2,10 +2,10 @@ import io
 
 import pytest
 
-from accounts import demo as accounts_demo
-from cases import demo
 from cases.models import Case, CaseStatus
 from cases.selectors import near_deadline_date, overdue_q
+from demo.seed import accounts as accounts_demo
+from demo.seed import cases as demo
 
 pytestmark = pytest.mark.django_db
 

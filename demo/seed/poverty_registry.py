@@ -24,8 +24,14 @@ from django.conf import settings
 from django.utils import timezone
 
 from accounts.models import Division, Level, User
+from cases.models import OPEN_STATES, PAID_STATES, Case, CaseStatus
 from households.idnumber import check_char, make_id_number
+from households.models import Household, Standard
+from jobs.models import Job
+from jobs.services import job_create
 from poverty_registry.importing.reader import COLUMNS
+from poverty_registry.models import RegistryHousehold
+from poverty_registry.services import IMPORT_KIND, import_run
 
 COUNTY_CODE = "370283000000"
 DEMO_IMPORTER = "county1"
@@ -39,8 +45,6 @@ GIVEN = ["建华", "秀兰", "国强", "桂英", "志明", "玉梅", "海涛", "
 
 
 def _standard_monthly(county) -> Decimal:
-    from households.models import Standard
-
     standard = Standard.objects.filter(county=county, effective_from__lte=timezone.localdate()).order_by(
         "-effective_from").first()
     return standard.monthly_amount if standard else Decimal("800")
@@ -49,9 +53,6 @@ def _standard_monthly(county) -> Decimal:
 def _dibao_rows(year: int, standard: Decimal) -> list[list]:
     """Registry rows for dibao households, planted so that each comparison of the shared registry
     has something to find (see the module docstring) and most registrations agree with dibao."""
-    from cases.models import OPEN_STATES, PAID_STATES, Case, CaseStatus
-    from households.models import Household
-
     paid = dict(Case.objects.filter(division_code__startswith=COUNTY_CODE[:6], status__in=PAID_STATES)
                 .values_list("household_id", "status"))
     recipients = list(Household.objects.filter(pk__in=paid, is_active=True).prefetch_related("members__person")
@@ -162,11 +163,6 @@ def build_file(year: int | None = None) -> Path | None:
 
 
 def seed(stdout) -> None:
-    from jobs.models import Job
-    from jobs.services import job_create
-    from poverty_registry.models import RegistryHousehold
-    from poverty_registry.services import IMPORT_KIND, import_run
-
     importer = User.objects.filter(username=DEMO_IMPORTER).first()
     if importer is not None and importer.division and RegistryHousehold.objects.filter(
             division_code__startswith=importer.division.prefix).exists():

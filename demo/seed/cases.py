@@ -2,8 +2,8 @@
 
 Each case's steps (entry, submission, acceptance, two home visits, the 7-day notice, the decision,
 an exit) are laid out on the working-day calendar around one step pinned to "N working days ago"
-(cases.demo_schedule) and replayed through the real transitions at their dates
-(dibao.demo_clock.at). So the application is accepted after it was submitted, both visits fall
+(demo.schedule) and replayed through the real transitions at their dates
+(demo.clock.at). So the application is accepted after it was submitted, both visits fall
 between acceptance and the notice, the decision comes after the notice within its 10 working days
 and within 30 working days of acceptance, except in the two cases that are overdue on purpose; the
 case timeline, the deadlines and the dashboard's processing times follow from that.
@@ -14,7 +14,7 @@ who left a recipient household for another one that then applied. The parents' c
 the child until its review (DOMAIN.md), so the shared registry finds the person in two open dibao
 cases (DOUBLE_DIBAO).
 
-Uses complete households made by households.demo in the 南村镇 villages (below the standard for
+Uses complete households made by demo.seed.households in the 南村镇 villages (below the standard for
 approvals, just above it for rejections); without them it creates small households itself so the
 demo works on its own. Idempotent: does nothing when demo cases exist.
 """
@@ -30,13 +30,14 @@ from django.db.models import Exists, OuterRef
 from accounts.models import Division, User
 from cases import services, transitions, workflow
 from cases.benefit import policy_in_force
-from cases.demo_schedule import CALENDAR_DAYS, Schedule, Step
 from cases.models import OPEN_STATES, Case
-from dibao.demo_clock import at, go_live_date
+from demo.clock import at, go_live_date
+from demo.schedule import CALENDAR_DAYS, Schedule, Step
 from households.idnumber import make_id_number
 from households.income import age_on
 from households.models import Asset, Household, IncomeItem, Member, Standard
 from households.persons import person_get_or_create
+from households.services import member_add, member_remove
 
 MARK = "【演示】"
 COUNTY = "370283000000"
@@ -221,14 +222,13 @@ def _step(name, case, day, *, household, entrant, users, rng, reason, staff_rela
         return transitions.case_reject(actor=county1, case=case, on_date=day, reason=reason_for_rejection(case, rng))
     if name == "exit":
         kind, text = exit_kind_reason or EXIT_REASONS[0]
-        extra = {"kind": kind} if "exit" in workflow.IMPLEMENTATIONS else {}
-        return workflow.run("exit", actor=county1, case=case, reason=text, **extra)
+        return workflow.run("exit", actor=county1, case=case, reason=text, kind=kind)
     raise ValueError(name)
 
 
 def ensure_standard(county: Division, today: date) -> Decimal:
     """The standard in force today; Qingdao's rural 784 yuan from 2024 when the county has none
-    (households.demo sets the real ones)."""
+    (demo.seed.households sets the real ones)."""
     if not Standard.objects.filter(county=county).exists():
         Standard.objects.create(county=county, monthly_amount=Decimal("784"), effective_from=date(2024, 1, 1))
     return Standard.objects.filter(county=county, effective_from__lte=today).order_by(
@@ -247,7 +247,7 @@ def reason_for_rejection(case: Case, rng: random.Random) -> str:
 
 
 def _make_households(count: int, start: int) -> list[Household]:
-    """Small complete households in the 南村镇 villages (when households.demo has not run)."""
+    """Small complete households in the 南村镇 villages (when demo.seed.households has not run)."""
     villages = list(Division.objects.filter(code__startswith=TOWNSHIP[:9], level="village").order_by("code"))
     made = []
     for i in range(start, start + count):
@@ -369,8 +369,6 @@ def seed(stdout) -> None:
 def _moved_member(i, pool, users, schedule, rng, today, add) -> int:
     """A grown child leaves a recipient household (approved ~8 months ago) for a household in another
     village, which applies a month later; the parents' case still covers the child until its review."""
-    from households.services import member_add, member_remove
-
     parents = pool.eligible_household(lambda h: _grown_child(h, today) is not None)
     child = _grown_child(parents, today)
     if child is None:

@@ -1,6 +1,6 @@
 """The demo's clock: run a step of the demo history as if it were another day.
 
-The demo builders (`<app>/demo.py`) call the real services, which stamp `timezone.now()` and
+The demo builders (`demo/seed/<app>.py`) call the real services, which stamp `timezone.now()` and
 `timezone.localdate()` on what they write (created, submitted, accepted and decided times, visit
 and notice dates, the audit events behind every timeline). `at(day)` moves the clock to a working
 hour of that day for one step, so the demo's history has the dates it would have had.

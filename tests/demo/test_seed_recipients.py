@@ -3,9 +3,9 @@ import io
 import pytest
 from django.utils import timezone
 
-from accounts import demo as accounts_demo
 from cases.models import CaseStatus
-from recipients import demo
+from demo.seed import accounts as accounts_demo
+from demo.seed import recipients as demo
 from recipients.models import PaymentRoll, Review
 
 

@@ -6,12 +6,12 @@ from django.db.models import Count
 
 from accounts.models import Division, User
 from cases.models import PAID_STATES, Case, CaseStatus
+from demo import synthetic as builder
 from households import selectors
 from households.idnumber import parse_id_number
 from households.models import Household, IncomeItem, Member, Person
 from households.persons import person_get_or_create
 from poverty_registry.models import RegistryHousehold, RegistryMember
-from synthetic import builder
 
 QUIET = {"stdout": open("/dev/null", "w")}  # noqa: SIM115
 

@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import pytest
 
-from overlaps import demo
+from demo.seed import overlaps as demo
 from overlaps.models import OverlapFlag, OverlapPolicy
 from tests.overlaps import builders as b
 

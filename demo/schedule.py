@@ -3,8 +3,8 @@
 A case's steps (entry, submission, acceptance, two visits, the notice, the decision, an exit) are
 laid out around the step pinned to "N working days ago" (or to a date): the steps before it
 backwards, the steps after it forwards, each a number of working days after the one before (the
-public notice in calendar days). cases.demo replays them through the real transitions, each at its
-date (dibao.demo_clock.at).
+public notice in calendar days). demo.seed.cases replays them through the real transitions, each at its
+date (demo.clock.at).
 """
 
 from dataclasses import dataclass
@@ -58,6 +58,11 @@ class Schedule:
             day -= timedelta(days=1)
         return day
 
+    def working_day_on_or_after(self, day: date) -> date:
+        while not self.calendar.is_working_day(day):
+            day += timedelta(days=1)
+        return day
+
     def working_days_between(self, start: date, end: date) -> int:
         """Working days after `start` up to and including `end` (as cases.working_days counts them)."""
         return sum(1 for n in range(1, (end - start).days + 1) if self.calendar.is_working_day(start + timedelta(n)))
@@ -77,8 +82,17 @@ class Schedule:
         for i in range(first - 1, -1, -1):
             step = steps[i + 1]
             if step.unit == CALENDAR_DAYS:
-                # Nobody opens a notice on a holiday: the step before moves to a working day.
-                out[i] = self.working_day_on_or_before(out[i + 1] - timedelta(days=step.gap))
+                # Nobody opens a notice on a holiday: the step before moves to a working day, back
+                # before the holiday, or after it when that still ends the notice before the step that
+                # follows it (moved back over a long holiday, the notice would end weeks before the
+                # decision pinned after it, past the decision's time limit).
+                day = out[i + 1] - timedelta(days=step.gap)
+                later = self.working_day_on_or_after(day)
+                follows = out[i + 2] if i + 2 < len(steps) else None
+                if follows is not None and later != day and later + timedelta(days=step.gap) < follows:
+                    out[i] = later
+                else:
+                    out[i] = self.working_day_on_or_before(day)
             else:
                 out[i] = self.back(out[i + 1], step.gap)
         for i in range(1, len(steps)):

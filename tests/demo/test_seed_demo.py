@@ -4,8 +4,8 @@ import pytest
 from django.apps import apps
 from django.core.management import CommandError, call_command
 
-from accounts import demo
 from accounts.models import Division, User
+from demo.seed import accounts as demo
 
 pytestmark = pytest.mark.django_db
 

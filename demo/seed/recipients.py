@@ -1,9 +1,9 @@
 """Demo data: long-standing recipients, their reviews, one gradual exit, a year of payment rolls.
 
 Each recipient household is entered through the household service and its application taken through
-the whole workflow (cases.demo.walk), approved in the month before its first payment, each step
+the whole workflow (demo.seed.cases.walk), approved in the month before its first payment, each step
 at its own date. Reviews are created when due and mostly completed a few weeks later; two households
-reported a change today. The payment rolls are generated, reviewed and finalised early in their
+without an open review reported a change today. The payment rolls are generated, reviewed and finalised early in their
 month; this month's waits for its review.
 Idempotent: the households are found again by address, the rolls by month.
 """
@@ -16,10 +16,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Division, User
-from cases import demo as cases_demo
-from cases.demo_schedule import Schedule
 from cases.models import CaseStatus
-from dibao.demo_clock import at, go_live_date
+from demo.clock import at, go_live_date
+from demo.schedule import Schedule
+from demo.seed import cases as cases_demo
 from households.idnumber import make_id_number
 from households.models import Household, Member
 from households.persons import id_hash_for
@@ -148,21 +148,28 @@ def _review_history(reviewer, schedule: Schedule, today: date, *, meanwhile=()) 
     return Review.objects.filter(status=ReviewStatus.DUE).count()
 
 
-# (index into RECIPIENTS, the change the household reported)
-CHANGES_REPORTED = [(0, "老人在家摔伤住院，医疗支出增加，子女给的赡养费减少。"),
-                    (3, "妻子病情加重，需要长期透析，丈夫只能打零工照顾。")]
+# The changes two households reported today, and the recipients (indexes into RECIPIENTS) asked first.
+CHANGES_REPORTED = ["老人在家摔伤住院，医疗支出增加，子女给的赡养费减少。",
+                    "妻子病情加重，需要长期透析，丈夫只能打零工照顾。"]
+CHANGE_REPORTERS = [0, 3, 1, 2, 4, 5]
 
 
 def _changes_reported(cases: list, users: cases_demo.DemoUsers, schedule: Schedule) -> None:
-    """Two households reported a change today: an unscheduled review is open for each."""
-    for index, text in CHANGES_REPORTED:
+    """Two households reported a change today: an unscheduled review is open for each. The households
+    are recipients without a review already open (on some days a scheduled review is due for one of
+    the first asked: the next one reports instead), so each change has a review of its own."""
+    pending = [text for text in CHANGES_REPORTED if not Review.objects.filter(reported_change__contains=text).exists()]
+    for index in CHANGE_REPORTERS:
+        if not pending:
+            return
         case = cases[index]
         case.refresh_from_db()
-        if case.status != CaseStatus.ACTIVE or Review.objects.filter(case=case, kind=ReviewKind.CHANGE_REPORTED).exists():
+        if case.status != CaseStatus.ACTIVE or Review.objects.filter(case=case, status=ReviewStatus.DUE).exists():
             continue
         day = schedule.today
         with at(day, minute=60 + 30 * index):
-            review_report_change(actor=users.entrant(case.division_code), case=case, reported_change=text, today=day)
+            review_report_change(actor=users.entrant(case.division_code), case=case, reported_change=pending.pop(0),
+                                 today=day)
 
 
 ROLL_MONTHS = 12

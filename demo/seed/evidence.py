@@ -13,9 +13,9 @@ from django.utils import timezone
 from PIL import Image, ImageDraw
 
 from accounts.models import Division, User
-from cases.demo_schedule import Schedule
 from cases.models import Case
-from dibao.demo_clock import after, at
+from demo.clock import after, at
+from demo.schedule import Schedule
 from evidence import services
 from evidence.models import Complaint, Document, RequiredDocument, Stage
 from evidence.selectors import Target

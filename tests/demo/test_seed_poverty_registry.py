@@ -2,7 +2,7 @@ import io
 
 import pytest
 
-from poverty_registry import demo
+from demo.seed import poverty_registry as demo
 from poverty_registry.models import RegistryHousehold, RegistryMember
 from tests.poverty_registry.factories import make_registration  # noqa: F401 (fixtures share the module)
 from tests.poverty_registry.test_pages import dibao_household

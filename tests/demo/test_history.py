@@ -1,14 +1,15 @@
 """The demo data is believable: each case follows its own timeline, every overlap rule that the
 database can reach finds something, and the dashboard's figures come out of real histories.
 
-One full `seed_demo` per test module would leak committed rows into the reused test database, so the
-full seed runs once, inside the one test that checks it (tests/accounts/test_seed_demo.py checks
-that a second run changes nothing)."""
+The full seed runs inside the test that checks it, once per day of SEED_DAYS with the clock pinned there
+(tests/demo/test_seed_demo.py checks that a second run changes nothing)."""
 
+import io
 import random
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -16,16 +17,19 @@ from django.utils import timezone
 from accounts.models import Division
 from audit.models import AuditEvent
 from cases.benefit import add_months, month_start, policy_in_force
-from cases.demo import PATHS, steps_for
-from cases.demo_schedule import CALENDAR_DAYS, Schedule, Step
 from cases.models import Case, CaseStatus, Holiday, PublicNotice
 from cases.selectors import near_deadline_date, overdue_q
 from cases.working_days import add_working_days, working_days_between
-from dibao.demo_clock import at, go_live_date
+from demo.clock import at, go_live_date
+from demo.schedule import CALENDAR_DAYS, Schedule, Step
+from demo.seed.cases import PATHS, steps_for
+from demo.seed.poverty_registry import mistyped
+from demo.seed.recipients import CHANGES_REPORTED
 from households.models import Member
 from overlaps.models import FlagStatus, OverlapFlag, RuleCode
 from overlaps.rules import RULES
-from poverty_registry.demo import mistyped
+from recipients.models import PaymentRoll, Review, ReviewKind, ReviewStatus, RollStatus
+from reports.dashboard import dashboard_data
 
 pytestmark = pytest.mark.django_db
 
@@ -66,6 +70,19 @@ def test_schedule_lays_steps_around_the_pinned_one_and_never_opens_a_notice_on_a
     assert all(schedule.is_working_day(d) for name, d in dates.items() if name != "end_notice")
     with pytest.raises(ValueError):
         schedule.dates([Step("accept", ago=0), Step("visit1", 3)])  # would end after today
+
+
+def test_a_notice_before_a_long_holiday_opens_after_it_when_the_decision_comes_later():
+    """Decided 22 October 2025, six working days after the notice: opened back on 30 September, the
+    notice would have ended on 7 October, eleven working days before the decision (limit 10)."""
+    schedule = Schedule(date(2025, 10, 31))
+    steps = [Step("accept"), Step("visit1", 2), Step("open_notice", 1),
+             Step("end_notice", 7, unit=CALENDAR_DAYS), Step("approve", 6, on=date(2025, 10, 22))]
+    dates = schedule.dates(steps)
+    assert dates["open_notice"] == date(2025, 10, 9)  # the first working day after National Day
+    assert dates["end_notice"] == date(2025, 10, 16)
+    assert working_days_between(dates["end_notice"] - timedelta(days=1), dates["approve"]) == 5
+    assert list(dates.values()) == sorted(dates.values())
 
 
 @pytest.mark.parametrize("goal", sorted(PATHS))
@@ -155,14 +172,29 @@ def _check_timeline(case, today, policy):
         assert _local_day(case.closed_at) >= decision.decided_on
 
 
-def test_seeded_demo_has_real_histories_and_every_reachable_finding(settings):
+# The demo is seeded on whatever day `make run` happens: these days are its calendar's edges.
+SEED_DAYS = [
+    date(2026, 8, 31),  # a month end (this month's payment roll is already out)
+    date(2026, 1, 1),  # New Year's Day: a holiday, and the first day of a year
+    date(2026, 9, 30),  # the day before National Day (eight days off follow)
+    date(2027, 3, 15),  # a year the holiday table does not know yet (weekends only)
+]
+
+
+@pytest.mark.parametrize("today", SEED_DAYS, ids=str)
+def test_seeded_demo_holds_its_invariants_on_any_day(settings, today):
     settings.DEBUG = True
-    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
-    today = timezone.localdate()
+    with time_machine.travel(timezone.make_aware(datetime.combine(today, time(8, 30))), tick=True):
+        call_command("seed_demo", stdout=io.StringIO())
+        assert timezone.localdate() == today
+        _check_seeded_demo(today)
+
+
+def _check_seeded_demo(today):
     county = Division.objects.get(code="370283000000")
     policy = policy_in_force(county, today)
 
-    # (a) Timelines: every demo case, whichever app made it.
+    # (a) Timelines: every demo case, whichever part of the demo made it.
     cases = list(Case.objects.select_related("household").order_by("id"))
     assert len(cases) >= 40
     for case in cases:
@@ -179,6 +211,7 @@ def test_seeded_demo_has_real_histories_and_every_reachable_finding(settings):
                                                                 CaseStatus.UNDER_INVESTIGATION]
     assert overdue.filter(deadline__lt=today).count() == 2  # the dashboard counts both
     assert Case.objects.filter(status=CaseStatus.GRADUAL_EXIT).count() == 1
+    assert set(Case.objects.values_list("status", flat=True)) == set(CaseStatus.values)  # every state shown
 
     # (b) Findings of the scan seed_demo ran: every rule the database can reach.
     found = set(OverlapFlag.objects.filter(status=FlagStatus.OPEN).values_list("rule", flat=True))
@@ -192,15 +225,39 @@ def test_seeded_demo_has_real_histories_and_every_reachable_finding(settings):
                               sex=member.sex, birth_date=member.birth_date)
     _check_planted_findings()
 
-    # (c) The dashboard: decisions spread over the year, processing times in working days.
-    from reports.dashboard import dashboard_data
+    # (c) Reviews and payment rolls: created when due, a year of rolls each out early in its own month.
+    _check_reviews_and_rolls(today)
 
+    # (d) The dashboard: decisions spread over the year, processing times in working days.
     data = dashboard_data(county)
     assert data["totals"]["decided"] >= 25
     months_with_decisions = [row for row in data["series"]["rows"] if row["approved"] + row["rejected"]]
     assert len(months_with_decisions) >= 10
     if data["percentiles_supported"]:
         assert 10 <= data["totals"]["median_days"] <= data["totals"]["p90_days"] <= 30
+
+
+def _check_reviews_and_rolls(today):
+    # Two households reported a change today, each on a review of its own.
+    reported = Review.objects.filter(kind=ReviewKind.CHANGE_REPORTED, status=ReviewStatus.DUE)
+    assert sorted(reported.values_list("reported_change", flat=True)) == sorted(CHANGES_REPORTED)
+    assert set(reported.values_list("due_date", flat=True)) == {today}
+    completed = Review.objects.filter(status=ReviewStatus.COMPLETED)
+    assert completed.count() >= 5
+    for review in completed:
+        created, done = timezone.localtime(review.created_at).date(), timezone.localtime(review.completed_at).date()
+        assert review.due_date <= created <= done < today
+    rolls = list(PaymentRoll.objects.order_by("month"))
+    finalised = [r for r in rolls if r.status == RollStatus.FINALISED]
+    assert len(finalised) == 12 and [r.status for r in rolls[12:]] in ([], [RollStatus.DRAFT])
+    assert all(a.month < b.month for a, b in zip(rolls, rolls[1:], strict=False))
+    for roll in rolls:
+        generated = timezone.localtime(roll.generated_at).date()
+        assert (generated.year, generated.month) == (roll.month.year, roll.month.month) and generated <= today
+    for roll in finalised:
+        assert roll.generated_at < roll.reviewed_at < roll.finalised_at
+        assert roll.line_count >= 1
+    assert finalised[-1].line_count >= 5  # the recipients of the demo, all approved by last month
 
 
 def _check_planted_findings():

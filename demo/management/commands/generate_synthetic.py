@@ -5,8 +5,9 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
+from demo import synthetic as builder
+from households import crypto
 from households.models import Household
-from synthetic import builder
 
 
 class Command(BaseCommand):
@@ -36,7 +37,7 @@ class Command(BaseCommand):
             self.stdout.write("note: poverty_registry.models is not importable; no poverty roster generated")
         totals: dict[str, int] = {}
         cache: dict = {}
-        cipher = builder._Cipher()
+        cipher = crypto.cipher()
         for chunk in builder.iter_household_chunks(villages, plan, seed):
             for key, value in builder.insert_chunk(chunk, cache, users, cipher).items():
                 totals[key] = totals.get(key, 0) + value

@@ -1,36 +1,25 @@
 """Set-based builders for a synthetic province. Everything is bulk_create in chunks, so
 300,000 households / ~1,000,000 persons fit in minutes and bounded memory."""
 
-import hashlib
-import hmac
 import io
-import os
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import Division, Level, User
+from cases.models import Case, CaseStatus
 from households import crypto
 from households.idnumber import check_char
 from households.models import Household, IncomeItem, IncomeKind, Member, Person, Standard
-
-try:  # cases and the poverty registry are separate apps; the generator works without them
-    from cases.models import Case, CaseStatus
-except ImportError:  # pragma: no cover
-    Case = CaseStatus = None
-try:
-    from poverty_registry.models import RegistryHousehold, RegistryMember
-except ImportError:  # pragma: no cover
-    RegistryHousehold = RegistryMember = None
 from households.persons import name_to_pinyin
+from poverty_registry.models import RegistryHousehold, RegistryMember
+from recipients.models import PaymentLine, PaymentRoll, Review, ReviewKind, ReviewStatus, RollStatus
 
 SURNAMES = list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤")
 GIVEN = list("伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂英华玉萍红梅鑫波斌宇浩凯秀兰建国建华志强永红春梅海燕晓东小红金凤桂芝淑珍德明文华")
@@ -217,21 +206,6 @@ def iter_household_chunks(villages: list[Division], plan: list[int], seed: int) 
 
 # --- fast inserts -------------------------------------------------------------------------------
 
-class _Cipher:
-    """crypto.encrypt/blind_index with the AESGCM and HMAC keys built once (same byte format)."""
-
-    def __init__(self):
-        self.aes = AESGCM(crypto._key(settings.FIELD_ENCRYPTION_KEY))
-        self.hmac_key = crypto._key(settings.BLIND_INDEX_KEY)
-
-    def encrypt(self, plaintext: str) -> bytes:
-        nonce = os.urandom(12)
-        return bytes([crypto.KEY_VERSION]) + nonce + self.aes.encrypt(nonce, plaintext.encode(), crypto._ASSOCIATED_DATA)
-
-    def blind_index(self, number: str) -> str:
-        return hmac.new(self.hmac_key, number.encode(), hashlib.sha256).hexdigest()
-
-
 def _is_postgres() -> bool:
     return connection.vendor == "postgresql"
 
@@ -341,9 +315,9 @@ def _case_row(case_id: int, household_id: int, division_code: str, status: str, 
 
 
 def insert_chunk(chunk: list[tuple], pinyin_cache: dict, users: dict | None = None,
-                 cipher: _Cipher | None = None) -> dict[str, int]:
+                 cipher: crypto.Cipher | None = None) -> dict[str, int]:
     """Insert one chunk: persons, households, members, one income each, cases and roster rows."""
-    cipher = cipher or _Cipher()
+    cipher = cipher or crypto.cipher()
     users = users or {}
     n_people = sum(len(people) for _v, people, *_rest in chunk)
     with transaction.atomic():
@@ -351,9 +325,9 @@ def insert_chunk(chunk: list[tuple], pinyin_cache: dict, users: dict | None = No
         household_ids = allocate_ids(Household, len(chunk))
         member_ids = iter(allocate_ids(Member, n_people))
         income_ids = iter(allocate_ids(IncomeItem, len(chunk)))
-        with_case = [c for c in chunk if c[3] is not None] if Case is not None and users else []
+        with_case = [c for c in chunk if c[3] is not None] if users else []
         case_ids = iter(allocate_ids(Case, len(with_case)) if with_case else [])
-        with_roster = [c for c in chunk if c[4] is not None] if RegistryHousehold is not None else []
+        with_roster = [c for c in chunk if c[4] is not None]
         reg_ids = iter(allocate_ids(RegistryHousehold, len(with_roster)) if with_roster else [])
         reg_member_ids = iter(allocate_ids(RegistryMember, sum(len(c[1]) for c in with_roster))
                               if with_roster else [])
@@ -406,11 +380,6 @@ def insert_chunk(chunk: list[tuple], pinyin_cache: dict, users: dict | None = No
             "registry_households": len(reg_households)}
 
 
-try:
-    from recipients.models import PaymentLine, PaymentRoll, Review, ReviewKind, ReviewStatus, RollStatus
-except ImportError:  # pragma: no cover
-    PaymentLine = PaymentRoll = Review = None
-
 REVIEW_SHARE = 0.5  # share of active cases with an open scheduled review
 ROLL_MONTHS = 2  # finalised payment rolls for the last N months, every paid case of the county on each
 
@@ -426,8 +395,6 @@ def _month_start(day: date, back: int) -> date:
 def build_recipients(seed: int, province: str) -> dict[str, int]:
     """Open scheduled reviews for a share of active cases and finalised payment rolls (one per county per
     month, a line per paid case) for the province being generated, with bulk_create in chunks."""
-    if Review is None or Case is None:
-        return {"reviews": 0, "payment_rolls": 0, "payment_lines": 0}
     rng = random.Random(seed * 7919 + 17)
     today = timezone.localdate()
     reviews = 0

@@ -1,17 +1,16 @@
-"""Idempotent demo data: a county, its villages, one user per role, then each app's demo data."""
+"""Idempotent demo data: a county, its villages, one user per role, then each part's demo history."""
 
-import importlib
+import unicodedata
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from accounts import demo
+from demo.seed import accounts, cases, evidence, households, overlaps, poverty_registry, recipients
 from jobs import outbox
 
-# Each app that has demo data exposes `seed(stdout)` in `<app>/demo.py`; order follows dependencies.
-APP_SEEDERS = ["households.demo", "cases.demo", "recipients.demo", "evidence.demo", "poverty_registry.demo",
-               "overlaps.demo", "reports.demo"]
+# Order follows the apps' dependencies: households before their cases, the registry file before the scan.
+SEEDERS = [households, cases, recipients, evidence, poverty_registry, overlaps]
 
 
 class Command(BaseCommand):
@@ -25,21 +24,15 @@ class Command(BaseCommand):
         if not settings.DEBUG and not options["force"]:
             raise CommandError("DEBUG is off: demo data would go into a real database. Use --force if you mean it.")
         with transaction.atomic():
-            demo.seed_divisions()
-            rows = demo.seed_users()
+            accounts.seed_divisions()
+            rows = accounts.seed_users()
         if not options["accounts_only"]:
-            for module_name in APP_SEEDERS:
-                try:
-                    module = importlib.import_module(module_name)
-                except ModuleNotFoundError as exc:
-                    if exc.name == module_name:
-                        continue
-                    raise
+            for seeder in SEEDERS:
                 # The workflow queues an overlap check of the household after every step; within
-                # one app's seed each distinct check is sent once, when that seed is done.
+                # one part's seed each distinct check is sent once, when that seed is done.
                 with outbox.coalescing():
-                    module.seed(self.stdout)
-        self.stdout.write(self.style.SUCCESS("Demo logins (password for all: %s):" % demo.DEMO_PASSWORD))
+                    seeder.seed(self.stdout)
+        self.stdout.write(self.style.SUCCESS("Demo logins (password for all: %s):" % accounts.DEMO_PASSWORD))
         width = max(_display_width(role) for _username, role, _code in rows) + 2
         for username, role, code in rows:
             padding = " " * (width - _display_width(role))
@@ -48,6 +41,4 @@ class Command(BaseCommand):
 
 def _display_width(text: str) -> int:
     """Terminal columns: CJK characters take two."""
-    import unicodedata
-
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)

@@ -3,7 +3,8 @@ import io
 import pytest
 from PIL import Image
 
-from evidence import demo, files
+from demo.seed import evidence as demo
+from evidence import files
 from evidence.models import Complaint, Document, RequiredDocument
 
 pytestmark = pytest.mark.django_db
