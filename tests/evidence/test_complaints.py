@@ -1,6 +1,8 @@
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.urls import reverse
 
 from audit.models import AuditEvent
@@ -202,6 +204,12 @@ class TestComplaintsApi:
 
 
 class TestComplaintPages:
+    @pytest.fixture(autouse=True)
+    def pinned_clock(self):
+        """The forms refuse a receipt date in the future: the complaints below were received on 2 November."""
+        with time_machine.travel(datetime(2026, 11, 20, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai")), tick=True):
+            yield
+
     def test_queue_form_detail_and_actions(self, web, county_officer, case, django_assert_num_queries):
         client = web(county_officer)
         response = client.post(reverse("evidence:complaint_create"), {
