@@ -14,8 +14,4 @@ def villages_visible(user: User) -> QuerySet[Division]:
 
 def users_visible(user: User) -> QuerySet[User]:
     """Users whose division lies in the viewer's area (admins see all)."""
-    qs = User.objects.select_related("division").order_by("username")
-    if user.is_admin_role:
-        return qs
-    divisions = divisions_visible(user)
-    return qs.filter(division__in=divisions)
+    return scope_queryset(user, User.objects.select_related("division").order_by("username"))

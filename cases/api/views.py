@@ -66,7 +66,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return self._detail(request, pk)
 
     def _valid(self, serializer_class, request, partial=False) -> dict:
-        serializer = serializer_class(data=request.data, partial=partial)
+        serializer = serializer_class(data=request.data, partial=partial, context={"request": request})
         serializer.is_valid(raise_exception=True)
         return dict(serializer.validated_data)
 
