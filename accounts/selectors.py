@@ -1,11 +1,16 @@
 from django.db.models import QuerySet
 
 from accounts.models import Division, User
-from accounts.scoping import scope_queryset
+from accounts.scoping import get_in_scope, scope_queryset
 
 
 def divisions_visible(user: User) -> QuerySet[Division]:
     return scope_queryset(user, Division.objects.select_related("parent"))
+
+
+def access_division_by_code(actor, code) -> Division:
+    """The division with this code in the actor's area; NotFound if not or if missing."""
+    return get_in_scope(actor, Division.objects.select_related("parent"), code=code)
 
 
 def villages_visible(user: User) -> QuerySet[Division]:
