@@ -17,6 +17,13 @@ def villages_visible(user: User) -> QuerySet[Division]:
     return divisions_visible(user).filter(level="village")
 
 
+def users_serving(code: str) -> QuerySet[User]:
+    """Active users of the division with this code and of the divisions above it (up to its county):
+    the staff who may work on a row of that division."""
+    chain = {code, code[:9] + "000", code[:6] + "000000"}
+    return User.objects.filter(is_active=True, division__code__in=chain)
+
+
 def users_visible(user: User) -> QuerySet[User]:
     """Users whose division lies in the viewer's area (admins see all)."""
     return scope_queryset(user, User.objects.select_related("division").order_by("username"))

@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from accounts.api.fields import ScopedPrimaryKeyRelatedField
 from accounts.models import User
+from accounts.selectors import users_serving
 from audit.models import AuditEvent
 from cases.models import Case, CaseStatus, Category, Decision, HomeVisit, Objection, PublicNotice
 from households.models import Household, Member
@@ -145,8 +146,7 @@ class ReasonSerializer(VersionSerializer):
 class VisitInputSerializer(VersionSerializer):
     number = serializers.ChoiceField(choices=[1, 2])
     visit_date = serializers.DateField()
-    investigators = ScopedPrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True), many=True,
-                                                 required=False)
+    investigators = serializers.PrimaryKeyRelatedField(queryset=User.objects.none(), many=True, required=False)
     investigator_names = serializers.ListField(child=serializers.CharField(max_length=50), required=False)
     findings = serializers.CharField()
     verified_monthly_income = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0,
@@ -154,6 +154,14 @@ class VisitInputSerializer(VersionSerializer):
     verified_financial_assets = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0,
                                                          required=False, allow_null=True)
     applicant_signed = serializers.BooleanField(required=False, default=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only staff serving the case's village can be named: any other user id "does not exist", so the
+        # answer never names a user of another area.
+        case = self.context.get("case")
+        self.fields["investigators"].child_relation.queryset = (
+            users_serving(case.division_code) if case is not None else User.objects.none())
 
 
 class ObjectionInputSerializer(VersionSerializer):
