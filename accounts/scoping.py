@@ -10,6 +10,7 @@ builds its `access_<thing>_by_id(actor, id, *, for_update=False)` on it (Zulip's
 and code that holds a division code rather than a queryset asks `code_in_scope`.
 """
 
+from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
 
 from accounts.models import Division, Role, User
@@ -64,7 +65,7 @@ def get_in_scope(user: User, queryset: QuerySet, *, for_update: bool = False, **
         qs = qs.select_for_update(of=("self",))
     try:
         return qs.get(**lookup)
-    except (queryset.model.DoesNotExist, ValueError, TypeError):
+    except (queryset.model.DoesNotExist, ValueError, TypeError, ValidationError):
         raise NotFound() from None
 
 

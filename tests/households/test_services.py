@@ -130,6 +130,25 @@ def test_scope_other_village_refused(household, other_village_staff, auditor):
     assert household.address != "x"
 
 
+def test_member_remove_in_another_village_is_not_found(household, other_village_staff):
+    spouse = household.members.get(relationship="spouse")
+    with pytest.raises(NotFound):
+        services.member_remove(actor=other_village_staff, member=spouse, version=1)
+    spouse.refresh_from_db()
+    household.refresh_from_db()
+    assert spouse.is_active and household.version == 1 and household.size == 2
+
+
+def test_create_in_a_village_outside_the_area_is_refused_like_no_village(village_staff, other_village, standard):
+    with pytest.raises(InvalidInput) as exc:
+        services.household_create(actor=village_staff, village=other_village, data=household_data())
+    with pytest.raises(InvalidInput) as missing:
+        services.household_create(actor=village_staff, village=None, data=household_data())
+    assert set(exc.value.fields) == {"village"}
+    assert [str(m) for m in exc.value.fields["village"]] == [str(m) for m in missing.value.fields["village"]]
+    assert not Household.objects.exists() and not Person.objects.exists()
+
+
 def test_standard_create_scope(county, other_county, county_officer, village_staff):
     s = services.standard_create(actor=county_officer, county=county, monthly_amount=Decimal("800"),
                                  effective_from=date(2026, 1, 1))
