@@ -164,3 +164,32 @@ def test_api_answers_missing_and_out_of_scope_with_the_same_404(world, name):
     assert outside.json() == absent.json() == {"detail": outside.json()["detail"], "code": "not_found"}
     if not path.endswith("visits/"):
         assert method(path.format(key(world, "own")), {}, format="json").status_code == 200
+
+
+@pytest.mark.django_db
+def test_recipients_services_refuse_another_countys_rows_themselves(world):
+    """The services scope their rows (callers that forget cannot reach another county): NotFound, nothing changed."""
+    from datetime import date
+
+    from recipients import services
+    from recipients.models import Review
+
+    officer = world.users["county_officer"]
+    review, case, roll = world.review["other_county"], world.active_case["other_county"], world.roll["other_county"]
+    before = (Review.objects.filter(case=case).count(), review.version, case.version, roll.version, roll.status)
+    refused = [
+        lambda: services.review_complete(actor=officer, review=review, outcome="continue", findings="核实"),
+        lambda: services.review_report_change(actor=officer, case=case, reported_change="收入变化"),
+        lambda: services.case_exit(actor=officer, case=case, kind="death", reason="去世",
+                                   effective_month=date(2026, 3, 1)),
+        lambda: services.payment_roll_review(actor=officer, roll=roll),
+        lambda: services.payment_roll_generate(actor=officer, county=roll.county, month=roll.month),
+    ]
+    for call in refused:
+        with pytest.raises(NotFound):
+            call()
+    review.refresh_from_db()
+    case.refresh_from_db()
+    roll.refresh_from_db()
+    assert (Review.objects.filter(case=case).count(), review.version, case.version, roll.version,
+            roll.status) == before
