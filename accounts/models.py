@@ -108,6 +108,8 @@ ROLE_LEVELS = {
 
 
 class User(AbstractUser):
+    SCOPE_FIELD = "division"  # a user is in the area of the division they work in (admins have none)
+
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.VILLAGE_STAFF)
     division = models.ForeignKey(
         Division, verbose_name=_("division"), null=True, blank=True, on_delete=models.PROTECT, related_name="users"

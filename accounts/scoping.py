@@ -5,14 +5,16 @@ A model says where its division is with one class attribute:
 - `SCOPE_CODE_FIELD`: a CharField holding the 12-digit code of its division (no join), or
 - `SCOPE_FIELD`: the path to a Division foreign key ("village", "household__village"),
   or "" for Division itself.
-Out of scope and missing look the same: `get_in_scope` raises Http404 for both.
+Out of scope and missing look the same: `get_in_scope` raises NotFound (a 404) for both. Each app
+builds its `access_<thing>_by_id(actor, id, *, for_update=False)` on it (Zulip's access_stream_by_id),
+and code that holds a division code rather than a queryset asks `code_in_scope`.
 """
 
+from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
-from django.http import Http404
 
 from accounts.models import Division, Role, User
-from dibao.errors import NotPermitted
+from dibao.errors import NotFound, NotPermitted
 
 
 def scope_prefix(user: User) -> str | None:
@@ -52,16 +54,32 @@ def code_range(prefix: str) -> tuple[str, str]:
     return prefix.ljust(12, "0"), prefix.ljust(12, "9")
 
 
-def get_in_scope(user: User, queryset: QuerySet, **lookup) -> Model:
+def get_in_scope(user: User, queryset: QuerySet, *, for_update: bool = False, **lookup) -> Model:
+    """The one row of `queryset` matching `lookup` in the user's area, or NotFound.
+
+    A malformed id is NotFound too. `for_update` locks the row itself (not the rows select_related
+    joins in) until the end of the caller's transaction.
+    """
+    qs = scope_queryset(user, queryset)
+    if for_update:
+        qs = qs.select_for_update(of=("self",))
     try:
-        return scope_queryset(user, queryset).get(**lookup)
-    except (queryset.model.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
+        return qs.get(**lookup)
+    except (queryset.model.DoesNotExist, ValueError, TypeError, ValidationError):
+        raise NotFound() from None
+
+
+def code_in_scope(user: User, code: str) -> bool:
+    """Whether a division code lies in the user's area: `scope_queryset`'s rule for one code."""
+    prefix = scope_prefix(user)
+    if prefix is None or not code:
+        return False
+    low, high = code_range(prefix)
+    return low <= code <= high
 
 
 def division_in_scope(user: User, division: Division) -> bool:
-    prefix = scope_prefix(user)
-    return prefix is not None and division.code.startswith(prefix)
+    return code_in_scope(user, division.code)
 
 
 def require_role(user: User, *roles: str) -> None:

@@ -1,11 +1,11 @@
 """HTML forms for entry and for each workflow action. Validation of rules stays in the services."""
 
 from django import forms
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from accounts.models import Role, User
+from accounts.selectors import users_serving
 from cases.models import CaseStatus, Category
 
 
@@ -98,9 +98,7 @@ class VisitForm(ActionForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        code = self.case.division_code
-        self.fields["investigators"].queryset = User.objects.filter(
-            Q(division__code__in=[code, code[:9] + "000", code[:6] + "000000"]), is_active=True,
+        self.fields["investigators"].queryset = users_serving(self.case.division_code).filter(
             role__in=[Role.VILLAGE_STAFF, Role.TOWNSHIP_STAFF, Role.COUNTY_OFFICER]).order_by("role", "username")
         self.fields["investigators"].label_from_instance = lambda u: f"{u.get_full_name() or u.username} · " \
                                                                      f"{u.get_role_display()}"

@@ -87,6 +87,11 @@ def queue_counts(user) -> dict:
     )
 
 
+def access_case_by_id(actor, case_id, *, for_update: bool = False) -> Case:
+    """The case (with its household) if it lies in the actor's area; NotFound if not or if missing."""
+    return get_in_scope(actor, Case.objects.select_related("household__village"), for_update=for_update, pk=case_id)
+
+
 def case_detail(user, pk) -> Case:
     """One case in scope with everything the case page and API detail show (fixed query count)."""
     qs = (Case.objects.select_related("household", "household__village", "applicant", "individual_member",

@@ -12,6 +12,7 @@ from accounts.scoping import require_role, scope_queryset
 from audit.services import changed_fields, record
 from cases import benefit as calc
 from cases.models import OPEN_STATES, Case, CaseStatus, PublicNotice
+from cases.selectors import access_case_by_id
 from dibao.errors import Conflict, DomainError, InvalidTransition, NotPermitted
 from households.models import Asset, Household, Member
 
@@ -67,11 +68,7 @@ def case_create(*, actor, household: Household, **data) -> Case:
 def case_update(*, actor, case: Case, version: int | None = None, **data) -> Case:
     """Edit the application while it is a draft (entry or after a return)."""
     require_role(actor, *ENTRY_ROLES)
-    locked = scope_queryset(actor, Case.objects.select_for_update()).filter(pk=case.pk).first()
-    if locked is None:
-        from django.http import Http404
-
-        raise Http404
+    locked = access_case_by_id(actor, case.pk, for_update=True)
     if locked.status != CaseStatus.DRAFT:
         raise InvalidTransition(_("Only a draft application can be edited."))
     if version is not None and int(version) != locked.version:

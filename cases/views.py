@@ -5,20 +5,20 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from accounts.models import Division, Level, Role
-from accounts.scoping import get_in_scope, scope_prefix, scope_queryset
+from accounts.models import Role
+from accounts.selectors import villages_visible
 from cases import services, workflow
 from cases.forms import ACTION_FORMS, ActionForm, CaseFilterForm, CaseForm
 from cases.models import OPEN_STATES, CaseStatus
 from cases.selectors import case_detail, case_events, case_list, mark_deadlines
-from dibao.errors import DomainError
-from households.models import Household
+from dibao.errors import DomainError, NotFound
+from dibao.forms import show_domain_error
+from households.selectors import access_household_by_id, households_visible
 
 # URL slug <-> workflow action (the API uses the same slugs)
 SLUGS = {"open_notice": "open-notice", "end_notice": "end-notice", "objection": "objections"}
@@ -31,16 +31,9 @@ def action_url(case, action: str) -> str:
     return reverse("cases:action", args=[case.pk, SLUGS.get(action, action)])
 
 
-def _villages(user):
-    prefix = scope_prefix(user)
-    if prefix is None:
-        return Division.objects.none()
-    return Division.objects.filter(level=Level.VILLAGE, code__startswith=prefix).order_by("code")
-
-
 @login_required
 def case_list_view(request):
-    form = CaseFilterForm(request.GET or None, villages=_villages(request.user))
+    form = CaseFilterForm(request.GET or None, villages=villages_visible(request.user).order_by("code"))
     filters = form.cleaned_data if form.is_valid() else {}
     qs = case_list(request.user, filters={
         "status": filters.get("status"), "division": filters.get("village"),
@@ -84,20 +77,6 @@ def case_detail_view(request, pk):
     })
 
 
-def _apply_errors(form, error: DomainError):
-    placed = False
-    for field, msgs in error.fields.items():
-        for message in msgs:
-            if field in form.fields:
-                form.add_error(field, str(message))
-                placed = True
-    if not placed:
-        form.add_error(None, str(error.message))
-        for msgs in error.fields.values():
-            for message in msgs:
-                form.add_error(None, str(message))
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def case_create_view(request):
@@ -105,22 +84,19 @@ def case_create_view(request):
     if not request.user.has_role(*services.ENTRY_ROLES):
         raise PermissionDenied
     household_id = request.GET.get("household") or request.POST.get("household")
-    households = scope_queryset(request.user, Household.objects.filter(is_active=True)).exclude(
+    households = households_visible(request.user).filter(is_active=True).exclude(
         cases__status__in=[s for s in CaseStatus.values if s not in ("rejected", "closed", "withdrawn")])
     if not household_id:
         return render(request, "cases/pick_household.html", {
             "households": households.select_related("village")[:500], "title": _("New application")})
-    try:
-        household = get_in_scope(request.user, Household.objects.all(), pk=int(household_id))
-    except ValueError:
-        raise Http404 from None
+    household = access_household_by_id(request.user, household_id)
     form = CaseForm(request.POST or None, household=household)
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
         try:
             case = services.case_create(actor=request.user, household=household, **data)
         except DomainError as error:
-            _apply_errors(form, error)
+            show_domain_error(form, error)
         else:
             messages.success(request, _("Application saved as a draft."))
             return redirect("cases:detail", case.pk)
@@ -141,7 +117,7 @@ def case_edit_view(request, pk):
         try:
             services.case_update(actor=request.user, case=case, **data)
         except DomainError as error:
-            _apply_errors(form, error)
+            show_domain_error(form, error)
             if error.status_code != 400:
                 messages.error(request, str(error.message))
         else:
@@ -156,7 +132,7 @@ def case_edit_view(request, pk):
 def case_action_view(request, pk, slug):
     action = ACTIONS.get(slug)
     if action is None:
-        raise Http404
+        raise NotFound()
     case = _load(request, pk)
     transition = workflow.TRANSITIONS[action]
     # Outside the area: 404 (from _load). A role that may never do this: 403, form or not. A state the
@@ -176,7 +152,7 @@ def case_action_view(request, pk, slug):
                 workflow.run(action, actor=request.user, case=case.pk, **data)
         except DomainError as error:
             if error.status_code == 400:
-                _apply_errors(form, error)
+                show_domain_error(form, error)
             else:
                 messages.error(request, str(error.message))
                 return redirect("cases:detail", case.pk)
@@ -197,7 +173,7 @@ def household_cases_panel(request, household_pk):
     Scoped like the household page; the button shows only to roles that enter applications and only
     when the household has no open case (the database allows one open case per household).
     """
-    household = get_in_scope(request.user, Household.objects.all(), pk=household_pk)
+    household = access_household_by_id(request.user, household_pk)
     cases = list(household.cases.order_by("-id")[:20])
     mark_deadlines(cases)
     may_apply = (household.is_active and request.user.has_role(*services.ENTRY_ROLES)
@@ -211,7 +187,7 @@ def notice_print_view(request, pk):
     case = case_detail(request.user, pk)
     notices = list(case.notices.all())
     if not notices:
-        raise Http404
+        raise NotFound()
     return render(request, "cases/notice_print.html", {"case": case, "notice": notices[-1],
                                                        "title": _("Public notice")})
 
@@ -221,6 +197,6 @@ def decision_letter_view(request, pk):
     case = case_detail(request.user, pk)
     decisions = list(case.decisions.all())
     if not decisions:
-        raise Http404
+        raise NotFound()
     return render(request, "cases/decision_letter.html", {"case": case, "decision": decisions[0],
                                                           "title": _("Decision letter")})

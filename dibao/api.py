@@ -40,7 +40,11 @@ def _field_errors(detail) -> dict:
 
 
 def exception_handler(exc, context):
-    if isinstance(exc, DomainError):
+    if isinstance(exc, Http404):
+        # NotFound (a DomainError) and Django's Http404 give DRF's one 404 body: missing and out of
+        # scope must not be told apart by the body either.
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DomainError):
         body = {"detail": str(exc.message), "code": exc.code}
         for field, messages in exc.fields.items():
             body.setdefault(field, [str(m) for m in messages])
@@ -51,9 +55,7 @@ def exception_handler(exc, context):
         else:
             fields = {"non_field_errors": exc.messages}
         exc = exceptions.ValidationError(fields)
-    if isinstance(exc, Http404):
-        exc = exceptions.NotFound()
-    elif isinstance(exc, PermissionDenied):
+    if isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
 
     response = drf_exception_handler(exc, context)

@@ -1,5 +1,6 @@
 """Domain errors raised by services; the API maps them to responses, pages to messages."""
 
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 
@@ -15,6 +16,12 @@ class DomainError(Exception):
         self.code = code or self.default_code
         self.fields = fields or {}
         super().__init__(str(self.message))
+
+
+class InvalidInput(DomainError):
+    """Input that fails validation; `fields` says which field ("field" or "members.<i>.<field>") and why."""
+
+    default_message = _("Invalid input.")
 
 
 class InvalidTransition(DomainError):
@@ -38,3 +45,14 @@ class NotPermitted(DomainError):
     status_code = 403
     default_code = "permission_denied"
     default_message = _("Your role may not do this.")
+
+
+class NotFound(DomainError, Http404):
+    """Missing, or outside the actor's area: the same answer for both, so the refusal tells nothing.
+
+    An Http404 too, so a page that lets it through shows the 404 page and the API its 404 body.
+    """
+
+    status_code = 404
+    default_code = "not_found"
+    default_message = _("Not found.")

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from accounts.models import Role, User
-from accounts.scoping import scope_prefix
+from accounts.scoping import scope_queryset
 from evidence.models import ComplaintChannel, ComplaintOutcome, ComplaintStatus, DocumentType
 
 
@@ -41,11 +41,9 @@ class ComplaintForm(forms.Form):
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["received_on"].initial = timezone.localdate()
-        prefix = scope_prefix(user) if user else None
         staff = User.objects.filter(is_active=True, division__isnull=False).exclude(role=Role.ADMIN)
-        self.fields["staff_member"].queryset = (
-            User.objects.none() if prefix is None else staff.filter(division__code__startswith=prefix)
-        ).select_related("division").order_by("username")
+        self.fields["staff_member"].queryset = (scope_queryset(user, staff).select_related("division")
+                                                .order_by("username"))
         for field in self.fields.values():
             if isinstance(field.widget, forms.CheckboxInput):
                 continue

@@ -1,14 +1,16 @@
 """Scoped reads of documents and complaints. Out of scope and missing are both 404."""
 
 from django.db.models import Q, QuerySet
-from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import Role
 from accounts.scoping import get_in_scope, scope_queryset
 from cases.models import Case
+from cases.selectors import access_case_by_id
+from dibao.errors import NotFound
 from evidence.models import Complaint, Document, TargetType
 from households.models import Household
+from households.selectors import access_household_by_id
 
 # Complaints about a staff member are seen only by these roles (and admins): never by village or
 # township staff, including the staff member concerned.
@@ -48,19 +50,19 @@ def target_for_user(user, target_type: str, target_id, visit_number=None) -> Tar
     """Resolve a target in scope. For a visit, `target_id` is the case and `visit_number` 1 or 2
     (the HomeVisit model lands with the workflow; then a visit id can be resolved here too)."""
     if target_type == TargetType.HOUSEHOLD:
-        return Target(TargetType.HOUSEHOLD, get_in_scope(user, Household.objects.all(), pk=target_id))
+        return Target(TargetType.HOUSEHOLD, access_household_by_id(user, target_id))
     if target_type in (TargetType.CASE, TargetType.VISIT):
-        case = get_in_scope(user, Case.objects.select_related("household"), pk=target_id)
+        case = access_case_by_id(user, target_id)
         if target_type == TargetType.CASE:
             return Target(TargetType.CASE, case.household, case)
         try:
             number = int(visit_number)
         except (TypeError, ValueError):
-            raise Http404 from None
+            raise NotFound() from None
         if number not in (1, 2):
-            raise Http404
+            raise NotFound()
         return Target(TargetType.VISIT, case.household, case, visit_number=number)
-    raise Http404
+    raise NotFound()
 
 
 def documents_for_user(user) -> QuerySet:

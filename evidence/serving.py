@@ -5,10 +5,11 @@ import unicodedata
 from pathlib import PurePosixPath
 from urllib.parse import quote
 
-from django.http import FileResponse, Http404
+from django.http import FileResponse
 from django.utils.cache import patch_cache_control
 
 from audit.services import record_access
+from dibao.errors import NotFound
 from evidence import files
 from evidence.models import Document
 
@@ -18,11 +19,11 @@ INLINE_TYPES = {files.PDF, files.JPEG, files.PNG}
 def serve_document(request, document: Document, *, inline: bool = False, thumbnail: bool = False):
     name = document.thumbnail_name if thumbnail else document.stored_name
     if not name:
-        raise Http404
+        raise NotFound()
     try:
         handle = files.stored_path(name).open("rb")
     except (FileNotFoundError, OSError):
-        raise Http404 from None
+        raise NotFound() from None
     if not thumbnail:
         record_access(user=request.user, action="document.view" if inline else "document.download",
                       obj=document, division_code=document.division_code)

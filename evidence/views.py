@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, JsonResponse
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,14 +19,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import Role
-from accounts.scoping import WRITER_ROLES, get_in_scope
-from cases.models import Case
-from dibao.errors import DomainError, NotPermitted
+from accounts.scoping import WRITER_ROLES
+from cases.selectors import access_case_by_id
+from dibao.errors import DomainError, NotFound, NotPermitted
+from dibao.forms import show_domain_error
 from evidence import selectors, services
 from evidence.forms import AssignForm, ComplaintFilterForm, ComplaintForm, DeleteForm, ResolveForm, UploadForm
 from evidence.models import ComplaintStatus, TargetType
 from evidence.serving import serve_document
-from households.models import Household
+from households.selectors import access_household_by_id
 
 
 def _target(request, target_type, target_id):
@@ -75,11 +76,7 @@ def upload(request, target_type: str, target_id: int):
                                                     uploaded_file=form.cleaned_data["file"],
                                                     note=form.cleaned_data["note"])
             except DomainError as exc:
-                for field, errors in exc.fields.items():
-                    for error in errors:
-                        form.add_error(field if field in form.fields else None, str(error))
-                if not exc.fields:
-                    form.add_error(None, str(exc.message))
+                show_domain_error(form, exc)
             else:
                 # The name as kept (a path or control characters the client sent are gone).
                 messages.success(request, _("“%(name)s” was uploaded.") % {"name": document.original_name})
@@ -160,13 +157,13 @@ def complaint_create(request):
         case = household = None
         try:
             if data.get("case"):
-                case = get_in_scope(request.user, Case.objects.select_related("household"), pk=data["case"])
-        except Http404:
+                case = access_case_by_id(request.user, data["case"])
+        except NotFound:
             form.add_error("case", _("No case with this number in your area."))
         try:
             if data.get("household"):
-                household = get_in_scope(request.user, Household.objects.all(), pk=data["household"])
-        except Http404:
+                household = access_household_by_id(request.user, data["household"])
+        except NotFound:
             form.add_error("household", _("No household with this number in your area."))
         if not form.errors:
             try:
@@ -176,9 +173,7 @@ def complaint_create(request):
                     anonymous=data["anonymous"], complainant_name=data["complainant_name"],
                     complainant_contact=data["complainant_contact"])
             except DomainError as exc:
-                for field, errors in exc.fields.items():
-                    for error in errors:
-                        form.add_error(field if field in form.fields else None, str(error))
+                show_domain_error(form, exc)
             else:
                 messages.success(request, _("The complaint was recorded."))
                 return redirect("evidence:complaint_detail", pk=complaint.pk)

@@ -5,7 +5,7 @@ from datetime import date
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from accounts.models import Division
-from accounts.scoping import scope_queryset
+from accounts.scoping import get_in_scope, scope_queryset
 from households.idnumber import normalize
 from households.models import Asset, Household, IncomeItem, IncomePolicy, Member, Standard
 
@@ -52,6 +52,17 @@ def _paid_cases():
 
 def households_visible(user) -> QuerySet:
     return scope_queryset(user, Household.objects.all())
+
+
+def access_household_by_id(actor, household_id, *, for_update: bool = False) -> Household:
+    """The household (with its village) if it lies in the actor's area; NotFound if not or if missing."""
+    return get_in_scope(actor, Household.objects.select_related("village"), for_update=for_update,
+                        pk=household_id)
+
+
+def household_detail(actor, household_id) -> Household:
+    """One household in scope with everything its page and the API detail show."""
+    return get_in_scope(actor, household_detail_queryset(actor), pk=household_id)
 
 
 def household_list(user, *, q: str = "", division: str = "", has_active_case: bool | None = None) -> QuerySet:

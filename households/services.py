@@ -17,12 +17,12 @@ from django.utils.translation import gettext as _
 from accounts.models import Division, Level, Role
 from accounts.scoping import division_in_scope, require_role
 from audit.services import changed_fields, record
-from dibao.errors import NotPermitted, StaleVersion
+from dibao.errors import InvalidInput, NotPermitted, StaleVersion
 from households.idnumber import mask, normalize, parse_id_number
 from households.income import ELDERLY_AGE, MINOR_AGE, age_on, asset_check_reasons, compute_income
 from households.models import Asset, Household, IncomeItem, Member, Person, Standard
 from households.persons import id_hash_for, person_get_or_create
-from households.selectors import income_policy_in_force, standard_in_force
+from households.selectors import access_household_by_id, income_policy_in_force, standard_in_force
 
 HOUSEHOLD_FIELDS = ("address", "registration_type", "contact_phone", "bank_name", "bank_account")
 MEMBER_FIELDS = ("name", "relationship", "labour_capacity", "health", "disability_grade", "disability_type",
@@ -63,11 +63,16 @@ def _event(actor, action, household, before=None, after=None):
 
 # ---------------------------------------------------------------- permission
 def require_household_writer(actor, village: Division) -> None:
+    """A writer's role, and a village in the actor's area (one outside it is refused like a missing one)."""
     require_role(actor, *WRITER_ROLES)
-    if village is None or village.level != Level.VILLAGE:
-        raise ValidationError({"village": [_("Choose a village.")]})
-    if not division_in_scope(actor, village):
-        raise NotPermitted(_("This village is outside your area."))
+    if village is None or village.level != Level.VILLAGE or not division_in_scope(actor, village):
+        raise InvalidInput(fields={"village": [_("Choose a village.")]})
+
+
+def _lock(actor, household_id: int) -> Household:
+    """The household under its row lock, if it lies in the writer's area (NotFound otherwise)."""
+    require_role(actor, *WRITER_ROLES)
+    return access_household_by_id(actor, household_id, for_update=True)
 
 
 # ---------------------------------------------------------------- validation
@@ -193,10 +198,9 @@ def household_create(*, actor, village: Division, data: dict) -> Household:
 
 @transaction.atomic
 def household_update(*, actor, household: Household, version: int | None, data: dict) -> Household:
-    household = Household.objects.select_for_update().select_related("village").get(pk=household.pk)
-    require_household_writer(actor, household.village)
+    household = _lock(actor, household.pk)
     if version is None:
-        raise ValidationError({"version": [_("Send the version you read.")]})
+        raise InvalidInput(fields={"version": [_("Send the version you read.")]})
     if int(version) != household.version:
         raise StaleVersion(_("Someone else changed this household after you opened it."))
     return _save(actor=actor, household=household, data=data, creating=False)
@@ -242,8 +246,8 @@ def _save(*, actor, household: Household, data: dict, creating: bool) -> Househo
                 link = ("id", mid)
         income_links.append(link)
     if errors:
-        raise ValidationError({k: v for k, v in errors.items() if v} or
-                              {"members": [_("A household has exactly one head; this one has 0.")]})
+        raise InvalidInput(fields={k: v for k, v in errors.items() if v} or
+                           {"members": [_("A household has exactly one head; this one has 0.")]})
 
     try:
         with transaction.atomic():
@@ -251,8 +255,8 @@ def _save(*, actor, household: Household, data: dict, creating: bool) -> Househo
                    income_rows, built_incomes, income_links, existing_incomes, asset_rows, built_assets,
                    existing_assets)
     except IntegrityError as exc:
-        raise ValidationError({"members": [_("A member is already active in another household, or the "
-                                             "household has two heads. Reload and check.")]}) from exc
+        raise InvalidInput(fields={"members": [_("A member is already active in another household, or the "
+                                                 "household has two heads. Reload and check.")]}) from exc
     return household
 
 
@@ -341,7 +345,7 @@ def _deactivate(actor, household, member):
 # ---------------------------------------------------------------- single-member services
 @transaction.atomic
 def member_add(*, actor, household: Household, version: int, data: dict) -> Member:
-    household = Household.objects.select_for_update().select_related("village").get(pk=household.pk)
+    household = _lock(actor, household.pk)
     rows = [member_row(m) for m in household.members.filter(is_active=True).select_related("person")]
     household_update(actor=actor, household=household, version=version, data={"members": [*rows, data]})
     return household.members.filter(is_active=True).order_by("-id").first()
@@ -350,12 +354,11 @@ def member_add(*, actor, household: Household, version: int, data: dict) -> Memb
 @transaction.atomic
 def member_remove(*, actor, member: Member, version: int) -> None:
     """The member leaves: is_active False, kept in history."""
-    household = Household.objects.select_for_update().select_related("village").get(pk=member.household_id)
-    require_household_writer(actor, household.village)
+    household = _lock(actor, member.household_id)
     if int(version) != household.version:
         raise StaleVersion(_("Someone else changed this household after you opened it."))
     if member.relationship == Member.Relationship.HEAD:
-        raise ValidationError({"members": [_("Choose another head before removing the head.")]})
+        raise InvalidInput(fields={"members": [_("Choose another head before removing the head.")]})
     _deactivate(actor, household, member)
     household.version += 1
     household.save(update_fields=["version", "updated_at"])
@@ -423,14 +426,18 @@ def household_recalculate(*, household: Household, on_date: date | None = None) 
 def standard_create(*, actor, county: Division, monthly_amount: Decimal, effective_from: date) -> Standard:
     require_role(actor, Role.COUNTY_OFFICER)
     if county.level != Level.COUNTY:
-        raise ValidationError({"county": [_("A standard belongs to a county.")]})
+        raise InvalidInput(fields={"county": [_("A standard belongs to a county.")]})
     if not actor.is_admin_role and actor.division_id != county.pk:
         raise NotPermitted(_("Only officers of this county may set its standard."))
     if Standard.objects.filter(county=county, effective_from=effective_from).exists():
-        raise ValidationError({"effective_from": [_("This county already has a standard from this date.")]})
+        raise InvalidInput(fields={"effective_from": [_("This county already has a standard from this date.")]})
     standard = Standard(county=county, monthly_amount=monthly_amount, effective_from=effective_from,
                         created_by=actor)
-    standard.full_clean()
+    try:
+        standard.full_clean()
+    except ValidationError as exc:
+        raise InvalidInput(fields={("non_field_errors" if k == "__all__" else k): v
+                                   for k, v in exc.message_dict.items()}) from None
     standard.save()
     record(actor=actor, action="standard.created", obj=standard, division_code=county.code,
            after={"county": county.code, "monthly_amount": monthly_amount, "effective_from": effective_from})

@@ -2,17 +2,18 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from accounts.models import Division, Level, Role
-from accounts.scoping import get_in_scope, scope_queryset
+from accounts.models import Role
+from accounts.selectors import villages_visible
 from accounts.views import register_home_panel
 from audit.services import record_access
-from dibao.errors import NotPermitted, StaleVersion
+from dibao.errors import DomainError, StaleVersion
+from dibao.forms import show_domain_error
 from households import selectors, services
 from households.forms import AssetFormSet, HouseholdForm, IncomeFormSet, MemberFormSet
 from households.models import Household, Member
@@ -26,7 +27,7 @@ def household_list(request):
     village = request.GET.get("village", "")
     qs = selectors.household_list(request.user, q=q, division=village if village.isdigit() else "")
     page = Paginator(qs, 25).get_page(request.GET.get("page"))
-    villages = scope_queryset(request.user, Division.objects.filter(level=Level.VILLAGE)).order_by("code")
+    villages = villages_visible(request.user).order_by("code")
     return render(request, "households/list.html", {
         "title": _("Households"), "page": page, "q": q, "village": village, "villages": villages,
         "can_write": request.user.has_role(*WRITERS),
@@ -35,7 +36,7 @@ def household_list(request):
 
 @login_required
 def household_detail(request, pk):
-    household = get_in_scope(request.user, selectors.household_detail_queryset(request.user), pk=pk)
+    household = selectors.household_detail(request.user, pk)
     show_ids = request.GET.get("show_ids") == "1"
     if show_ids:
         record_access(user=request.user, action="household.view_id_numbers", obj=household,
@@ -62,24 +63,6 @@ def _rows(formset, fields):
         rows.append(row)
         index.append(i)
     return rows, index
-
-
-def _attach_errors(exc, form, sets, general):
-    for key, msgs in exc.message_dict.items():
-        parts = key.split(".")
-        if parts[0] in sets and len(parts) == 3:
-            formset, index = sets[parts[0]]
-            target = formset.forms[index[int(parts[1])]]
-            field = parts[2] if parts[2] in target.fields else None
-            for m in msgs:
-                target.add_error(field, m)
-        elif parts[0] in sets:
-            general.setdefault(parts[0], []).extend(msgs)
-        elif key in form.fields:
-            for m in msgs:
-                form.add_error(key, m)
-        else:
-            general.setdefault("household", []).extend(msgs)
 
 
 MEMBER_KEYS = ("id", "id_number", "name", "relationship", "labour_capacity", "health", "disability_grade",
@@ -128,11 +111,9 @@ def _edit(request, household=None):
                 post["version"] = Household.objects.get(pk=household.pk).version
                 form = HouseholdForm(post, **kwargs)
                 form.is_valid()
-            except NotPermitted as exc:
-                general.setdefault("household", []).append(str(exc.message))
-            except ValidationError as exc:
+            except DomainError as error:
                 sets = {"members": (members, m_index), "incomes": (incomes, i_index), "assets": (assets, a_index)}
-                _attach_errors(exc, form, sets, general)
+                general.update(show_domain_error(form, error, formsets=sets))
     else:
         if editing:
             initial = {f: getattr(household, f) for f in services.HOUSEHOLD_FIELDS}
@@ -175,7 +156,7 @@ def household_create(request):
 
 @login_required
 def household_edit(request, pk):
-    household = get_in_scope(request.user, selectors.household_detail_queryset(request.user), pk=pk)
+    household = selectors.household_detail(request.user, pk)
     return _edit(request, household)
 
 

@@ -1,5 +1,4 @@
-from django.http import Http404
-
+from dibao.errors import NotFound
 from jobs.models import Job
 
 
@@ -8,7 +7,7 @@ def job_for_user(user, job_id) -> Job:
     try:
         job = Job.objects.get(pk=job_id)
     except (Job.DoesNotExist, ValueError):
-        raise Http404 from None
+        raise NotFound() from None
     if user.is_admin_role or job.created_by_id == user.pk:
         return job
-    raise Http404
+    raise NotFound()

@@ -1,9 +1,10 @@
 from pathlib import Path
 
 from django.conf import settings
-from django.http import FileResponse, Http404
+from django.http import FileResponse
 from django.shortcuts import render
 
+from dibao.errors import NotFound
 from jobs.selectors import job_for_user
 
 
@@ -16,9 +17,9 @@ def job_detail(request, pk: int):
 def job_download(request, pk: int):
     job = job_for_user(request.user, pk)
     if not job.result_file:
-        raise Http404
+        raise NotFound()
     var_dir = Path(settings.VAR_DIR).resolve()
     path = (var_dir / job.result_file).resolve()
     if not path.is_relative_to(var_dir) or not path.is_file():
-        raise Http404
+        raise NotFound()
     return FileResponse(path.open("rb"), as_attachment=True, filename=path.name)

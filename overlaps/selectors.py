@@ -2,7 +2,7 @@
 
 from django.db.models import Count, Q
 
-from accounts.scoping import scope_queryset
+from accounts.scoping import get_in_scope, scope_queryset
 from overlaps.models import FlagStatus, OverlapFlag, RuleCode
 
 
@@ -17,6 +17,12 @@ def flags_for_user(user, *, rule=None, status=None, division=None, severity=None
     if severity:
         qs = qs.filter(severity=severity)
     return qs
+
+
+def access_flag_by_id(actor, flag_id, *, for_update: bool = False) -> OverlapFlag:
+    """The finding in the actor's area; NotFound if not or if missing."""
+    return get_in_scope(actor, OverlapFlag.objects.select_related("division", "resolved_by"), for_update=for_update,
+                        pk=flag_id)
 
 
 def _counts(condition) -> dict:

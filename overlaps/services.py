@@ -14,11 +14,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Division, Role
-from accounts.scoping import get_in_scope, require_role
+from accounts.scoping import require_role
 from audit.services import record
 from dibao.errors import DomainError, StaleVersion
 from overlaps.models import RESOLVED_STATUSES, FlagStatus, OverlapFlag
 from overlaps.rules import RULES
+from overlaps.selectors import access_flag_by_id
 
 
 def _division_ids(codes) -> dict:
@@ -175,7 +176,7 @@ OUTCOMES = (FlagStatus.CONFIRMED, FlagStatus.EXPLAINED, FlagStatus.FALSE_MATCH)
 def flag_resolve(*, actor, flag: OverlapFlag, outcome: str, note: str, version: int | None = None) -> OverlapFlag:
     """Resolve an open finding (county officers of its county, or admin) with a required note."""
     require_role(actor, Role.COUNTY_OFFICER)
-    flag = get_in_scope(actor, OverlapFlag.objects.select_for_update(), pk=flag.pk)
+    flag = access_flag_by_id(actor, flag.pk, for_update=True)
     fields = {}
     if outcome not in OUTCOMES:
         fields["outcome"] = [_("Choose confirmed, explained or false_match.")]

@@ -7,9 +7,13 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.models import Division, Role
-from accounts.scoping import get_in_scope, scope_prefix, scope_queryset
-from dibao.errors import DomainError
+from accounts.models import Role
+from accounts.scoping import scope_prefix, scope_queryset
+from accounts.selectors import villages_visible
+from cases.selectors import access_case_by_id
+from dibao.errors import DomainError, NotFound
+from dibao.forms import show_domain_error
+from households.selectors import access_household_by_id
 from overlaps import selectors, services
 from overlaps.comparison import comparison
 from overlaps.forms import FlagFilterForm, ResolveForm
@@ -35,16 +39,9 @@ def home_panel(request):
     ]}
 
 
-def _villages(user):
-    prefix = scope_prefix(user)
-    if prefix is None:
-        return Division.objects.none()
-    return Division.objects.filter(level="village", code__startswith=prefix).order_by("code")
-
-
 @login_required
 def flag_list(request):
-    villages = list(_villages(request.user)[:500])
+    villages = list(villages_visible(request.user).order_by("code")[:500])
     form = FlagFilterForm(request.GET or None, villages=villages)
     filters = {}
     if form.is_bound and form.is_valid():
@@ -68,7 +65,7 @@ def flag_list(request):
 
 @login_required
 def flag_detail(request, pk):
-    flag = get_in_scope(request.user, OverlapFlag.objects.select_related("division", "resolved_by"), pk=pk)
+    flag = selectors.access_flag_by_id(request.user, pk)
     can_resolve = flag.status == FlagStatus.OPEN and request.user.has_role(Role.COUNTY_OFFICER)
     form = ResolveForm(initial={"version": flag.version})
     if request.method == "POST":
@@ -83,9 +80,7 @@ def flag_detail(request, pk):
                 if exc.status_code == 409:
                     messages.error(request, exc.message)
                     return redirect("overlaps:detail", pk=flag.pk)
-                for name, errs in exc.fields.items():
-                    for err in errs:
-                        form.add_error(name if name in form.fields else None, err)
+                show_domain_error(form, exc)
             else:
                 messages.success(request, _("The finding was resolved."))
                 return redirect("overlaps:detail", pk=flag.pk)
@@ -113,17 +108,10 @@ def scan_start(request):
 
 def counts_fragment(request, kind: str, pk: int):
     """Open findings on a case or household, loaded into their pages (htmx); scoped like them."""
-    from cases.models import Case
-    from households.models import Household
-
     if kind == "case":
-        subject = get_in_scope(request.user, Case.objects.all(), pk=pk)
-        counts = selectors.open_flag_counts_for_case(subject)
+        counts = selectors.open_flag_counts_for_case(access_case_by_id(request.user, pk))
     elif kind == "household":
-        subject = get_in_scope(request.user, Household.objects.all(), pk=pk)
-        counts = selectors.open_flag_counts_for_household(subject)
+        counts = selectors.open_flag_counts_for_household(access_household_by_id(request.user, pk))
     else:
-        from django.http import Http404
-
-        raise Http404
+        raise NotFound()
     return render(request, "overlaps/_open_counts.html", {"counts": counts})

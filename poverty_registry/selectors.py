@@ -4,7 +4,7 @@ from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, 
 from django.db.models.functions import Coalesce
 
 from accounts.models import Division
-from accounts.scoping import get_in_scope, scope_prefix, scope_queryset
+from accounts.scoping import code_in_scope, get_in_scope, scope_queryset
 from poverty_registry.models import RegistryHousehold, RegistryMember
 
 
@@ -44,6 +44,12 @@ def registration_filter(qs: QuerySet, *, year=None, status="", monitoring_type="
     return qs
 
 
+def access_registration_by_id(actor, registration_id, *, for_update: bool = False) -> RegistryHousehold:
+    """The registration (with its village) in the actor's area; NotFound if not or if missing."""
+    return get_in_scope(actor, RegistryHousehold.objects.select_related("village"), for_update=for_update,
+                        pk=registration_id)
+
+
 def registration_detail(user, pk) -> RegistryHousehold:
     qs = RegistryHousehold.objects.select_related("village", "village__parent").prefetch_related(
         Prefetch("members", queryset=RegistryMember.objects.select_related("person")))
@@ -59,13 +65,12 @@ def member_links(user, household: RegistryHousehold) -> dict[int, dict]:
     from households.models import Member
 
     person_ids = [m.person_id for m in household.members.all()]
-    prefix = scope_prefix(user)
     links: dict[int, dict] = {pid: {"household": None, "cases": []} for pid in person_ids}
     memberships = Member.objects.filter(person_id__in=person_ids, is_active=True).select_related(
         "household", "household__village")
     household_ids = {}
     for m in memberships:
-        in_scope = prefix is not None and m.household.division_code.startswith(prefix)
+        in_scope = code_in_scope(user, m.household.division_code)
         links[m.person_id]["household"] = {"id": m.household_id, "village": m.household.village.name,
                                            "head": m.household.head_name, "in_scope": in_scope,
                                            "per_capita_monthly_income": m.household.per_capita_monthly_income}
@@ -73,7 +78,7 @@ def member_links(user, household: RegistryHousehold) -> dict[int, dict]:
     if household_ids:
         for case in Case.objects.filter(household_id__in=list(household_ids)).order_by("-id"):
             pid = household_ids[case.household_id]
-            in_scope = prefix is not None and case.division_code.startswith(prefix)
+            in_scope = code_in_scope(user, case.division_code)
             links[pid]["cases"].append({"id": case.pk, "status": case.status,
                                         "status_label": case.get_status_display(), "in_scope": in_scope})
     return links

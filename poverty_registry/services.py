@@ -24,6 +24,7 @@ from poverty_registry.importing.reader import FileBroken, ImportRefused, count_r
 from poverty_registry.importing.rows import RowError, check_household, parse_year
 from poverty_registry.importing.writer import ImportRun
 from poverty_registry.models import RegistryHousehold, RegistryMember
+from poverty_registry.selectors import access_registration_by_id
 
 logger = logging.getLogger(__name__)
 
@@ -244,7 +245,7 @@ def registration_create(*, actor, year: int, registry_code: str, division_code: 
 @transaction.atomic
 def registration_update(*, actor, household: RegistryHousehold, **changes) -> RegistryHousehold:
     require_role(actor, *WRITE_ROLES)
-    household = RegistryHousehold.objects.select_for_update().get(pk=household.pk)
+    household = access_registration_by_id(actor, household.pk, for_update=True)
     before = _snapshot(household)
     members = changes.pop("members", None)
     if "division_code" in changes:

@@ -6,12 +6,18 @@ from django.db.models import Count, IntegerField, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from accounts.models import User
-from accounts.scoping import scope_queryset
+from accounts.scoping import get_in_scope, scope_queryset
 from recipients.models import CaseExit, PaymentLine, PaymentRoll, Review, ReviewStatus, RollStatus
 
 
 def reviews_visible(user):
     return scope_queryset(user, Review.objects.select_related("case__household__village"))
+
+
+def access_review_by_id(actor, review_id, *, for_update: bool = False) -> Review:
+    """The review (with its case, household and village) in the actor's area; NotFound if not or if missing."""
+    return get_in_scope(actor, Review.objects.select_related("case__household__village", "case__applicant",
+                                                            "completed_by"), for_update=for_update, pk=review_id)
 
 
 def reviews_due(user, *, today: date):
@@ -40,6 +46,11 @@ def rolls_visible(user):
                                                                    "finalised_by"))
 
 
+def access_roll_by_id(actor, roll_id, *, for_update: bool = False) -> PaymentRoll:
+    """The payment roll of a county in the actor's area; NotFound if not or if missing."""
+    return get_in_scope(actor, rolls_visible(actor), for_update=for_update, pk=roll_id)
+
+
 def roll_lines(roll: PaymentRoll):
     return PaymentLine.objects.filter(roll=roll).order_by("village_code", "case_id")
 
@@ -51,3 +62,8 @@ def roll_village_totals(roll: PaymentRoll) -> list[dict]:
 
 def exits_visible(user):
     return scope_queryset(user, CaseExit.objects.select_related("case__household__village", "decided_by"))
+
+
+def access_exit_by_id(actor, exit_id) -> CaseExit:
+    """The exit (with its case and applicant) in the actor's area; NotFound if not or if missing."""
+    return get_in_scope(actor, exits_visible(actor).select_related("case__applicant"), pk=exit_id)

@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -11,10 +11,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import Level, Role
-from accounts.scoping import get_in_scope
 from audit.services import record_access
-from cases.models import Case
-from dibao.errors import DomainError, NotPermitted
+from cases.selectors import access_case_by_id
+from dibao.errors import DomainError, NotFound, NotPermitted
+from dibao.forms import show_domain_error
 from recipients import exports, selectors, services
 from recipients.forms import ExitForm, ReportChangeForm, ReviewCompleteForm, RollGenerateForm
 from recipients.models import CaseExit
@@ -25,15 +25,6 @@ READ_ROLES = (Role.COUNTY_OFFICER, Role.AUDITOR)
 def _require(request, *roles):
     if not request.user.has_role(*roles):
         raise PermissionDenied
-
-
-def _apply_domain_error(form, error: DomainError):
-    if error.fields:
-        for field, errors in error.fields.items():
-            for message in errors:
-                form.add_error(field if field in form.fields else None, str(message))
-    else:
-        form.add_error(None, str(error.message))
 
 
 def home_panel(request):
@@ -70,8 +61,7 @@ def review_queue(request):
 
 def review_detail(request, pk):
     _require(request, *READ_ROLES)
-    review = get_in_scope(request.user, selectors.reviews_visible(request.user)
-                          .select_related("completed_by", "case__applicant"), pk=pk)
+    review = selectors.access_review_by_id(request.user, pk)
     form = None
     if request.user.has_role(Role.COUNTY_OFFICER) and review.status == "due":
         form = ReviewCompleteForm(request.POST or None, initial={"version": review.version})
@@ -87,7 +77,7 @@ def review_detail(request, pk):
             except DomainError as error:
                 if isinstance(error, NotPermitted):
                     raise PermissionDenied
-                _apply_domain_error(form, error)
+                show_domain_error(form, error)
             else:
                 messages.success(request, _("The review is completed."))
                 return redirect("recipients:review", pk=review.pk)
@@ -99,14 +89,14 @@ def review_detail(request, pk):
 
 def report_change(request, case_id):
     _require(request, Role.VILLAGE_STAFF, Role.TOWNSHIP_STAFF, Role.COUNTY_OFFICER)
-    case = get_in_scope(request.user, Case.objects.select_related("household"), pk=case_id)
+    case = access_case_by_id(request.user, case_id)
     form = ReportChangeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             review = services.review_report_change(actor=request.user, case=case,
                                                    reported_change=form.cleaned_data["reported_change"])
         except DomainError as error:
-            _apply_domain_error(form, error)
+            show_domain_error(form, error)
         else:
             messages.success(request, _("The change is recorded and a review is open."))
             if request.user.has_role(*READ_ROLES):
@@ -118,7 +108,7 @@ def report_change(request, case_id):
 
 def exit_form(request, case_id):
     _require(request, Role.COUNTY_OFFICER)
-    case = get_in_scope(request.user, Case.objects.select_related("household__village"), pk=case_id)
+    case = access_case_by_id(request.user, case_id)
     form = ExitForm(request.POST or None, initial={"version": case.version})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -128,7 +118,7 @@ def exit_form(request, case_id):
                 effective_month=data["effective_month"], amount_to_recover=data["amount_to_recover"],
                 on_poverty_roster=data["on_poverty_roster"] or None, version=data["version"])
         except DomainError as error:
-            _apply_domain_error(form, error)
+            show_domain_error(form, error)
         else:
             messages.success(request, _("The exit is recorded. Print the notice letter for the household."))
             return redirect("recipients:exit_notice", pk=case_exit.pk)
@@ -137,8 +127,7 @@ def exit_form(request, case_id):
 
 def exit_notice(request, pk):
     _require(request, *READ_ROLES)
-    case_exit = get_in_scope(request.user, selectors.exits_visible(request.user)
-                             .select_related("case__applicant").prefetch_related("recoveries"), pk=pk)
+    case_exit = selectors.access_exit_by_id(request.user, pk)
     months = []
     if case_exit.gradual_schedule:
         from recipients.months import add_months
@@ -164,7 +153,7 @@ def roll_list(request):
                 roll = services.payment_roll_generate(actor=user, county=user.division,
                                                       month=form.cleaned_data["month"])
             except DomainError as error:
-                _apply_domain_error(form, error)
+                show_domain_error(form, error)
             else:
                 messages.success(request, _("The payment roll is generated."))
                 return redirect("recipients:payment_roll", pk=roll.pk)
@@ -174,7 +163,7 @@ def roll_list(request):
 
 def roll_detail(request, pk):
     _require(request, *READ_ROLES)
-    roll = get_in_scope(request.user, selectors.rolls_visible(request.user), pk=pk)
+    roll = selectors.access_roll_by_id(request.user, pk)
     lines = Paginator(selectors.roll_lines(roll), 100).get_page(request.GET.get("page"))
     return render(request, "recipients/roll_detail.html", {
         "title": _("Payment roll"), "roll": roll, "lines": lines, "village_totals": selectors.roll_village_totals(roll),
@@ -184,7 +173,7 @@ def roll_detail(request, pk):
 @require_POST
 def roll_action(request, pk, action):
     _require(request, Role.COUNTY_OFFICER)
-    roll = get_in_scope(request.user, selectors.rolls_visible(request.user), pk=pk)
+    roll = selectors.access_roll_by_id(request.user, pk)
     version = request.POST.get("version")
     try:
         if action == "regenerate":
@@ -197,7 +186,9 @@ def roll_action(request, pk, action):
             services.payment_roll_finalise(actor=request.user, roll=roll, version=version)
             messages.success(request, _("The payment roll is finalised."))
         else:
-            raise Http404
+            raise NotFound()
+    except NotFound:
+        raise
     except DomainError as error:
         messages.error(request, str(error.message))
     return redirect("recipients:payment_roll", pk=roll.pk)
@@ -205,7 +196,7 @@ def roll_action(request, pk, action):
 
 def roll_export(request, pk, fmt):
     _require(request, *READ_ROLES)
-    roll = get_in_scope(request.user, selectors.rolls_visible(request.user), pk=pk)
+    roll = selectors.access_roll_by_id(request.user, pk)
     return export_response(request.user, roll, fmt)
 
 
@@ -216,7 +207,7 @@ def export_response(user, roll, fmt):
         body = exports.roll_xlsx(roll)
         content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     else:
-        raise Http404
+        raise NotFound()
     record_access(user=user, action="payment_roll.export", obj=roll, division_code=roll.county.code,
                   detail={"format": fmt})
     response = HttpResponse(body, content_type=content_type)

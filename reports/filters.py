@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Division
 from accounts.scoping import scope_prefix
+from accounts.selectors import divisions_visible
 
 EARLIEST_DATE = date(2000, 1, 1)
 
@@ -65,10 +66,7 @@ class ReportFilterForm(forms.Form):
         not_found = _("No division with code %(code)s in your area.") % {"code": code[:12]}
         if not code.isdigit() or len(code) != 12:
             raise forms.ValidationError(_("A division code is exactly 12 digits."))
-        prefix = scope_prefix(self.user)
-        if prefix is None or not code.startswith(prefix):
-            raise forms.ValidationError(not_found)
-        division = Division.objects.filter(code=code).first()
+        division = divisions_visible(self.user).filter(code=code).first()
         if division is None:
             raise forms.ValidationError(not_found)
         return division

@@ -1,7 +1,6 @@
 """Scoped reads for reports and exports."""
 
-from django.http import Http404
-
+from dibao.errors import NotFound
 from reports.models import Export
 
 
@@ -10,7 +9,7 @@ def export_for_user(user, export_id) -> Export:
     try:
         return Export.objects.select_related("job", "requested_by").get(pk=export_id, requested_by_id=user.pk)
     except (Export.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
+        raise NotFound() from None
 
 
 def exports_of_user(user, limit: int = 20):

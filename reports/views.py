@@ -6,16 +6,16 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.models import Division
-from accounts.scoping import scope_prefix
+from accounts.scoping import code_in_scope
+from accounts.selectors import divisions_visible
 from dibao.db_router import reporting_db
-from dibao.errors import DomainError
+from dibao.errors import DomainError, NotFound
 from reports import services
 from reports.dashboard import chart_payload, dashboard_data
 from reports.definitions import REPORTS, convert_rows, get_report
@@ -35,20 +35,20 @@ def _require_reader(user):
 
 def dashboard(request):
     _require_reader(request.user)
-    prefix = scope_prefix(request.user)
     code = (request.GET.get("division") or "").strip()
     error = None
     division = None
     if code:
-        division = Division.objects.filter(code=code).first() if code.isdigit() and len(code) == 12 else None
-        if division is None or prefix is None or not division.code.startswith(prefix):
+        division = divisions_visible(request.user).filter(code=code).first() \
+            if code.isdigit() and len(code) == 12 else None
+        if division is None:
             error = _("No division with code %(code)s in your area; showing your whole area.") % {"code": code[:12]}
             division = None
     if division is None and not request.user.is_admin_role:
         division = request.user.division
     data = dashboard_data(division)
     # Do not show crumbs above the user's own area.
-    data["scope"].breadcrumbs = [d for d in data["scope"].breadcrumbs if prefix is not None and d.code.startswith(prefix)]
+    data["scope"].breadcrumbs = [d for d in data["scope"].breadcrumbs if code_in_scope(request.user, d.code)]
     if error:
         messages.error(request, error)
     return render(request, "reports/dashboard.html", {
@@ -152,5 +152,5 @@ def export_download(request, pk: int):
     root = Path(settings.VAR_DIR).resolve()
     path = (root / export.file).resolve()
     if not str(path).startswith(str(root)) or not path.exists():
-        raise Http404
+        raise NotFound()
     return FileResponse(path.open("rb"), as_attachment=True, filename=path.name)

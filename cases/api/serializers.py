@@ -2,7 +2,9 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from accounts.api.fields import ScopedPrimaryKeyRelatedField
 from accounts.models import User
+from accounts.selectors import users_serving
 from audit.models import AuditEvent
 from cases.models import Case, CaseStatus, Category, Decision, HomeVisit, Objection, PublicNotice
 from households.models import Household, Member
@@ -112,16 +114,16 @@ class CaseDetailSerializer(CaseListSerializer):
 
 
 class CaseWriteSerializer(serializers.Serializer):
-    household = serializers.PrimaryKeyRelatedField(queryset=Household.objects.all())
-    applicant = serializers.PrimaryKeyRelatedField(queryset=Member.objects.all(), required=False, allow_null=True)
+    household = ScopedPrimaryKeyRelatedField(queryset=Household.objects.all())
+    applicant = ScopedPrimaryKeyRelatedField(queryset=Member.objects.all(), required=False, allow_null=True)
     reason = serializers.CharField(required=False, allow_blank=True)
     authorisation_signed = serializers.BooleanField(required=False)
     authorisation_date = serializers.DateField(required=False, allow_null=True)
     staff_relative = serializers.BooleanField(required=False)
     staff_relative_relation = serializers.CharField(required=False, allow_blank=True, max_length=100)
     staff_relative_to = serializers.CharField(required=False, allow_blank=True, max_length=100)
-    individual_member = serializers.PrimaryKeyRelatedField(queryset=Member.objects.all(), required=False,
-                                                           allow_null=True)
+    individual_member = ScopedPrimaryKeyRelatedField(queryset=Member.objects.all(), required=False,
+                                                     allow_null=True)
 
 
 class CaseUpdateSerializer(CaseWriteSerializer):
@@ -144,8 +146,7 @@ class ReasonSerializer(VersionSerializer):
 class VisitInputSerializer(VersionSerializer):
     number = serializers.ChoiceField(choices=[1, 2])
     visit_date = serializers.DateField()
-    investigators = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True), many=True,
-                                                       required=False)
+    investigators = serializers.PrimaryKeyRelatedField(queryset=User.objects.none(), many=True, required=False)
     investigator_names = serializers.ListField(child=serializers.CharField(max_length=50), required=False)
     findings = serializers.CharField()
     verified_monthly_income = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0,
@@ -153,6 +154,14 @@ class VisitInputSerializer(VersionSerializer):
     verified_financial_assets = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0,
                                                          required=False, allow_null=True)
     applicant_signed = serializers.BooleanField(required=False, default=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only staff serving the case's village can be named: any other user id "does not exist", so the
+        # answer never names a user of another area.
+        case = self.context.get("case")
+        self.fields["investigators"].child_relation.queryset = (
+            users_serving(case.division_code) if case is not None else User.objects.none())
 
 
 class ObjectionInputSerializer(VersionSerializer):

@@ -4,12 +4,12 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from accounts.scoping import get_in_scope, require_role
+from accounts.scoping import require_role
 from cases import services, workflow
 from cases.api import serializers as s
 from cases.api.filters import CaseFilter
 from cases.models import Case
-from cases.selectors import case_detail, case_events, case_list, mark_deadlines
+from cases.selectors import access_case_by_id, case_detail, case_events, case_list, mark_deadlines
 
 
 def detail_context(request, case: Case) -> dict:
@@ -65,8 +65,8 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         services.case_update(actor=request.user, case=case, **data)
         return self._detail(request, pk)
 
-    def _valid(self, serializer_class, request, partial=False) -> dict:
-        serializer = serializer_class(data=request.data, partial=partial)
+    def _valid(self, serializer_class, request, partial=False, case=None) -> dict:
+        serializer = serializer_class(data=request.data, partial=partial, context={"request": request, "case": case})
         serializer.is_valid(raise_exception=True)
         return dict(serializer.validated_data)
 
@@ -74,10 +74,10 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         # Out of scope is 404 and a role the transition does not allow is 403, before the body is read.
         # Only the scope is looked at here: the transition reads the case under its row lock, and
         # the answer reads it as it is after the transition. workflow.run is one transaction.
-        case_id = get_in_scope(request.user, Case.objects.values_list("pk", flat=True), pk=pk)
+        case = access_case_by_id(request.user, pk)
         require_role(request.user, *workflow.TRANSITIONS[name].roles)
-        data = self._valid(serializer_class, request)
-        workflow.run(name, actor=request.user, case=case_id, **data)
+        data = self._valid(serializer_class, request, case=case)
+        workflow.run(name, actor=request.user, case=case.pk, **data)
         return self._detail(request, pk)
 
     @extend_schema(request=s.VersionSerializer, responses=s.CaseDetailSerializer)

@@ -11,14 +11,14 @@ from rest_framework.views import APIView
 
 from accounts.api.permissions import role_required
 from accounts.models import Role, User
-from accounts.scoping import WRITER_ROLES, get_in_scope
-from cases.models import Case
+from accounts.scoping import WRITER_ROLES
+from cases.selectors import access_case_by_id
 from evidence import selectors, services
 from evidence.api import serializers as s
 from evidence.api.parsers import MultiPartParser
 from evidence.models import ComplaintChannel, ComplaintStatus, Document, DocumentType
 from evidence.serving import serve_document
-from households.models import Household
+from households.selectors import access_household_by_id
 
 ALL_ROLES = (*WRITER_ROLES, Role.AUDITOR)
 
@@ -125,10 +125,8 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.
         form = s.ComplaintCreateSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         data = form.validated_data
-        case = get_in_scope(request.user, Case.objects.select_related("household"), pk=data["case"]) \
-            if data.get("case") else None
-        household = get_in_scope(request.user, Household.objects.all(), pk=data["household"]) \
-            if data.get("household") else None
+        case = access_case_by_id(request.user, data["case"]) if data.get("case") else None
+        household = access_household_by_id(request.user, data["household"]) if data.get("household") else None
         staff_member = None
         if data.get("staff_member"):
             staff_member = User.objects.select_related("division").filter(username=data["staff_member"]).first()

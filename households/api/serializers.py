@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from accounts.api.fields import ScopedSlugRelatedField
 from accounts.models import Division
 from households.models import Asset, Household, IncomeItem, Member, Standard
 
@@ -85,7 +86,7 @@ class HouseholdListSerializer(serializers.ModelSerializer):
 class HouseholdSerializer(serializers.ModelSerializer):
     """Read shape of the detail; write shape of POST/PATCH (nested lists replace the current ones)."""
 
-    village = serializers.SlugRelatedField(slug_field="code", queryset=Division.objects.filter(level="village"))
+    village = ScopedSlugRelatedField(slug_field="code", queryset=Division.objects.filter(level="village"))
     village_name = serializers.CharField(source="village.name", read_only=True)
     members = MemberSerializer(many=True, required=False)
     incomes = IncomeSerializer(many=True, required=False)

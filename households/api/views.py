@@ -8,7 +8,6 @@ from rest_framework.response import Response
 
 from accounts.api.permissions import role_required
 from accounts.models import Role
-from accounts.scoping import get_in_scope
 from audit.services import record_access
 from dibao.errors import NotPermitted
 from households import selectors, services
@@ -62,7 +61,7 @@ class HouseholdViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.
         return selectors.household_detail_queryset(self.request.user)
 
     def get_object(self):
-        return get_in_scope(self.request.user, self.get_queryset(), pk=self.kwargs["pk"])
+        return selectors.household_detail(self.request.user, self.kwargs["pk"])
 
     def _detail(self, household, status=200):
         # The detail shape carries full ID numbers: every read of it is in the access log.
@@ -79,17 +78,16 @@ class HouseholdViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.
 
     def create(self, request, *args, **kwargs):
         self._check_writer()
-        serializer = HouseholdSerializer(data=request.data)
+        serializer = HouseholdSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         household = services.household_create(actor=request.user, village=serializer.validated_data["village"],
                                               data=_write_data(serializer.validated_data))
-        household = selectors.household_detail_queryset(request.user).get(pk=household.pk)
-        return self._detail(household, status=201)
+        return self._detail(selectors.household_detail(request.user, household.pk), status=201)
 
     def partial_update(self, request, *args, **kwargs):
         self._check_writer()
         household = self.get_object()
-        serializer = HouseholdSerializer(household, data=request.data, partial=True)
+        serializer = HouseholdSerializer(household, data=request.data, partial=True, context={"request": request})
         serializer.is_valid(raise_exception=True)
         if "version" not in serializer.validated_data:
             raise ValidationError({"version": [_("Send the version you read.")]})
@@ -98,8 +96,7 @@ class HouseholdViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.
         services.household_update(actor=request.user, household=household,
                                   version=serializer.validated_data["version"],
                                   data=_write_data(serializer.validated_data))
-        household = selectors.household_detail_queryset(request.user).get(pk=household.pk)
-        return self._detail(household)
+        return self._detail(selectors.household_detail(request.user, household.pk))
 
     def update(self, request, *args, **kwargs):
         return self.partial_update(request, *args, **kwargs)

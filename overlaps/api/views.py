@@ -10,11 +10,13 @@ from rest_framework.views import APIView
 
 from accounts.api.permissions import role_required
 from accounts.models import Division, Role
-from accounts.scoping import get_in_scope, scope_prefix, scope_queryset
+from accounts.scoping import scope_prefix, scope_queryset
+from accounts.selectors import divisions_visible
 from dibao.errors import DomainError
 from overlaps import services
 from overlaps.api.serializers import OverlapFlagSerializer, ResolveSerializer, ScanJobSerializer, ScanRequestSerializer
 from overlaps.models import FlagStatus, OverlapFlag, RuleCode, Severity
+from overlaps.selectors import access_flag_by_id
 
 ALL_ROLES = tuple(Role.values)
 
@@ -52,7 +54,7 @@ class OverlapFlagViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     @extend_schema(request=ResolveSerializer, responses=OverlapFlagSerializer)
     @action(detail=True, methods=["post"])
     def resolve(self, request, pk=None):
-        flag = get_in_scope(request.user, OverlapFlag.objects.all(), pk=pk)
+        flag = access_flag_by_id(request.user, pk)
         serializer = ResolveSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -77,11 +79,10 @@ class OverlapScanView(APIView):
 
 def scan_prefix_for(user, division_code: str) -> str:
     """The prefix a user may scan: their own area, or a division inside it (admin: anything)."""
-    own = scope_prefix(user) or ""
     if not division_code:
-        return own
-    division = Division.objects.filter(code=division_code).first()
-    if division is None or not division.prefix.startswith(own):
+        return scope_prefix(user) or ""
+    division = divisions_visible(user).filter(code=division_code).first()
+    if division is None:
         raise DomainError(_("Choose a division inside your area."),
                           fields={"division": [_("Choose a division inside your area.")]})
     return division.prefix

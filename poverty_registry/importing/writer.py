@@ -29,7 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Division, Level
-from accounts.scoping import scope_prefix
+from accounts.scoping import code_in_scope, scope_queryset
 from households import crypto
 from households.idnumber import mask, normalize
 from households.models import Person
@@ -76,7 +76,6 @@ class ImportRun:
     error_file: str = ""
 
     def __post_init__(self):
-        self.prefix = scope_prefix(self.actor)
         self.today = timezone.localdate()
         self._households: dict[tuple[int, str], _HouseholdSeen] = {}
         self._member_rows: dict[int, int] = {}  # 8-byte digest of (year, code, id) -> first row
@@ -183,18 +182,15 @@ class ImportRun:
             self._households[key] = _HouseholdSeen(first_row=0, fields=None, failed=True)
 
     def _load_villages(self, codes: set[str]) -> None:
-        wanted = [c for c in codes if c not in self._villages and self._in_scope(c)]
+        wanted = [c for c in codes if c not in self._villages and code_in_scope(self.actor, c)]
         if wanted:
             found = dict(Division.objects.filter(code__in=wanted, level=Level.VILLAGE).values_list("code", "id"))
             for code in wanted:
                 self._villages[code] = found.get(code)
 
-    def _in_scope(self, code: str) -> bool:
-        return self.prefix is not None and code.startswith(self.prefix)
-
     def _check_row_in_file(self, row: CleanRow) -> None:
         h = row.household
-        if not self._in_scope(h.division_code):
+        if not code_in_scope(self.actor, h.division_code):
             raise RowError("division_code", _("The village %(code)s is outside your area; you may import only "
                                               "villages of your own county.") % {"code": h.division_code})
         if self._villages.get(h.division_code) is None:
@@ -229,12 +225,13 @@ class ImportRun:
         for row, _values in good:
             if self._households[(row.household.year, row.household.registry_code)].pk is None:
                 keys_by_year.setdefault(row.household.year, set()).add(row.household.registry_code)
-        if not keys_by_year or self.prefix == "":
+        if not keys_by_year:
             return good
         query = Q()
         for year, codes in keys_by_year.items():
             query |= Q(year=year, registry_code__in=codes)
-        outside = set(RegistryHousehold.objects.filter(query).exclude(division_code__startswith=self.prefix)
+        taken = RegistryHousehold.objects.filter(query)
+        outside = set(taken.exclude(pk__in=scope_queryset(self.actor, taken).values("pk"))
                       .values_list("year", "registry_code"))
         if not outside:
             return good

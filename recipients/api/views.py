@@ -10,8 +10,8 @@ from rest_framework.response import Response
 
 from accounts.api.permissions import role_required
 from accounts.models import Division, Role
-from accounts.scoping import get_in_scope
-from cases.models import Case
+from accounts.selectors import access_division_by_code
+from cases.selectors import access_case_by_id
 from recipients import selectors, services
 from recipients.api import serializers as s
 from recipients.models import ReviewKind, ReviewStatus
@@ -73,7 +73,7 @@ class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     @extend_schema(request=s.ReportChangeSerializer, responses={201: s.ReviewSerializer})
     def create(self, request):
         data = _valid(s.ReportChangeSerializer, request.data)
-        case = get_in_scope(request.user, Case.objects.all(), pk=data["case"])
+        case = access_case_by_id(request.user, data["case"])
         review = services.review_report_change(actor=request.user, case=case,
                                                reported_change=data["reported_change"])
         return Response(self.get_serializer(review).data, status=status.HTTP_201_CREATED)
@@ -121,7 +121,7 @@ class PaymentRollViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     @extend_schema(request=s.PaymentRollCreateSerializer, responses={201: s.PaymentRollSerializer})
     def create(self, request):
         data = _valid(s.PaymentRollCreateSerializer, request.data)
-        county = get_in_scope(request.user, Division.objects.all(), code=data["county"])
+        county = access_division_by_code(request.user, data["county"])
         roll = services.payment_roll_generate(actor=request.user, county=county, month=data["month"])
         return Response(s.PaymentRollSerializer(roll).data, status=status.HTTP_201_CREATED)
 

@@ -11,6 +11,7 @@ from accounts.models import Division, Role
 from accounts.scoping import require_role
 from audit import services as audit
 from cases.models import Case, CaseStatus
+from cases.selectors import access_case_by_id
 from dibao.errors import InvalidTransition
 from recipients.models import GRADUAL_EXIT_KINDS, CaseExit, ExitKind, Recovery, Review, ReviewStatus
 from recipients.months import add_months, first_of_month, months_between
@@ -52,7 +53,7 @@ def case_exit(*, actor, case: Case, kind: str, reason: str, effective_month: dat
         raise field_error("amount_to_recover", _("An amount to recover is recorded only for a fraud exit."))
 
     with transaction.atomic():
-        locked = Case.objects.select_for_update().get(pk=case.pk)
+        locked = access_case_by_id(actor, case.pk, for_update=True)
         check_version(locked, version)
         in_gradual_exit = locked.status == CaseStatus.GRADUAL_EXIT and kind not in GRADUAL_EXIT_KINDS
         if locked.status != CaseStatus.ACTIVE and not in_gradual_exit:

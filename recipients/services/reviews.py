@@ -13,9 +13,11 @@ from accounts.models import Division, Role
 from accounts.scoping import require_role
 from audit import services as audit
 from cases.models import Case, CaseStatus
+from cases.selectors import access_case_by_id
 from dibao.errors import Conflict, InvalidTransition
 from recipients.models import BenefitChange, Review, ReviewKind, ReviewOutcome, ReviewStatus
 from recipients.months import add_months, first_of_month
+from recipients.selectors import access_review_by_id
 from recipients.services.common import check_version, field_error
 from recipients.services.exits import case_exit
 from recipients.services.policy import county_code_of, policy_for
@@ -73,7 +75,7 @@ def review_report_change(*, actor, case: Case, reported_change: str, today: date
         raise field_error("reported_change", _("Describe the change the household reported."))
     today = today or timezone.localdate()
     with transaction.atomic():
-        locked = Case.objects.select_for_update().get(pk=case.pk)
+        locked = access_case_by_id(actor, case.pk, for_update=True)
         if locked.status != CaseStatus.ACTIVE:
             raise InvalidTransition(_("Changes can be reported only for an active recipient case."))
         review = Review.objects.select_for_update().filter(case=locked, status=ReviewStatus.DUE).first()
@@ -162,8 +164,8 @@ def review_complete(*, actor, review: Review, outcome: str, findings: str = "",
             raise field_error("verified_per_capita_income",
                               _("An adjustment needs the verified per-capita monthly income."))
     with transaction.atomic():
-        case = Case.objects.select_for_update().get(pk=review.case_id)
-        locked = Review.objects.select_for_update().get(pk=review.pk)
+        case = access_case_by_id(actor, review.case_id, for_update=True)
+        locked = access_review_by_id(actor, review.pk, for_update=True)
         check_version(locked, version)
         if locked.status != ReviewStatus.DUE:
             raise InvalidTransition(_("This review is %(status)s and cannot be completed again.")

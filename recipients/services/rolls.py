@@ -5,7 +5,6 @@ from decimal import Decimal
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Prefetch, Q
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -13,11 +12,12 @@ from accounts.models import Division, Level, Role
 from accounts.scoping import division_in_scope, require_role
 from audit import services as audit
 from cases.models import PAID_STATES, Case
-from dibao.errors import Conflict, InvalidTransition, NotPermitted
+from dibao.errors import Conflict, InvalidTransition, NotFound, NotPermitted
 from households.models import Member
 from recipients.models import BenefitChange, PaymentLine, PaymentRoll, RollStatus
 from recipients.months import first_of_month
 from recipients.payments import payment_for_month
+from recipients.selectors import access_roll_by_id
 from recipients.services.common import check_version, field_error
 
 
@@ -74,7 +74,7 @@ def payment_roll_generate(*, actor, county: Division, month: date, today: date |
     """
     require_role(actor, Role.COUNTY_OFFICER)
     if not division_in_scope(actor, county):
-        raise Http404
+        raise NotFound()
     if county.level != Level.COUNTY:
         raise field_error("county", _("A payment roll is made for a county."))
     today = today or timezone.localdate()
@@ -117,10 +117,8 @@ def payment_roll_generate(*, actor, county: Division, month: date, today: date |
 
 def _advance(*, actor, roll: PaymentRoll, version, expected: str, new_status: str, action: str) -> PaymentRoll:
     require_role(actor, Role.COUNTY_OFFICER)
-    if not division_in_scope(actor, roll.county):
-        raise Http404
     with transaction.atomic():
-        locked = PaymentRoll.objects.select_for_update().get(pk=roll.pk)
+        locked = access_roll_by_id(actor, roll.pk, for_update=True)
         check_version(locked, version)
         if locked.status != expected:
             raise InvalidTransition(_("The payment roll is %(status)s; this action is not allowed now.")

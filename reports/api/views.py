@@ -1,7 +1,7 @@
 from pathlib import Path
 
 from django.conf import settings
-from django.http import FileResponse, Http404
+from django.http import FileResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api.permissions import role_required
+from dibao.errors import NotFound
 from reports import services
 from reports.api.serializers import ExportCreateSerializer, ExportSerializer
 from reports.models import Export
@@ -69,5 +70,5 @@ class ExportDownloadView(APIView):
         root = Path(settings.VAR_DIR).resolve()
         path = (root / export.file).resolve()
         if not str(path).startswith(str(root)) or not path.exists():
-            raise Http404
+            raise NotFound()
         return FileResponse(path.open("rb"), as_attachment=True, filename=path.name)

@@ -86,18 +86,13 @@ class TestSelectorsAndEdges:
             scope_queryset(county_officer, qs)
 
     def test_foreign_key_path_scoping(self, county_officer, village, other_county_village):
-        """SCOPE_FIELD = "<path to Division>" filters through the join."""
+        """SCOPE_FIELD = "<path to Division>" filters through the join (User declares "division")."""
         from accounts.models import User
+        from tests.factories import UserFactory
 
-        User.SCOPE_FIELD = "division"
-        try:
-            from tests.factories import UserFactory
-
-            UserFactory(username="in", division=village)
-            UserFactory(username="out", division=other_county_village)
-            names = set(scope_queryset(county_officer, User.objects.all()).values_list("username", flat=True))
-        finally:
-            del User.SCOPE_FIELD
+        UserFactory(username="in", division=village)
+        UserFactory(username="out", division=other_county_village)
+        names = set(scope_queryset(county_officer, User.objects.all()).values_list("username", flat=True))
         assert "in" in names and "out" not in names
 
     def test_require_role(self, village_staff, admin_user):

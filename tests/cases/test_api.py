@@ -173,3 +173,24 @@ def test_transition_query_count(api, walker, village, village_staff, county_offi
     assert response.status_code == 200 and response.json()["status"] == "under_investigation"
     case.refresh_from_db()
     assert case.version == 3 and case.deadline is not None
+
+
+def test_visit_investigator_of_another_area_is_refused_without_naming_them(api, walker, draft, township_staff,
+                                                                           investigator, other_county_officer):
+    case = walker.to(draft, CaseStatus.UNDER_INVESTIGATION)
+    r = post(api(township_staff), case, "visits", {
+        "number": 1, "visit_date": str(TODAY), "findings": "属实",
+        "investigators": [township_staff.pk, other_county_officer.pk]})
+    assert r.status_code == 400
+    body = r.content.decode()
+    assert "investigators" in r.json()
+    assert other_county_officer.username not in body
+    assert (other_county_officer.get_full_name() or other_county_officer.username) not in body
+    case.refresh_from_db()
+    assert case.status == CaseStatus.UNDER_INVESTIGATION and not case.visits.exists()
+    # The staff serving the case's village can be named.
+    r = post(api(township_staff), case, "visits", {
+        "number": 1, "visit_date": str(TODAY), "findings": "属实",
+        "investigators": [township_staff.pk, investigator.pk]})
+    assert r.status_code == 200, r.json()
+    assert case.visits.get(number=1).investigators.count() == 2

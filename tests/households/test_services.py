@@ -2,11 +2,10 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import ValidationError
 from django.db import connection
 
 from audit.models import AuditEvent
-from dibao.errors import NotPermitted, StaleVersion
+from dibao.errors import InvalidInput, NotFound, NotPermitted, StaleVersion
 from households import services
 from households.models import Household, Member, Person
 from households.persons import person_find
@@ -43,10 +42,10 @@ def test_id_number_encrypted_at_rest_and_blind_index_lookup(household):
 
 def test_same_person_in_two_households_names_village(household, other_village, other_village_staff):
     number = household.members.first().person.id_number
-    with pytest.raises(ValidationError) as exc:
+    with pytest.raises(InvalidInput) as exc:
         services.household_create(actor=other_village_staff, village=other_village,
                                   data=household_data([{"id_number": number, "name": "王大山", "relationship": "head"}]))
-    msg = " ".join(exc.value.message_dict["members.0.id_number"])
+    msg = " ".join(exc.value.fields["members.0.id_number"])
     assert "东关村" in msg and "李小花" not in msg
     assert Household.objects.filter(village=other_village).count() == 0
 
@@ -60,17 +59,17 @@ def test_same_person_in_two_households_names_village(household, other_village, o
 ])
 def test_bad_members_refused_nothing_saved(make_household, members, key):
     before = (Household.objects.count(), Person.objects.count(), AuditEvent.objects.count())
-    with pytest.raises(ValidationError) as exc:
+    with pytest.raises(InvalidInput) as exc:
         make_household(members=members)
-    assert key in exc.value.message_dict
+    assert key in exc.value.fields
     assert (Household.objects.count(), Person.objects.count(), AuditEvent.objects.count()) == before
 
 
 def test_duplicate_id_in_household(make_household):
     row = member_row("head")
-    with pytest.raises(ValidationError) as exc:
+    with pytest.raises(InvalidInput) as exc:
         make_household(members=[row, {**row, "relationship": "spouse"}])
-    assert "members.1.id_number" in exc.value.message_dict
+    assert "members.1.id_number" in exc.value.fields
 
 
 @pytest.mark.parametrize("incomes,assets,extra,key", [
@@ -80,9 +79,9 @@ def test_duplicate_id_in_household(make_household):
     ([], [], {"contact_phone": "call me"}, "contact_phone"),
 ])
 def test_bad_rows_refused(make_household, incomes, assets, extra, key):
-    with pytest.raises(ValidationError) as exc:
+    with pytest.raises(InvalidInput) as exc:
         make_household(incomes=incomes, assets=assets, **extra)
-    assert key in exc.value.message_dict
+    assert key in exc.value.fields
     assert Household.objects.count() == 0 and Person.objects.count() == 0
 
 
@@ -122,12 +121,32 @@ def test_member_add_service(household, village_staff):
 
 
 def test_scope_other_village_refused(household, other_village_staff, auditor):
-    with pytest.raises(NotPermitted):
+    # Another village's household is not found (as if missing); a role that may not write is refused.
+    with pytest.raises(NotFound):
         services.household_update(actor=other_village_staff, household=household, version=1, data={"address": "x"})
     with pytest.raises(NotPermitted):
         services.household_update(actor=auditor, household=household, version=1, data={"address": "x"})
     household.refresh_from_db()
     assert household.address != "x"
+
+
+def test_member_remove_in_another_village_is_not_found(household, other_village_staff):
+    spouse = household.members.get(relationship="spouse")
+    with pytest.raises(NotFound):
+        services.member_remove(actor=other_village_staff, member=spouse, version=1)
+    spouse.refresh_from_db()
+    household.refresh_from_db()
+    assert spouse.is_active and household.version == 1 and household.size == 2
+
+
+def test_create_in_a_village_outside_the_area_is_refused_like_no_village(village_staff, other_village, standard):
+    with pytest.raises(InvalidInput) as exc:
+        services.household_create(actor=village_staff, village=other_village, data=household_data())
+    with pytest.raises(InvalidInput) as missing:
+        services.household_create(actor=village_staff, village=None, data=household_data())
+    assert set(exc.value.fields) == {"village"}
+    assert [str(m) for m in exc.value.fields["village"]] == [str(m) for m in missing.value.fields["village"]]
+    assert not Household.objects.exists() and not Person.objects.exists()
 
 
 def test_standard_create_scope(county, other_county, county_officer, village_staff):

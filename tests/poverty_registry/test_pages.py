@@ -47,8 +47,8 @@ def test_detail_shows_dibao_links_in_scope_only(web, county_officer, other_count
                                                 village, other_village, django_assert_num_queries):
     reg = make_registration(village, code="A", start=1, members=3)
     members = list(reg.members.select_related("person"))
-    dibao_household(village, members[0].person, admin_user)
-    dibao_household(other_village, members[1].person, admin_user, status="rejected")
+    _household, active_case = dibao_household(village, members[0].person, admin_user)
+    _other, rejected_case = dibao_household(other_village, members[1].person, admin_user, status="rejected")
     client = web(county_officer)
     client.get(f"/poverty-registry/{reg.pk}/")
     with django_assert_num_queries(7):  # session, user, division, household, members+persons, dibao members, cases
@@ -56,7 +56,10 @@ def test_detail_shows_dibao_links_in_scope_only(web, county_officer, other_count
     text = response.content.decode()
     assert response.status_code == 200
     assert members[0].person.masked_id in text and members[0].person.id_number not in text
-    assert "生效" in text or "Active" in text or "active" in text.lower()
+    # Each member's dibao case is linked with its status (the county officer sees both villages).
+    for case in (active_case, rejected_case):
+        link = f'<a href="/cases/{case.pk}/">#{case.pk} {case.get_status_display()}</a>'
+        assert link in text
     # village staff of village 1 sees the second member's other-village household only as "outside your area"
     text = web(village_staff).get(f"/poverty-registry/{reg.pk}/").content.decode()
     assert "outside your area" in text or "范围" in text
