@@ -79,23 +79,23 @@ def test_coalescing_sends_each_distinct_task_once_when_the_block_ends(monkeypatc
     from jobs.outbox import coalescing
 
     ran = []
-    task = app.tasks["overlaps.tasks.check_persons"]
+    task = app.tasks["audit.tasks.deliver_changes"]
     monkeypatch.setattr(task, "apply", lambda args=None, kwargs=None, **options: ran.append(args))
     with django_capture_on_commit_callbacks(execute=True):
         with coalescing():
-            for _step in range(3):  # e.g. one check of the household after each workflow step
+            for _step in range(3):  # e.g. the same change fed after each workflow step
                 with transaction.atomic():
-                    dispatch("overlaps.tasks.check_persons", [1, 2])
+                    dispatch("audit.tasks.deliver_changes", [1, 2])
             with transaction.atomic():
-                dispatch("overlaps.tasks.check_persons", [3])
+                dispatch("audit.tasks.deliver_changes", [3])
             try:
                 with transaction.atomic():
-                    dispatch("overlaps.tasks.check_persons", [4])
+                    dispatch("audit.tasks.deliver_changes", [4])
                     raise RuntimeError("the step failed")
             except RuntimeError:
                 pass
             with coalescing():  # nested: the outer block sends
-                dispatch("overlaps.tasks.check_persons", [1, 2])
+                dispatch("audit.tasks.deliver_changes", [1, 2])
             assert ran == []  # nothing leaves before the block ends
     assert ran == [[[1, 2]], [[3]]]  # once per distinct task; the rolled-back one is gone with its row
     assert OutboxMessage.objects.count() == 5
