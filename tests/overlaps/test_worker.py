@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from django.db import connection, transaction
 
-from overlaps.models import OverlapFlag
 from audit import feed
+from overlaps.models import OverlapFlag
 from tests.overlaps import builders as b
 
 BROKER = "redis://127.0.0.1:6379/6"
