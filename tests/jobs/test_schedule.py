@@ -78,9 +78,9 @@ def close_due_notices(request):
     from tests.cases.factories import make_household, make_standard
 
     make_standard(request.getfixturevalue("county"))
-    walker = request.getfixturevalue("walker")
+    cases_walker = request.getfixturevalue("walker")
     village, staff = request.getfixturevalue("village"), request.getfixturevalue("village_staff")
-    due, running = (walker.to(new_draft(staff, make_household(village)), CaseStatus.IN_NOTICE) for _ in range(2))
+    due, running = (cases_walker.to(new_draft(staff, make_household(village)), CaseStatus.IN_NOTICE) for _ in range(2))
     PublicNotice.objects.filter(case=due).update(starts_on=TODAY - timedelta(days=9), ends_on=TODAY - timedelta(days=2))
     PublicNotice.objects.filter(case=running).update(starts_on=TODAY - timedelta(days=1), ends_on=TODAY + timedelta(days=5))
     yield
