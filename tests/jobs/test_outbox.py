@@ -1,11 +1,13 @@
 import os
+import threading
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
+from django.utils import timezone
 
 from dibao.celery import app
 from jobs.models import OutboxMessage
-from jobs.outbox import dispatch, flush_outbox
+from jobs.outbox import dispatch, flush_outbox, pending, send_again
 
 
 @pytest.fixture
@@ -134,10 +136,6 @@ def _refused_if_poison(sent):
 @pytest.mark.django_db(transaction=True)
 def test_two_flushers_at_once_send_a_message_once(live_broker, monkeypatch):
     """The beat's flush and an on-commit send (or two beats) meeting on one message: the row lock decides."""
-    import threading
-
-    from django.db import connection
-
     message = OutboxMessage.objects.create(task_name="jobs.tasks.fail_stale_jobs")
     sending, release = threading.Event(), threading.Event()
     sent = []
@@ -188,8 +186,6 @@ def test_a_failing_message_does_not_hold_up_the_ones_after_it(live_broker, monke
 
 @pytest.mark.django_db
 def test_after_the_last_attempt_a_message_is_set_aside_and_can_be_sent_again(live_broker, monkeypatch, settings):
-    from jobs.outbox import pending, send_again
-
     settings.OUTBOX_MAX_ATTEMPTS = 3
     poison = OutboxMessage.objects.create(task_name="jobs.tasks.fail_stale_jobs", args=["poison"])
     sent = []
@@ -254,8 +250,6 @@ def test_while_the_broker_is_down_the_flush_stops_and_sets_nothing_aside(live_br
 
 @pytest.mark.django_db
 def test_the_admin_lists_the_messages_set_aside(web, admin_user, settings):
-    from django.utils import timezone
-
     poison = OutboxMessage.objects.create(task_name="jobs.tasks.fail_stale_jobs", args=["poison"], attempts=5,
                                           last_error="the broker refused this message", set_aside_at=timezone.now())
     waiting = OutboxMessage.objects.create(task_name="reports.tasks.run_export", args=[1])

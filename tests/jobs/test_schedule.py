@@ -11,10 +11,25 @@ from pathlib import Path
 import pytest
 import time_machine
 from celery.schedules import crontab
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from cases.models import CaseStatus, PublicNotice
 from dibao.celery import app
-from tests.cases.conftest import investigator, walker  # noqa: F401 - fixtures close_due_notices asks for
+from jobs.models import Job, JobStatus, OutboxMessage
+from jobs.services import job_create, job_start
+from overlaps.models import OverlapFlag, RuleCode
+from recipients.models import RecipientPolicy, Review
+from recipients.services import case_exit
+from reports.dashboard import dashboard_data
+from reports.models import Export
+from tests.cases.conftest import TODAY, investigator, new_draft, walker  # noqa: F401 - fixtures close_due_notices asks for
+from tests.cases.factories import make_household, make_standard
+from tests.overlaps import builders
+from tests.recipients.factories import make_case
+from tests.reports.factories import make_case as make_report_case
 
 EXPECTED = {
     "jobs-fail-stale": ("jobs.tasks.fail_stale_jobs", timedelta(minutes=5)),
@@ -49,9 +64,6 @@ def run_entry(name: str):
 # -- each entry does its job ---------------------------------------------------------------------
 
 def fail_stale(request):
-    from jobs.models import Job, JobStatus
-    from jobs.services import job_create, job_start
-
     officer = request.getfixturevalue("county_officer")
     stale, live = (job_create(actor=officer, kind="export") for _ in range(2))
     for job in (stale, live):
@@ -63,8 +75,6 @@ def fail_stale(request):
 
 
 def flush_outbox(request):
-    from jobs.models import OutboxMessage
-
     waiting = OutboxMessage.objects.create(task_name="jobs.tasks.fail_stale_jobs", attempts=1,
                                            last_error="Connection refused.")
     yield
@@ -73,10 +83,6 @@ def flush_outbox(request):
 
 
 def close_due_notices(request):
-    from cases.models import CaseStatus, PublicNotice
-    from tests.cases.conftest import TODAY, new_draft
-    from tests.cases.factories import make_household, make_standard
-
     make_standard(request.getfixturevalue("county"))
     cases_walker = request.getfixturevalue("walker")
     village, staff = request.getfixturevalue("village"), request.getfixturevalue("village_staff")
@@ -90,17 +96,12 @@ def close_due_notices(request):
 
 
 def _recipient_policy(county):
-    from recipients.models import RecipientPolicy
-
     RecipientPolicy.objects.create(county=county, effective_from="2020-01-01", review_months_a=12, review_months_b=12,
                                    review_months_c=6, gradual_exit_schedule=[100, 100, 80, 80, 60, 60],
                                    gradual_exit_schedule_poverty_roster=[100] * 12)
 
 
 def create_due_reviews(request):
-    from recipients.models import Review
-    from tests.recipients.factories import make_case
-
     village, officer = request.getfixturevalue("village"), request.getfixturevalue("county_officer")
     _recipient_policy(request.getfixturevalue("county"))
     due = make_case(village, officer, category="C", first_payment_month=date(2026, 1, 1))
@@ -112,10 +113,6 @@ def create_due_reviews(request):
 
 
 def close_finished_gradual_exits(request):
-    from cases.models import CaseStatus
-    from recipients.services import case_exit
-    from tests.recipients.factories import make_case
-
     village, officer = request.getfixturevalue("village"), request.getfixturevalue("county_officer")
     _recipient_policy(request.getfixturevalue("county"))
     ended, paying = (make_case(village, officer, first_payment_month=date(2025, 1, 1)) for _ in range(2))
@@ -131,16 +128,13 @@ def close_finished_gradual_exits(request):
 
 
 def nightly_scan(request):
-    from overlaps.models import OverlapFlag, RuleCode
-    from tests.overlaps import builders as b
-
     village, officer = request.getfixturevalue("village"), request.getfixturevalue("county_officer")
-    person = b.person()
-    first, second = b.household(village, [person]), b.household(request.getfixturevalue("other_village"),
-                                                                 [b.person(name="李四")])
-    b.member(second, person, is_active=False)
-    b.case(first, officer)
-    b.case(second, officer, status="submitted")
+    person = builders.person()
+    first = builders.household(village, [person])
+    second = builders.household(request.getfixturevalue("other_village"), [builders.person(name="李四")])
+    builders.member(second, person, is_active=False)
+    builders.case(first, officer)
+    builders.case(second, officer, status="submitted")
     # The scan job is queued through the outbox: its run comes after the beat task's commit.
     with request.getfixturevalue("django_capture_on_commit_callbacks")(execute=True):
         yield
@@ -148,8 +142,6 @@ def nightly_scan(request):
 
 
 def delete_expired_exports(request):
-    from reports.models import Export
-
     settings, officer = request.getfixturevalue("settings"), request.getfixturevalue("county_officer")
     settings.VAR_DIR = request.getfixturevalue("tmp_path")
     files = []
@@ -167,15 +159,8 @@ def delete_expired_exports(request):
 
 
 def refresh_dashboard_cache(request):
-    from django.core.cache import cache
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    from reports.dashboard import dashboard_data
-    from tests.reports.factories import make_case
-
     village = request.getfixturevalue("village")
-    make_case(village, request.getfixturevalue("county_officer"), status="active", size=2, amount="100")
+    make_report_case(village, request.getfixturevalue("county_officer"), status="active", size=2, amount="100")
     cache.clear()
     yield
     with CaptureQueriesContext(connection) as queries:

@@ -16,8 +16,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 
-from audit.feed import DELIVER_TASK
+from audit import feed
+from audit.feed import DELIVER_TASK, deliver
 from cases.models import Case, CaseStatus, PublicNotice
+from cases.tasks import close_due_notices
 from households import services as households
 from households.models import Member
 from households.persons import person_get_or_create
@@ -196,9 +198,7 @@ def visit(ctx):
 def notice_closed_by_the_beat(ctx):
     case = _case_at(ctx, CaseStatus.IN_NOTICE)
     PublicNotice.objects.filter(case=case).update(starts_on=TODAY - timedelta(days=9), ends_on=TODAY - timedelta(days=2))
-    from cases.services import notices_close_due
-
-    return (lambda: notices_close_due()), household_persons(case.household_id)
+    return (lambda: close_due_notices()), household_persons(case.household_id)
 
 
 def _active_case(ctx, **kw):
@@ -416,8 +416,6 @@ def _messages():
 @pytest.mark.django_db(transaction=True)
 class TestOneMessagePerTransaction:
     def test_many_events_in_one_transaction_are_one_message_per_subscriber(self, village, village_staff, settings):
-        from audit import feed
-
         settings.CHANGE_FEED_SUBSCRIBERS = [SUBSCRIBER, "tests.overlaps.test_feed.everything"]
         with transaction.atomic():
             # household_create alone records an event per member and per income row.
@@ -437,8 +435,6 @@ class TestOneMessagePerTransaction:
         ]
 
     def test_each_transaction_has_its_own_message(self):
-        from audit import feed
-
         with transaction.atomic():
             feed.changed("households.person", [1])
         with transaction.atomic():
@@ -446,8 +442,6 @@ class TestOneMessagePerTransaction:
         assert [args[1] for args in _messages()] == [[["households.person", "1"]], [["households.person", "2"]]]
 
     def test_a_rolled_back_savepoint_takes_its_changes_and_the_message_stays_right(self):
-        from audit import feed
-
         with transaction.atomic():
             try:
                 with transaction.atomic():
@@ -469,8 +463,6 @@ class TestOneMessagePerTransaction:
             [["households.person", "2"], ["households.person", "3"], ["households.person", "4"]]]
 
     def test_a_rolled_back_transaction_sends_nothing_and_the_next_starts_afresh(self):
-        from audit import feed
-
         with pytest.raises(RuntimeError), transaction.atomic():
             feed.changed("households.person", [1])
             raise RuntimeError
@@ -479,8 +471,6 @@ class TestOneMessagePerTransaction:
         assert [args[1] for args in _messages()] == [[["households.person", "2"]]]
 
     def test_a_message_for_a_subscriber_no_longer_in_settings_is_dropped(self, settings, double_dibao):
-        from audit.feed import deliver
-
         person = double_dibao
         settings.CHANGE_FEED_SUBSCRIBERS = []
         deliver(SUBSCRIBER, [["households.person", str(person.pk)]])
