@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.core import checks
 from django.db import transaction
 from django.utils.module_loading import import_string
 
@@ -31,6 +32,20 @@ def subscribers() -> list[str]:
     return list(getattr(settings, "CHANGE_FEED_SUBSCRIBERS", []))
 
 
+def check_subscribers(app_configs=None, **kwargs) -> list:
+    """System check: every subscriber in settings imports and is callable (a typo would fail every write)."""
+    errors = []
+    for path in subscribers():
+        try:
+            subscriber = import_string(path)
+        except ImportError as exc:
+            errors.append(checks.Error(f"CHANGE_FEED_SUBSCRIBERS: {path} does not import ({exc}).", id="audit.E001"))
+            continue
+        if not callable(subscriber):
+            errors.append(checks.Error(f"CHANGE_FEED_SUBSCRIBERS: {path} is not callable.", id="audit.E002"))
+    return errors
+
+
 def _wants(path: str, object_type: str) -> bool:
     types = getattr(import_string(path), "object_types", None)
     return types is None or object_type in types
@@ -40,7 +55,7 @@ def _wants(path: str, object_type: str) -> bool:
 class _Delivery:
     """One subscriber's message in the open transaction."""
 
-    message: OutboxMessage
+    message: OutboxMessage | None = None
     keys: dict = field(default_factory=dict)  # (type, id) -> None: an ordered set
     # The savepoints open when the message row last got the whole list: while they are all still
     # open that write stands; once one is gone (released or rolled back) the list is written again.
@@ -105,7 +120,7 @@ def changed(object_type: str, object_ids: Iterable) -> None:
     for path in paths:
         delivery = batch.deliveries.get(path)
         if delivery is None:
-            delivery = _Delivery(message=None, keys=dict.fromkeys(keys))
+            delivery = _Delivery(keys=dict.fromkeys(keys))
             delivery.message = dispatch(DELIVER_TASK, *_payload(path, delivery.keys))
             delivery.synced_at = savepoints
             batch.deliveries[path] = delivery

@@ -12,6 +12,7 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
+from django.core import checks
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
@@ -492,3 +493,9 @@ def double_dibao(village, other_village, county_officer):
     builders.case(h1, county_officer)
     builders.case(h2, county_officer, status="submitted")
     return p
+
+
+def test_a_subscriber_that_does_not_import_fails_the_system_check(settings):
+    assert [e.id for e in checks.run_checks() if e.id.startswith("audit.")] == []
+    settings.CHANGE_FEED_SUBSCRIBERS = [SUBSCRIBER, "overlaps.feed.no_such_function", "overlaps.feed.CASE"]
+    assert [e.id for e in checks.run_checks() if e.id.startswith("audit.")] == ["audit.E001", "audit.E002"]
