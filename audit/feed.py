@@ -65,7 +65,7 @@ class _Delivery:
 @dataclass
 class _Batch:
     connection: object
-    on_commit_list: list
+    on_commit_list: list = field(default_factory=list)  # the connection's, as it was last seen
     deliveries: dict = field(default_factory=dict)  # subscriber path -> _Delivery
     closed: bool = False
 
@@ -93,7 +93,7 @@ def _open_batch(connection) -> _Batch:
     batch = getattr(_local, "batch", None)
     if batch is not None and batch.connection is connection and batch.alive():
         return batch
-    batch = _Batch(connection=connection, on_commit_list=connection.run_on_commit)
+    batch = _Batch(connection=connection)
     connection.on_commit(batch.close)
     batch.on_commit_list = connection.run_on_commit
     _local.batch = batch
@@ -129,11 +129,10 @@ def changed(object_type: str, object_ids: Iterable) -> None:
         delivery.keys.update(dict.fromkeys(new))
         if not new and savepoints[:len(delivery.synced_at)] == delivery.synced_at:
             continue
-        # The message object is the one the outbox sends after commit: change it, then its row.
-        delivery.message.args = _payload(path, delivery.keys)
-        if not OutboxMessage.objects.filter(pk=delivery.message.pk).update(args=delivery.message.args):
-            # Its row went with a rolled-back savepoint (and the send with it): write it again.
-            delivery.message = dispatch(DELIVER_TASK, *delivery.message.args)
+        args = _payload(path, delivery.keys)  # the outbox reads the row when it sends it
+        if not OutboxMessage.objects.filter(pk=delivery.message.pk).update(args=args):
+            # Its row went with a rolled-back savepoint (and its send with it): write it again.
+            delivery.message = dispatch(DELIVER_TASK, *args)
         delivery.synced_at = savepoints
 
 

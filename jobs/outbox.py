@@ -47,8 +47,8 @@ def _publish(message: OutboxMessage) -> str:
                 app.send_task(locked.task_name, args=locked.args, kwargs=locked.kwargs)
             except Exception as exc:  # the broker is down (or refused this message): keep it for later
                 return _failed(locked, exc, outage=isinstance(exc, (BrokerError, OSError)))
-        # Eager: claimed as sent under the lock, run after it (the task's own transactions and
-        # progress must not wait for this one), given back if it fails.
+        # Sent. An eager task is only claimed here: it runs below, after the lock, so that its own
+        # transactions and progress do not wait inside this one; if it fails it is given back.
         OutboxMessage.objects.filter(pk=locked.pk).update(sent_at=timezone.now(), attempts=locked.attempts + 1)
     if eager:
         if locked.task_name not in app.tasks:
