@@ -136,8 +136,9 @@ def changed(object_type: str, object_ids: Iterable) -> None:
         delivery.synced_at = savepoints
 
 
-def deliver(path: str, changes: list) -> None:
-    """Run one subscriber on a transaction's changes (the worker's side of `changed`)."""
+def deliver(path: str, changes: list):
+    """Run one subscriber on a transaction's changes (the worker's side of `changed`); its answer
+    is the task's result, which the worker logs."""
     if path not in subscribers():
-        return  # unsubscribed since the message was written
-    import_string(path)([(object_type, object_id) for object_type, object_id in changes])
+        return None  # unsubscribed since the message was written
+    return import_string(path)([(object_type, object_id) for object_type, object_id in changes])

@@ -4,6 +4,6 @@ from audit.feed import deliver
 
 
 @shared_task
-def deliver_changes(subscriber: str, changes: list) -> None:
+def deliver_changes(subscriber: str, changes: list):
     """A transaction's changes for one subscriber of the change feed (sent by the outbox)."""
-    deliver(subscriber, changes)
+    return deliver(subscriber, changes)

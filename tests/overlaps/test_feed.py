@@ -474,10 +474,10 @@ class TestOneMessagePerTransaction:
     def test_a_message_for_a_subscriber_no_longer_in_settings_is_dropped(self, settings, double_dibao):
         person = double_dibao
         settings.CHANGE_FEED_SUBSCRIBERS = []
-        deliver(SUBSCRIBER, [["households.person", str(person.pk)]])
+        assert deliver(SUBSCRIBER, [["households.person", str(person.pk)]]) is None
         assert not OverlapFlag.objects.exists()
         settings.CHANGE_FEED_SUBSCRIBERS = [SUBSCRIBER]
-        deliver(SUBSCRIBER, [["households.person", str(person.pk)]])
+        assert deliver(SUBSCRIBER, [["households.person", str(person.pk)]])[RuleCode.DOUBLE_DIBAO] == 1
         assert OverlapFlag.objects.get().rule == RuleCode.DOUBLE_DIBAO
 
 
