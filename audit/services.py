@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db import transaction
 
+from audit import feed
 from audit.models import AccessLog, AuditEvent
 from dibao.middleware import current_request_context
 
@@ -43,14 +44,15 @@ def record(
 ) -> AuditEvent:
     """Write one audit event. Call inside the service's transaction so both commit or neither.
 
-    `obj` gives the object type and id; a division code places the event in scoping.
+    `obj` gives the object type and id; a division code places the event in scoping. The object
+    goes to the change feed (audit/feed.py) too.
     """
     if obj is not None:
         object_type = object_type or f"{obj._meta.app_label}.{obj._meta.model_name}"
         object_id = obj.pk if object_id is None else object_id
     context = current_request_context()
     actor_obj = actor if getattr(actor, "is_authenticated", False) else None
-    return AuditEvent.objects.create(
+    event = AuditEvent.objects.create(
         actor=actor_obj,
         actor_username=getattr(actor_obj, "username", "") or "system",
         action=action,
@@ -62,6 +64,9 @@ def record(
         request_id=context.get("request_id", ""),
         ip=context.get("ip"),
     )
+    # Every audited write is a change the feed's subscribers hear of, after the commit.
+    feed.changed(event.object_type, [event.object_id])
+    return event
 
 
 def record_access(*, user, action: str, obj=None, object_type: str = "", object_id: Any = "",

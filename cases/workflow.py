@@ -79,11 +79,6 @@ TRANSITIONS: dict[str, Transition] = {t.action: t for t in [
 GUARDS: dict[str, list[Callable]] = {action: [] for action in TRANSITIONS}
 
 
-# Callables (case, action) run after every transition, inside its transaction (e.g. the shared
-# registry queues a check of the household's persons on commit).
-AFTER_COMMIT: list[Callable] = []
-
-
 def register_guard(action: str, func: Callable) -> Callable:
     GUARDS[action].append(func)
     return func
@@ -147,8 +142,6 @@ def commit(action: str, *, actor, case: Case, before: dict, status: str | None =
     case.save()
     record(actor=actor, action=f"case.{action}", obj=case, division_code=case.division_code,
            before=before, after={**snapshot(case), **(extra or {})})
-    for listener in AFTER_COMMIT:
-        listener(case, action)
     return case
 
 

@@ -230,6 +230,14 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_PUBLISH_RETRY = False
 
+# The change feed (audit/feed.py): after a transaction that recorded audit events commits, each of
+# these functions (dotted paths) receives the changed objects, in a worker, through the outbox. The
+# shared registry's incremental check is the first: removing it stops findings following changes.
+CHANGE_FEED_SUBSCRIBERS = ["overlaps.feed.on_changes"]
+# The outbox (jobs/outbox.py) tries a message this many times; one that still fails on its own (not
+# because the broker is down) is set aside for an administrator (admin: outbox messages).
+OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "5"))
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first so an unauthenticated API call answers 401 with WWW-Authenticate: Token.

@@ -397,11 +397,6 @@ DENORMALISED = ("size", "counted_members", "elderly_count", "minor_count", "disa
                 "seriously_ill_count", "monthly_counted_income", "per_capita_monthly_income")
 
 
-# Callables (household) -> None run after every household change, inside its transaction.
-# Apps further down the dependency chain register here (the shared registry's incremental check).
-CHANGE_LISTENERS: list = []
-
-
 def household_recalculate(*, household: Household, on_date: date | None = None) -> Household:
     """Keep the denormalised figures current; called by every write above."""
     f = household_figures(household, on_date=on_date, members=list(Member.objects.filter(household=household)),
@@ -416,8 +411,6 @@ def household_recalculate(*, household: Household, on_date: date | None = None) 
     household.head_name = head.name if head else ""
     Household.objects.filter(pk=household.pk).update(head_name=household.head_name,
                                                      **{k: getattr(household, k) for k in DENORMALISED})
-    for listener in CHANGE_LISTENERS:
-        listener(household)
     return household
 
 

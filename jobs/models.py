@@ -49,20 +49,25 @@ class OutboxMessage(models.Model):
     """A Celery task to send, written in the same transaction as the change that needs it.
 
     If the broker is down when the transaction commits, the row stays unsent and the beat task
-    `jobs.tasks.flush_outbox` (or the next successful dispatch) sends it later: work that needs
-    the queue is never lost, and data entry never waits for Redis.
+    `jobs.tasks.flush_outbox_task` sends it later: work that needs the queue is never lost, and data
+    entry never waits for Redis. A message that fails on its own settings.OUTBOX_MAX_ATTEMPTS times
+    is set aside (`set_aside_at`) so it no longer holds up the others; the admin can send it again.
     """
 
-    task_name = models.CharField(max_length=200)
-    args = models.JSONField(default=list, blank=True)
-    kwargs = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveIntegerField(default=0)
-    last_error = models.TextField(blank=True)
+    task_name = models.CharField(_("task"), max_length=200)
+    args = models.JSONField(_("arguments"), default=list, blank=True)
+    kwargs = models.JSONField(_("keyword arguments"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    set_aside_at = models.DateTimeField(_("set aside"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("outbox message")
+        verbose_name_plural = _("outbox messages")
         indexes = [models.Index(fields=["sent_at", "id"], name="outbox_unsent")]
 
     def __str__(self):
-        return f"{self.task_name}{tuple(self.args)} ({'sent' if self.sent_at else 'pending'})"
+        state = "sent" if self.sent_at else "set aside" if self.set_aside_at else "pending"
+        return f"{self.task_name}{tuple(self.args)} ({state})"

@@ -3,6 +3,12 @@
 `dispatch(task, *args)` inside a service's transaction records the task; after commit it is
 published. A publish that fails (broker down) leaves the row for `flush_outbox` to retry, so
 the caller's request still succeeds and the work is not lost.
+
+Sending locks the row (SELECT ... FOR UPDATE SKIP LOCKED) and re-reads it: the on-commit send and
+the beat's flush can meet on one message, and only one of them sends it. A message that fails on
+its own (its eager task raises, the broker refuses it) settings.OUTBOX_MAX_ATTEMPTS times is set
+aside, visible in the admin, and the flush goes on with the next; while the broker is down nothing
+is set aside and the flush stops, since every other message would wait for the same timeout.
 """
 
 import contextlib
@@ -10,32 +16,62 @@ import contextvars
 import json
 import logging
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerError
 
 from jobs.models import OutboxMessage
 
 logger = logging.getLogger(__name__)
 
+SENT, FAILED, BROKER_DOWN, TAKEN = "sent", "failed", "broker_down", "taken"
 
-def _publish(message: OutboxMessage) -> bool:
+
+def pending():
+    """Messages still to send: not sent, not set aside."""
+    return OutboxMessage.objects.filter(sent_at__isnull=True, set_aside_at__isnull=True)
+
+
+def _publish(message: OutboxMessage) -> str:
+    """Send one message under its row lock. TAKEN: another sender has it, or it is already sent."""
     from dibao.celery import app
 
-    try:
-        if app.conf.task_always_eager:
-            if message.task_name not in app.tasks:
-                # Register every app's tasks. Only when needed: with Celery's Django fix-up this
-                # also runs Django's system checks (~45 ms), which every eager task paid before.
-                app.loader.import_default_modules()
-            app.tasks[message.task_name].apply(args=message.args, kwargs=message.kwargs, throw=True)
-        else:
-            app.send_task(message.task_name, args=message.args, kwargs=message.kwargs)
-    except Exception as exc:  # the broker is down or the eager task failed; keep it for later
-        OutboxMessage.objects.filter(pk=message.pk).update(attempts=message.attempts + 1, last_error=str(exc)[:2000])
+    eager = app.conf.task_always_eager
+    with transaction.atomic():
+        locked = pending().select_for_update(skip_locked=True).filter(pk=message.pk).first()
+        if locked is None:
+            return TAKEN
+        if not eager:
+            try:
+                app.send_task(locked.task_name, args=locked.args, kwargs=locked.kwargs)
+            except Exception as exc:  # the broker is down (or refused this message): keep it for later
+                return _failed(locked, exc, outage=isinstance(exc, (BrokerError, OSError)))
+        # Sent. An eager task is only claimed here: it runs below, after the lock, so that its own
+        # transactions and progress do not wait inside this one; if it fails it is given back.
+        OutboxMessage.objects.filter(pk=locked.pk).update(sent_at=timezone.now(), attempts=locked.attempts + 1)
+    if eager:
+        if locked.task_name not in app.tasks:
+            # Register every app's tasks. Only when needed: with Celery's Django fix-up this
+            # also runs Django's system checks (~45 ms), which every eager task paid before.
+            app.loader.import_default_modules()
+        try:
+            app.tasks[locked.task_name].apply(args=locked.args, kwargs=locked.kwargs, throw=True)
+        except Exception as exc:  # the task failed: the message waits for the next flush
+            return _failed(locked, exc, outage=False)
+    return SENT
+
+
+def _failed(message: OutboxMessage, exc: Exception, *, outage: bool) -> str:
+    attempts = message.attempts + 1
+    fields = {"sent_at": None, "attempts": attempts, "last_error": str(exc)[:2000]}
+    if not outage and attempts >= settings.OUTBOX_MAX_ATTEMPTS:
+        fields["set_aside_at"] = timezone.now()
+        logger.error("outbox: %s failed %d times and is set aside: %s", message.task_name, attempts, exc)
+    else:
         logger.warning("outbox: could not send %s: %s", message.task_name, exc)
-        return False
-    OutboxMessage.objects.filter(pk=message.pk).update(sent_at=timezone.now(), attempts=message.attempts + 1)
-    return True
+    OutboxMessage.objects.filter(pk=message.pk).update(**fields)
+    return BROKER_DOWN if outage else FAILED
 
 
 def dispatch(task, *args, **kwargs) -> OutboxMessage:
@@ -81,17 +117,28 @@ def _send_held(ids: list[int], after_commit: bool = False) -> None:
     for message in OutboxMessage.objects.filter(pk__in=ids, sent_at__isnull=True).order_by("id"):
         key = (message.task_name, json.dumps(message.args, sort_keys=True), json.dumps(message.kwargs, sort_keys=True))
         if key not in sent:
-            sent[key] = _publish(message)
+            sent[key] = _publish(message) == SENT
         elif sent[key]:
             # Covered: the identical message before it was sent after this one was committed.
             OutboxMessage.objects.filter(pk=message.pk).update(sent_at=timezone.now())
 
 
 def flush_outbox(limit: int = 500) -> int:
-    """Send what could not be sent before. Returns how many were sent now."""
+    """Send what could not be sent before, oldest first. Returns how many were sent now.
+
+    A message another sender holds is skipped; one that fails goes on waiting (or is set aside)
+    without holding up the rest. Only a broker that is down ends the flush: try on the next beat.
+    """
     sent = 0
-    for message in OutboxMessage.objects.filter(sent_at__isnull=True).order_by("id")[:limit]:
-        if not _publish(message):
-            break  # broker still down; try again on the next beat
-        sent += 1
+    for message in pending().order_by("id")[:limit]:
+        outcome = _publish(message)
+        if outcome == BROKER_DOWN:
+            break
+        sent += outcome == SENT
     return sent
+
+
+def send_again(ids) -> int:
+    """Give set-aside messages a fresh set of attempts (the admin's action once the cause is fixed)."""
+    return OutboxMessage.objects.filter(pk__in=ids, sent_at__isnull=True, set_aside_at__isnull=False).update(
+        set_aside_at=None, attempts=0)

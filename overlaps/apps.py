@@ -16,10 +16,3 @@ class OverlapsConfig(AppConfig):
         from overlaps.guards import guard_double_dibao
 
         workflow.register_guard("approve", guard_double_dibao)
-
-        # Incremental checks of the affected persons after household changes and case transitions.
-        from households import services as household_services
-        from overlaps.services import queue_household_check
-
-        household_services.CHANGE_LISTENERS.append(queue_household_check)
-        workflow.AFTER_COMMIT.append(lambda case, action: queue_household_check(case.household))

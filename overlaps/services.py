@@ -153,22 +153,6 @@ def _open_flags_touching(person_ids) -> dict[str, list[int]]:
     return touching
 
 
-def queue_person_check(person_ids) -> None:
-    """Queue an incremental check of these persons once the current transaction commits.
-
-    Call from any service that changes a household's members or income, a case's status or a
-    registry row: `queue_person_check([member.person_id for member in ...])`.
-    """
-    ids = sorted({int(p) for p in person_ids if p})
-    if not ids:
-        return
-
-    # Through the transactional outbox: if Redis is down the check is sent when it is back.
-    from jobs.outbox import dispatch
-
-    dispatch("overlaps.tasks.check_persons", ids)
-
-
 OUTCOMES = (FlagStatus.CONFIRMED, FlagStatus.EXPLAINED, FlagStatus.FALSE_MATCH)
 
 
@@ -213,10 +197,3 @@ def scan_start(*, actor, prefix: str = ""):
 
     dispatch(run_scan, job.pk, prefix)
     return job
-
-
-def queue_household_check(household) -> None:
-    """Queue a check of every person in the household (active members or not) after commit."""
-    from households.models import Member
-
-    queue_person_check(Member.objects.filter(household=household).values_list("person_id", flat=True))

@@ -3,7 +3,7 @@
 from celery import shared_task
 
 from jobs.services import job_fail, job_progress, job_start, job_succeed
-from overlaps.services import overlaps_check_persons, overlaps_scan
+from overlaps.services import overlaps_scan
 
 SCAN_KIND = "overlap_scan"
 
@@ -38,9 +38,3 @@ def nightly_scan() -> int:
     from overlaps.services import scan_start
 
     return scan_start(actor=None, prefix="").pk
-
-
-@shared_task
-def check_persons(person_ids: list) -> dict:
-    results = overlaps_check_persons(person_ids)
-    return {code: c["found"] for code, c in results.items()}

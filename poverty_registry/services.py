@@ -13,9 +13,11 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Division, Level, Role
 from accounts.scoping import division_in_scope, require_role
+from audit import feed
 from audit.services import changed_fields, record
 from dibao.errors import DomainError
 from households.idnumber import parse_id_number
+from households.models import Person
 from households.persons import person_get_or_create
 from jobs.models import Job
 from jobs.outbox import dispatch
@@ -207,7 +209,10 @@ def _set_members(actor, household: RegistryHousehold, members: list[dict]) -> No
             registry_household=household, person=person,
             defaults={"name": m["name"], "relationship": m.get("relationship", ""), "is_head": bool(m.get("is_head"))})
         keep.append(person.pk)
-    household.members.exclude(person_id__in=keep).delete()
+    leaving = household.members.exclude(person_id__in=keep)
+    # The household's audit event feeds its listed members; those leaving it are named here.
+    feed.changed(Person._meta.label_lower, list(leaving.values_list("person_id", flat=True)))
+    leaving.delete()
 
 
 def _snapshot(h: RegistryHousehold) -> dict:

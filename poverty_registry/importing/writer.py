@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Division, Level
 from accounts.scoping import code_in_scope, scope_queryset
+from audit import feed
 from households import crypto
 from households.idnumber import mask, normalize
 from households.models import Person
@@ -137,8 +138,11 @@ class ImportRun:
         with transaction.atomic():
             if good:
                 persons = self._resolve_persons(good)
-                households = self._upsert_households(good)
-                self._upsert_members(good, persons, households)
+                households, written = self._upsert_households(good)
+                written |= self._upsert_members(good, persons, households)
+                # No audit event per row here: the households this chunk changed go to the change
+                # feed (the shared registry's check) with the chunk's commit.
+                feed.changed(RegistryHousehold._meta.label_lower, sorted(written))
             self.counts["rows_imported"] += len(good)
             resumed = self.resume_counts or {}
             if resumed.get("rows_read", 0) >= self.counts["rows_read"]:
@@ -263,7 +267,9 @@ class ImportRun:
             found.update(Person.objects.filter(id_hash__in=missing).values_list("id_hash", "id"))
         return found
 
-    def _upsert_households(self, good) -> dict[tuple[int, str], int]:
+    def _upsert_households(self, good) -> tuple[dict[tuple[int, str], int], set[int]]:
+        """{(year, code): id} of the chunk's households, and the ids of those created or changed."""
+        written_keys = []
         pending: dict[tuple[int, str], HouseholdFields] = {}
         for row, _values in good:
             key = (row.household.year, row.household.registry_code)
@@ -284,6 +290,7 @@ class ImportRun:
                     self.counts["households_unchanged"] += 1
                     continue
                 self.counts["households_updated" if old else "households_created"] += 1
+                written_keys.append(key)
                 to_write.append(RegistryHousehold(
                     year=h.year, registry_code=h.registry_code, village_id=self._villages[h.division_code],
                     division_code=h.division_code, status=h.status, monitoring_type=h.monitoring_type,
@@ -299,10 +306,12 @@ class ImportRun:
             for year, code, pk in ids:
                 if (year, code) in pending:
                     self._households[(year, code)].pk = pk
-        return {key: self._households[key].pk for key in
-                {(r.household.year, r.household.registry_code) for r, _v in good}}
+        households = {key: self._households[key].pk for key in
+                      {(r.household.year, r.household.registry_code) for r, _v in good}}
+        return households, {self._households[key].pk for key in written_keys}
 
-    def _upsert_members(self, good, persons: dict[str, int], households: dict) -> None:
+    def _upsert_members(self, good, persons: dict[str, int], households: dict) -> set[int]:
+        """Upsert the chunk's members; returns the ids of the households whose members changed."""
         rows = []
         for row, _values in good:
             rows.append((households[(row.household.year, row.household.registry_code)],
@@ -310,21 +319,24 @@ class ImportRun:
         existing = {(m["registry_household_id"], m["person_id"]): m for m in RegistryMember.objects.filter(
             registry_household_id__in={r[0] for r in rows}, person_id__in={r[1] for r in rows}).values(
             "registry_household_id", "person_id", "name", "relationship", "is_head")}
-        objs = []
+        objs, changed = [], set()
         for household_id, person_id, row in rows:
             old = existing.get((household_id, person_id))
             if old is None:
                 self.counts["members_created"] += 1
+                changed.add(household_id)
             elif (old["name"], old["relationship"], old["is_head"]) == (row.name, row.relationship, row.is_head):
                 self.counts["members_unchanged"] += 1
             else:
                 self.counts["members_updated"] += 1
+                changed.add(household_id)
             objs.append(RegistryMember(registry_household_id=household_id, person_id=person_id, name=row.name,
                                        relationship=row.relationship, is_head=row.is_head,
                                        import_job_id=self.job.pk))
         RegistryMember.objects.bulk_create(
             objs, update_conflicts=True, unique_fields=["registry_household", "person"],
             update_fields=["name", "relationship", "is_head", "import_job"], batch_size=1000)
+        return changed
 
     def _remove_members_not_listed(self) -> None:
         """A re-import is the household's whole member list: members it no longer lists leave.
@@ -337,7 +349,11 @@ class ImportRun:
         if failed_ids:
             stale = stale.exclude(registry_household_id__in=failed_ids)
         with transaction.atomic():
+            leaving = list(stale.values_list("registry_household_id", "person_id"))
             removed, _detail = stale.delete()
+            # The persons who left are no longer found through their registry household: name them.
+            feed.changed(RegistryHousehold._meta.label_lower, sorted({h for h, _p in leaving}))
+            feed.changed(Person._meta.label_lower, sorted({p for _h, p in leaving}))
             # An interrupted run may already have removed them (and saved the figure with it).
             self.counts["members_removed"] = removed or (self.resume_counts or {}).get("members_removed", 0)
             if removed:

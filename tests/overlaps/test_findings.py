@@ -94,15 +94,13 @@ def test_incremental_check(double, settings):
     assert open_flags().count() == 0
 
 
-def test_queue_person_check_runs_on_commit(double, django_capture_on_commit_callbacks, settings):
-    from overlaps.services import queue_person_check
+def test_a_fed_change_is_checked_on_commit(double, django_capture_on_commit_callbacks):
+    from audit import feed
 
-    settings.CELERY_TASK_ALWAYS_EAGER = True
     p, c1, c2 = double
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        queue_person_check([p.pk])
-        assert open_flags().count() == 0
-    assert len(callbacks) == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        feed.changed("households.person", [p.pk])
+        assert open_flags().count() == 0  # nothing before the commit
     assert open_flags().count() == 1
 
 

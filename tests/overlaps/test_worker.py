@@ -1,4 +1,8 @@
-"""The incremental path through a real queue: Redis db 6 and a real Celery worker process."""
+"""The incremental path through a real queue: Redis db 6 and a real Celery worker process.
+
+A change fed in a transaction reaches the worker through the outbox as `audit.tasks.deliver_changes`,
+which runs the shared registry's subscriber there.
+"""
 
 import os
 import subprocess
@@ -9,8 +13,8 @@ from pathlib import Path
 import pytest
 from django.db import connection, transaction
 
+from audit import feed
 from overlaps.models import OverlapFlag
-from overlaps.services import queue_person_check
 from tests.overlaps import builders as b
 
 BROKER = "redis://127.0.0.1:6379/6"
@@ -62,7 +66,7 @@ def test_incremental_check_through_real_worker(village, other_village, county_of
         b.case(h1, county_officer)
         b.case(h2, county_officer, status="submitted")
         with transaction.atomic():
-            queue_person_check([p.pk])
+            feed.changed("households.person", [p.pk])
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and not OverlapFlag.objects.filter(rule="DOUBLE_DIBAO").exists():
             time.sleep(0.3)

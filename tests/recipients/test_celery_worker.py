@@ -1,4 +1,8 @@
-"""The beat task through a real Redis broker and a real worker process on the test database."""
+"""The beat task through a real Redis broker and a real worker process on the test database.
+
+Both runs are waited for (their results in the worker's log, with a time limit), so the test fails
+if the second never runs, as well as if it creates a second review.
+"""
 
 import os
 import re
@@ -38,38 +42,47 @@ def _database_url() -> str:
 @pytest.mark.slow
 @pytest.mark.postgres
 @pytest.mark.skipif(not _redis_up(), reason="needs a Redis server at 127.0.0.1:6379")
-def test_create_due_reviews_runs_on_a_real_worker(transactional_db, village, county_officer, policy):
+def test_create_due_reviews_runs_on_a_real_worker(transactional_db, village, county_officer, policy, tmp_path):
     from celery import Celery
 
     case = make_case(village, county_officer, category="C", first_payment_month=date(2026, 1, 1))
     queue = f"recipients-test-{uuid.uuid4().hex[:8]}"
     env = os.environ | {"CELERY_TASK_ALWAYS_EAGER": "0", "REDIS_URL": REDIS_URL, "DATABASE_URL": _database_url(),
+                        "PYTHONUNBUFFERED": "1",
                         "DJANGO_SETTINGS_MODULE": "dibao.settings"}
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "dibao", "worker", "--pool=solo", "-Q", queue, "--loglevel=INFO",
-         "--without-gossip", "--without-mingle", "--without-heartbeat", "-n", f"{queue}@%h"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    log = tmp_path / "worker.log"
+    with log.open("wb") as out:
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "dibao", "worker", "--pool=solo", "-Q", queue, "--loglevel=INFO",
+             "--without-gossip", "--without-mingle", "--without-heartbeat", "-n", f"{queue}@%h"],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     producer = Celery("recipients-test-producer", broker=REDIS_URL)
+
+    def results() -> list[str]:
+        """The return values of the finished runs, in order (the worker logs each one)."""
+        text = log.read_text(errors="replace")
+        assert worker.poll() is None, text[-3000:]
+        return re.findall(r"create_due_reviews\[[^\]]+\] succeeded in [0-9.]+s: (\d+)", text)
+
     try:
         # Twice: the second run must find nothing new to create.
         producer.send_task("recipients.tasks.create_due_reviews", args=["2026-07-01"], queue=queue)
         producer.send_task("recipients.tasks.create_due_reviews", args=["2026-07-01"], queue=queue)
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and worker.poll() is None:
-            if Review.objects.filter(case=case).exists():
-                time.sleep(1.5)  # give the second task time to run too
-                break
-            time.sleep(0.3)
-        assert worker.poll() is None, worker.stdout.read().decode(errors="replace")[-3000:]
+        while len(results()) < 2:
+            assert time.monotonic() < deadline, "both runs did not finish within 60 s:\n" + log.read_text()[-3000:]
+            time.sleep(0.2)
+        # The first run created the review, the second found it and created nothing.
+        assert results() == ["1", "0"], log.read_text()[-3000:]
         reviews = list(Review.objects.filter(case=case))
         assert [(r.kind, r.status, r.due_date) for r in reviews] == [("scheduled", "due", date(2026, 7, 1))]
     finally:
         worker.terminate()
         try:
-            output = worker.communicate(timeout=15)[0].decode(errors="replace")
+            worker.wait(timeout=15)
         except subprocess.TimeoutExpired:
             worker.kill()
-            output = worker.communicate()[0].decode(errors="replace")
+            worker.wait()
         producer.close()
         try:
             import redis
@@ -77,6 +90,3 @@ def test_create_due_reviews_runs_on_a_real_worker(transactional_db, village, cou
             redis.Redis.from_url(REDIS_URL).delete(queue)
         except Exception:  # cleanup only
             pass
-    # The worker's log: the first run created one review, the second none.
-    results = re.findall(r"create_due_reviews\[[^\]]+\] succeeded in [0-9.]+s: (\d+)", output)
-    assert results == ["1", "0"], output[-3000:]
