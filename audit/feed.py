@@ -29,7 +29,7 @@ DELIVER_TASK = "audit.tasks.deliver_changes"
 
 
 def subscribers() -> list[str]:
-    return list(getattr(settings, "CHANGE_FEED_SUBSCRIBERS", []))
+    return list(settings.CHANGE_FEED_SUBSCRIBERS)
 
 
 def check_subscribers(app_configs=None, **kwargs) -> list:

@@ -184,7 +184,10 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "staticfiles"  # filled by collectstatic; with DEBUG on whitenoise serves from the finders
+STATIC_ROOT = VAR_DIR / "staticfiles"  # filled by collectstatic in production
+# With DEBUG on whitenoise serves from the finders, no collectstatic needed (decided here, at start:
+# the test runner turns settings.DEBUG off later, and would otherwise look for STATIC_ROOT).
+WHITENOISE_AUTOREFRESH = DEBUG
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage",
