@@ -13,9 +13,6 @@ class OverlapsConfig(AppConfig):
         register_home_panel(home_panel)
 
         from cases import workflow
-        from overlaps.guards import guard_double_dibao
-
-        workflow.register_guard("approve", guard_double_dibao)
 
         # Incremental checks of the affected persons after household changes and case transitions.
         from households import services as household_services
