@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.core import checks
 from django.utils.translation import gettext_lazy as _
 
 
@@ -8,6 +9,8 @@ class CasesConfig(AppConfig):
 
     def ready(self):
         from accounts.views import register_home_panel
+        from cases.checks import check_workflow_table
         from cases.panels import cases_panel
 
         register_home_panel(cases_panel)
+        checks.register(check_workflow_table)

@@ -133,5 +133,5 @@ class ApproveForm(ActionForm):
 # action -> form class (actions absent here need only a confirmation)
 ACTION_FORMS = {
     "return": ReasonsForm, "extend": ReasonForm, "visits": VisitForm, "objection": ObjectionForm,
-    "approve": ApproveForm, "reject": ReasonForm, "reinvestigate": ReasonForm, "withdraw": ReasonForm, "exit": ReasonForm,
+    "approve": ApproveForm, "reject": ReasonForm, "reinvestigate": ReasonForm, "withdraw": ReasonForm,
 }

@@ -4,6 +4,6 @@ from celery import shared_task
 @shared_task
 def close_due_notices() -> int:
     """Idempotent: notices already closed are skipped."""
-    from cases.services import notices_close_due
+    from cases.sweeps import notices_close_due
 
     return notices_close_due()

@@ -13,9 +13,11 @@ from django.views.decorators.http import require_http_methods
 from accounts.models import Role
 from accounts.selectors import villages_visible
 from cases import services, workflow
+from cases.figures import benefit_for_case
 from cases.forms import ACTION_FORMS, ActionForm, CaseFilterForm, CaseForm
 from cases.models import OPEN_STATES, CaseStatus
 from cases.selectors import case_detail, case_events, case_list, mark_deadlines
+from cases.sweeps import close_notice_if_due
 from dibao.errors import DomainError, NotFound
 from dibao.forms import show_domain_error
 from households.selectors import access_household_by_id, households_visible
@@ -26,8 +28,10 @@ ACTIONS = {SLUGS.get(a, a): a for a in workflow.TRANSITIONS}
 
 
 def action_url(case, action: str) -> str:
-    if action in workflow.ACTION_PAGES:
-        return reverse(workflow.ACTION_PAGES[action], args=[case.pk])
+    """The page that performs the action: its row's page when another app owns it, else the case's form."""
+    page = workflow.TRANSITIONS[action].page
+    if page:
+        return reverse(page, args=[case.pk])
     return reverse("cases:action", args=[case.pk, SLUGS.get(action, action)])
 
 
@@ -51,7 +55,7 @@ def case_list_view(request):
 
 def _load(request, pk):
     case = case_detail(request.user, pk)
-    if services.close_notice_if_due(case).status != case.status:
+    if close_notice_if_due(case).status != case.status:
         case = case_detail(request.user, pk)
     mark_deadlines([case])
     return case
@@ -62,14 +66,14 @@ def case_detail_view(request, pk):
     case = _load(request, pk)
     benefit = None
     if case.status in workflow.AFTER_ACCEPTANCE:
-        benefit, _inputs = services.benefit_for_case(case, workflow.today(), strict=False)
+        benefit, _inputs = benefit_for_case(case, workflow.today(), strict=False)
     actions = [{"url": action_url(case, t.action), "label": t.label, "style": t.style}
                for t in workflow.allowed_actions(case, request.user)]
     may_edit = case.status == CaseStatus.DRAFT and request.user.has_role(Role.VILLAGE_STAFF, Role.TOWNSHIP_STAFF)
     visits = list(case.visits.all())
     notices = list(case.notices.all())
     decisions = list(case.decisions.all())
-    missing = services.missing_for_submission(case) if case.status == CaseStatus.DRAFT else []
+    missing = workflow.missing_before(case, "submit") if case.status == CaseStatus.DRAFT else []
     return render(request, "cases/detail.html", {
         "case": case, "benefit": benefit, "actions": actions, "may_edit": may_edit, "visits": visits,
         "notices": notices, "decision": decisions[0] if decisions else None, "events": case_events(case),
@@ -143,6 +147,8 @@ def case_action_view(request, pk, slug):
         messages.error(request, _("“%(action)s” is not allowed while the case is %(status)s.")
                        % {"action": transition.label, "status": case.get_status_display()})
         return redirect("cases:detail", case.pk)
+    if transition.page:  # another app's page performs this action (recipients' exit form)
+        return redirect(action_url(case, action))
     form_class = ACTION_FORMS.get(action, ActionForm)
     form = form_class(request.POST if request.method == "POST" else None, case=case, initial={"version": case.version})
     if request.method == "POST" and form.is_valid():
@@ -161,7 +167,7 @@ def case_action_view(request, pk, slug):
             return redirect("cases:detail", case.pk)
     benefit = None
     if action in ("approve", "open_notice"):
-        benefit, _inputs = services.benefit_for_case(case, workflow.today(), strict=False)
+        benefit, _inputs = benefit_for_case(case, workflow.today(), strict=False)
     return render(request, "cases/action.html", {"form": form, "case": case, "transition": transition,
                                                  "benefit": benefit, "title": transition.label})
 

@@ -1,25 +1,42 @@
-"""The case workflow: one table of transitions, one function per transition.
+"""The case workflow: one table of transitions and the runner that fires them.
 
-Read TRANSITIONS top to bottom: (action, from states, roles, next state). Guards are lists of
-callables per action (GUARDS), so later features (documents, complaints, overlap findings) add a
-check with `register_guard(action, func)` instead of editing the transition.
-
-Why a plain table rather than django-fsm-2: the rules here are data the pages and API read (which
-buttons to show, the illegal-pair tests are generated from it), transitions need row locks, version
-checks and one audit event each - a small explicit runner (`_locked`/`_commit`) does that in a few
-lines, with nothing hidden in decorators or model-level magic.
+Read TRANSITIONS top to bottom. Each row says everything a transition is: the action, the states it
+leaves, the roles that may fire it, the state it reaches, its guards (checks that refuse it), its
+handler (the function that applies it) and, when another app's page performs it, that page. Guards
+and handlers are dotted paths resolved when the transition runs, so the row can name what evidence,
+overlaps and recipients own without cases importing them; `cases/checks.py` (a Django system check)
+verifies that every path imports and is callable.
 
 Every transition: scope (404) -> role (403) -> lock the row -> state (409 invalid_transition) ->
-version (409 stale_version) -> guards (400/403/409) -> apply -> one audit event, all in one transaction.
+version (409 stale_version) -> guards (400/403/409) -> handler (its own input, apply, `commit`: one
+audit event), all in one transaction (`run`).
+
+Why a plain table rather than django-fsm-2: the rules here are data the pages and API read (which
+buttons to show, where they lead), transitions need row locks, version checks and one audit event
+each - a small explicit runner does that in a few lines, with nothing hidden in decorators or
+model-level magic.
+
+The layout of cases/, each module importing only those above it:
+    models.py        the tables and the state groups
+    benefit.py       the benefit calculator (pure) and the policy look-ups that feed it
+    working_days.py  the working-day calendar (time limits)
+    figures.py       a case's county, declared assets and benefit, read from the database
+    checklists.py    what an application still lacks before submission
+    workflow.py      this table and its runner (lock, commit, run)
+    guards.py        the table's guards owned by cases (evidence/ and overlaps/ keep theirs)
+    handlers.py      one function per transition, named by the table
+    services.py      writes that are not transitions: entry and draft edits
+    sweeps.py        what the clock moves: notices whose period is over
+    selectors.py, views.py, forms.py, api/, tasks.py, panels.py: reads and entry points
 """
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role
@@ -39,49 +56,68 @@ class Transition:
     action: str
     sources: tuple
     roles: tuple
-    target: str | None  # None: the transition decides (a visit may or may not complete the round)
+    target: str | None  # None: the handler decides (a visit may or may not complete the round)
     label: str
     style: str = "primary"
+    handler: str = ""  # dotted path: (*, actor, case, **input) -> Case, given the locked case
+    guards: tuple[str, ...] = ()  # dotted paths: (case, actor, input) that raise a DomainError to refuse
+    page: str | None = None  # URL name (args: case id) of another app's page that performs the action
+    checklist: tuple[str, ...] = ()  # dotted paths: (case) -> labels still missing, listed on the case page
+
+    def paths(self) -> tuple[str, ...]:
+        return (self.handler, *self.guards, *self.checklist)
 
 
 TRANSITIONS: dict[str, Transition] = {t.action: t for t in [
     #           action            from states                        roles                        next state
     Transition("submit",         (S.DRAFT,),                         (VILLAGE, TOWNSHIP),         S.SUBMITTED,
-               _("Submit to the county")),
+               _("Submit to the county"),
+               handler="cases.handlers.case_submit",
+               guards=("cases.guards.submission_complete", "evidence.guards.guard_submit_documents"),
+               checklist=("cases.checklists.missing_items", "evidence.guards.missing_documents_for_submit")),
     Transition("return",         (S.SUBMITTED,),                     (COUNTY,),                   S.DRAFT,
-               _("Return to the village"), "warning"),
+               _("Return to the village"), "warning",
+               handler="cases.handlers.case_return"),
     Transition("accept",         (S.SUBMITTED,),                     (COUNTY,),                   S.UNDER_INVESTIGATION,
-               _("Accept")),
+               _("Accept"),
+               handler="cases.handlers.case_accept"),
     Transition("visits",         (S.UNDER_INVESTIGATION,),           (TOWNSHIP, COUNTY),          None,
-               _("Record a home visit")),
+               _("Record a home visit"),
+               handler="cases.handlers.case_visits",
+               guards=("evidence.guards.guard_signed_visit_record",)),
     Transition("extend",         AFTER_ACCEPTANCE,                   (COUNTY,),                   None,
-               _("Extend the time limit"), "secondary"),
+               _("Extend the time limit"), "secondary",
+               handler="cases.handlers.case_extend"),
     Transition("open_notice",    (S.INVESTIGATED,),                  (COUNTY,),                   S.IN_NOTICE,
-               _("Open the public notice")),
+               _("Open the public notice"),
+               handler="cases.handlers.case_open_notice"),
     Transition("objection",      (S.IN_NOTICE,),                     (COUNTY,),                   S.UNDER_INVESTIGATION,
-               _("Record an objection"), "warning"),
+               _("Record an objection"), "warning",
+               handler="cases.handlers.case_objection"),
     Transition("reinvestigate",  (S.INVESTIGATED, S.AWAITING_DECISION), (COUNTY,),                S.UNDER_INVESTIGATION,
-               _("Investigate again (e.g. after a complaint)"), "warning"),
+               _("Investigate again (e.g. after a complaint)"), "warning",
+               handler="cases.handlers.case_reinvestigate"),
     Transition("end_notice",     (S.IN_NOTICE,),                     (COUNTY, SYSTEM),            S.AWAITING_DECISION,
-               _("Close the notice (period over)"), "secondary"),
+               _("Close the notice (period over)"), "secondary",
+               handler="cases.handlers.case_end_notice"),
     Transition("approve",        (S.AWAITING_DECISION,),             (COUNTY,),                   S.ACTIVE,
-               _("Approve"), "success"),
+               _("Approve"), "success",
+               handler="cases.handlers.case_approve",
+               guards=("cases.guards.not_entrant", "evidence.guards.guard_decision_after_complaint",
+                       "overlaps.guards.guard_double_dibao")),
     Transition("reject",         (S.AWAITING_DECISION,),             (COUNTY,),                   S.REJECTED,
-               _("Reject"), "danger"),
+               _("Reject"), "danger",
+               handler="cases.handlers.case_reject",
+               guards=("cases.guards.not_entrant", "evidence.guards.guard_decision_after_complaint")),
     Transition("withdraw",       PENDING_STATES,                     (VILLAGE, TOWNSHIP, COUNTY), S.WITHDRAWN,
-               _("Withdraw"), "outline-danger"),
-    # Immediate exit only; gradual exit and payment rolls come with issue 5.
-    Transition("exit",           (S.ACTIVE, S.GRADUAL_EXIT),         (COUNTY,),                   S.CLOSED,
-               _("End benefit (exit)"), "outline-danger"),
+               _("Withdraw"), "outline-danger",
+               handler="cases.handlers.case_withdraw"),
+    # Recipients owns exits: closed at once, or a gradual exit first (its service decides the state).
+    Transition("exit",           (S.ACTIVE, S.GRADUAL_EXIT),         (COUNTY,),                   None,
+               _("End benefit (exit)"), "outline-danger",
+               handler="recipients.workflow_hooks.exit_through_recipients",
+               page="recipients:exit"),
 ]}
-
-# action -> guard callables (case, actor, data) that raise a DomainError to refuse.
-GUARDS: dict[str, list[Callable]] = {action: [] for action in TRANSITIONS}
-
-
-def register_guard(action: str, func: Callable) -> Callable:
-    GUARDS[action].append(func)
-    return func
 
 
 def role_may(user, transition: Transition) -> bool:
@@ -96,6 +132,11 @@ def allowed_actions(case: Case, user) -> list[Transition]:
     return [t for t in TRANSITIONS.values() if case.status in t.sources and role_may(user, t)]
 
 
+def missing_before(case: Case, action: str) -> list:
+    """What the case still lacks before the action (the row's checklist), for the case page."""
+    return [item for path in TRANSITIONS[action].checklist for item in import_string(path)(case)]
+
+
 def today() -> date:
     return timezone.localdate()
 
@@ -106,9 +147,8 @@ def snapshot(case: Case) -> dict:
             "monthly_amount": case.monthly_amount}
 
 
-def lock(action: str, *, actor, case: Case | int, version: int | None = None, data: dict | None = None) -> Case:
+def lock(transition: Transition, *, actor, case: Case | int, version: int | None, data: dict) -> Case:
     """Scope, role, lock, state, version, guards: the common start of every transition."""
-    transition = TRANSITIONS[action]
     case_id = case if isinstance(case, int) else case.pk
     qs = Case.objects.all() if actor is None else scope_queryset(actor, Case.objects.all())
     if not role_may(actor, transition):
@@ -129,8 +169,8 @@ def lock(action: str, *, actor, case: Case | int, version: int | None = None, da
             % {"action": transition.label, "status": locked.get_status_display()})
     if version is not None and int(version) != locked.version:
         raise StaleVersion()
-    for guard in GUARDS[action]:
-        guard(locked, actor, data or {})
+    for guard in transition.guards:
+        import_string(guard)(locked, actor, data)
     return locked
 
 
@@ -145,17 +185,9 @@ def commit(action: str, *, actor, case: Case, before: dict, status: str | None =
     return case
 
 
-# action -> a callable that replaces cases.transitions.case_<action>: an app further down the
-# dependency chain that owns the action's full rules (recipients owns exits with gradual exit).
-IMPLEMENTATIONS: dict[str, Callable] = {}
-# action -> URL name of the page that performs it, when that page belongs to another app.
-ACTION_PAGES: dict[str, str] = {}
-
-
-def run(action: str, **kwargs) -> Case:
-    """Call a transition by its action name (the API and pages dispatch through here)."""
-    from cases import transitions
-
+def run(action: str, *, actor, case: Case | int, version: int | None = None, **data) -> Case:
+    """Fire a transition by its action name: the API, the pages, the sweeps and the demo come here."""
+    transition = TRANSITIONS[action]
     with transaction.atomic():
-        implementation = IMPLEMENTATIONS.get(action) or getattr(transitions, f"case_{action}")
-        return implementation(**kwargs)
+        locked = lock(transition, actor=actor, case=case, version=version, data=data)
+        return import_string(transition.handler)(actor=actor, case=locked, **data)

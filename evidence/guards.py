@@ -1,4 +1,4 @@
-"""Questions the case workflow asks before a transition (wired into cases/workflow.py on merge).
+"""Questions the case workflow asks before a transition (named in the rows of cases.workflow.TRANSITIONS).
 
 - `missing_documents_for_submit(case)`: required types missing before submit;
 - `missing_documents_for_signed_visit(case, visit_number)`: before a visit is recorded as signed;
@@ -71,7 +71,7 @@ def case_requires_county_visit(case) -> bool:
     ).exists()
 
 
-# --- the workflow's guards (registered in EvidenceConfig.ready) ------------------------------
+# --- the workflow's guards (named in cases.workflow.TRANSITIONS) -------------------------------
 
 
 def _refuse(code: str, field: str, message: str, missing: list[str]) -> None:

@@ -11,8 +11,3 @@ class OverlapsConfig(AppConfig):
         from overlaps.views import home_panel
 
         register_home_panel(home_panel)
-
-        from cases import workflow
-        from overlaps.guards import guard_double_dibao
-
-        workflow.register_guard("approve", guard_double_dibao)

@@ -1,4 +1,4 @@
-"""The shared registry's say in the case workflow (registered in OverlapsConfig.ready)."""
+"""The shared registry's say in the case workflow (the approve row of cases.workflow.TRANSITIONS names it)."""
 
 from django.utils.translation import gettext as _
 

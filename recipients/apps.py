@@ -11,7 +11,3 @@ class RecipientsConfig(AppConfig):
         from recipients.views import home_panel
 
         register_home_panel(home_panel)
-
-        from recipients.workflow_hooks import register
-
-        register()

@@ -8,14 +8,16 @@ from accounts.scoping import require_role
 from cases import services, workflow
 from cases.api import serializers as s
 from cases.api.filters import CaseFilter
+from cases.figures import benefit_for_case
 from cases.models import Case
 from cases.selectors import access_case_by_id, case_detail, case_events, case_list, mark_deadlines
+from cases.sweeps import close_notice_if_due
 
 
 def detail_context(request, case: Case) -> dict:
     benefit = None
     if case.status in workflow.AFTER_ACCEPTANCE:
-        result, inputs = services.benefit_for_case(case, workflow.today(), strict=False)
+        result, inputs = benefit_for_case(case, workflow.today(), strict=False)
         if result is not None:
             benefit = {"amount": str(result.amount), "eligible": result.eligible, "inputs": inputs}
     return {"request": request, "benefit": benefit, "events": list(case_events(case)),
@@ -41,7 +43,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     def _detail(self, request, pk, code=status.HTTP_200_OK):
         case = case_detail(request.user, pk)
-        if services.close_notice_if_due(case).status != case.status:
+        if close_notice_if_due(case).status != case.status:
             case = case_detail(request.user, pk)  # the notice was over: show the case as it is now
         mark_deadlines([case])
         return Response(s.CaseDetailSerializer(case, context=detail_context(request, case)).data, status=code)

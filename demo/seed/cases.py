@@ -28,7 +28,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 
 from accounts.models import Division, User
-from cases import services, transitions, workflow
+from cases import services, workflow
 from cases.benefit import policy_in_force
 from cases.models import OPEN_STATES, Case
 from demo.clock import at, go_live_date
@@ -183,7 +183,7 @@ def _visit(case, number, day, users, rng):
     # Visit 1: a county officer with a village cadre; visit 2: the township and the county officer.
     # Whoever entered the application (the township for most villages) joins one visit only.
     who, names = ([users.county2], ["村委委员孙立"]) if number == 1 else ([users.township, users.county2], [])
-    return transitions.case_visits(actor=users.township, case=case, number=number, visit_date=day,
+    return workflow.run("visits", actor=users.township, case=case, number=number, visit_date=day,
                                    investigators=who, investigator_names=names, findings=VISIT_FINDINGS[number - 1],
                                    verified_monthly_income=case.household.monthly_counted_income,
                                    applicant_signed=True)
@@ -199,27 +199,27 @@ def _step(name, case, day, *, household, entrant, users, rng, reason, staff_rela
             data |= {"staff_relative": True, "staff_relative_relation": "兄弟", "staff_relative_to": "村党支部书记"}
         return services.case_create(actor=entrant, household=household, **data)
     if name == "submit":
-        return transitions.case_submit(actor=entrant, case=case)
+        return workflow.run("submit", actor=entrant, case=case)
     if name == "return":
-        return transitions.case_return(actor=county1, case=case, reasons="缺少近三个月收入证明，请补充后重新提交。")
+        return workflow.run("return", actor=county1, case=case, reasons="缺少近三个月收入证明，请补充后重新提交。")
     if name == "withdraw":
-        return transitions.case_withdraw(actor=entrant, case=case, reason="申请人家庭情况好转，主动撤回。")
+        return workflow.run("withdraw", actor=entrant, case=case, reason="申请人家庭情况好转，主动撤回。")
     if name == "accept":
-        return transitions.case_accept(actor=county1, case=case, on_date=day)
+        return workflow.run("accept", actor=county1, case=case, on_date=day)
     if name in ("visit1", "visit2"):
         return _visit(case, int(name[-1]), day, users, rng)
     if name == "open_notice":
-        return transitions.case_open_notice(actor=county1, case=case, on_date=day)
+        return workflow.run("open_notice", actor=county1, case=case, on_date=day)
     if name == "objection":
-        return transitions.case_objection(actor=county1, case=case, raised_by="村民（匿名）", received_on=day,
+        return workflow.run("objection", actor=county1, case=case, raised_by="村民（匿名）", received_on=day,
                                           content="反映该户子女在城里有稳定工作和住房。")
     if name == "end_notice":
-        return transitions.case_end_notice(actor=None, case=case, on_date=day)
+        return workflow.run("end_notice", actor=None, case=case, on_date=day)
     if name == "approve":
-        return transitions.case_approve(actor=county1, case=case, on_date=day,
+        return workflow.run("approve", actor=county1, case=case, on_date=day,
                                         category=category or category_for(case.household))
     if name == "reject":
-        return transitions.case_reject(actor=county1, case=case, on_date=day, reason=reason_for_rejection(case, rng))
+        return workflow.run("reject", actor=county1, case=case, on_date=day, reason=reason_for_rejection(case, rng))
     if name == "exit":
         kind, text = exit_kind_reason or EXIT_REASONS[0]
         return workflow.run("exit", actor=county1, case=case, reason=text, kind=kind)

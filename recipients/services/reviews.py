@@ -100,7 +100,7 @@ def recalculate_amount(*, case: Case, verified_per_capita_income: Decimal, on: d
     only the per-capita income is the one the review verified.
     """
     from cases import benefit as calc  # noqa: PLC0415
-    from cases.services import county_of  # noqa: PLC0415
+    from cases.figures import county_of  # noqa: PLC0415
     from households.models import Member  # noqa: PLC0415
 
     county = county_of(case)

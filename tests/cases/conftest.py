@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from cases import services, transitions
+from cases import services, workflow
 from cases.models import Case, CaseStatus
 from tests.cases.factories import make_household, make_standard
 from tests.factories import UserFactory
@@ -49,9 +49,9 @@ class Walker:
 
     def visit(self, case, number, income=None, who=None):
         who = who or [self.township, self.investigator]
-        return transitions.case_visits(actor=self.township, case=case, number=number,
-                                       visit_date=TODAY, investigators=who, findings="属实",
-                                       verified_monthly_income=income, applicant_signed=True)
+        return workflow.run("visits", actor=self.township, case=case, number=number,
+                            visit_date=TODAY, investigators=who, findings="属实",
+                            verified_monthly_income=income, applicant_signed=True)
 
     def to(self, case: Case, status: str, **kw) -> Case:
         order = [CaseStatus.DRAFT, CaseStatus.SUBMITTED, CaseStatus.UNDER_INVESTIGATION, CaseStatus.INVESTIGATED,
@@ -62,27 +62,26 @@ class Walker:
         while case.status != goal:
             step = order.index(case.status)
             if step == 0:
-                case = transitions.case_submit(actor=self.village, case=case)
+                case = workflow.run("submit", actor=self.village, case=case)
             elif step == 1:
-                case = transitions.case_accept(actor=self.county, case=case)
+                case = workflow.run("accept", actor=self.county, case=case)
             elif step == 2:
                 case = self.visit(case, 1)
                 case = self.visit(case, 2)
             elif step == 3:
-                case = transitions.case_open_notice(actor=self.county, case=case, on_date=TODAY - timedelta(days=10))
+                case = workflow.run("open_notice", actor=self.county, case=case, on_date=TODAY - timedelta(days=10))
             elif step == 4:
-                case = transitions.case_end_notice(actor=self.county, case=case)
+                case = workflow.run("end_notice", actor=self.county, case=case)
             elif step == 5:
-                case = transitions.case_approve(actor=self.county2, case=case, category="B")
+                case = workflow.run("approve", actor=self.county2, case=case, category="B")
         if status == CaseStatus.REJECTED:
-            case = transitions.case_reject(actor=self.county2, case=case, reason="收入超标")
+            case = workflow.run("reject", actor=self.county2, case=case, reason="收入超标")
         elif status == CaseStatus.WITHDRAWN:
-            case = transitions.case_withdraw(actor=self.village, case=case, reason="申请人撤回")
+            case = workflow.run("withdraw", actor=self.village, case=case, reason="申请人撤回")
         elif status == CaseStatus.CLOSED:
-            case = transitions.case_exit(actor=self.county, case=case, reason="死亡")
+            case = workflow.run("exit", actor=self.county, case=case, kind="death", reason="死亡")
         elif status == CaseStatus.GRADUAL_EXIT:
-            Case.objects.filter(pk=case.pk).update(status=CaseStatus.GRADUAL_EXIT)
-            case.refresh_from_db()
+            case = workflow.run("exit", actor=self.county, case=case, kind="income_above_line", reason="务工收入超过标准")
         return case
 
 

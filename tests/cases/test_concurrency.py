@@ -5,7 +5,7 @@ import threading
 import pytest
 from django.db import connection
 
-from cases import transitions
+from cases import workflow
 from cases.models import CaseStatus, Decision
 from dibao.errors import InvalidTransition
 
@@ -20,7 +20,7 @@ def test_two_concurrent_approvals(walker, draft, county_officer2, admin_user):
     def approve(actor):
         try:
             barrier.wait()
-            transitions.case_approve(actor=actor, case=case.pk, category="A")
+            workflow.run("approve", actor=actor, case=case.pk, category="A")
             outcomes.append("approved")
         except InvalidTransition:
             outcomes.append("invalid_transition")

@@ -8,13 +8,14 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from audit.models import AuditEvent
-from cases import transitions
+from cases import workflow
 from cases.models import Case, CaseStatus
 from dibao.errors import Conflict, DomainError
 from evidence import services as evidence_services
 from evidence.models import RequiredDocument
 from evidence.selectors import Target
 from overlaps.models import OverlapFlag
+from recipients.models import CaseExit, Recovery
 from tests.cases.conftest import TODAY, new_draft
 from tests.evidence.conftest import MINIMAL_PDF
 
@@ -31,7 +32,7 @@ def test_submit_needs_the_required_documents(village_staff, household, county):
                                     effective_from=date(2020, 1, 1))
     case = new_draft(village_staff, household)
     with pytest.raises(DomainError) as refused:
-        transitions.case_submit(actor=village_staff, case=case)
+        workflow.run("submit", actor=village_staff, case=case)
     assert refused.value.code == "missing_documents"
     assert "documents" in refused.value.fields
     case.refresh_from_db()
@@ -40,7 +41,7 @@ def test_submit_needs_the_required_documents(village_staff, household, county):
     evidence_services.document_upload(
         actor=village_staff, target=Target("case", household, case), document_type="authorisation",
         uploaded_file=SimpleUploadedFile("授权书.pdf", MINIMAL_PDF, content_type="application/pdf"))
-    case = transitions.case_submit(actor=village_staff, case=case)
+    case = workflow.run("submit", actor=village_staff, case=case)
     assert case.status == CaseStatus.SUBMITTED
 
 
@@ -71,21 +72,21 @@ def test_a_complaint_requires_a_county_visit_before_the_decision(walker, village
                                        received_on=TODAY - timedelta(days=1))
     case = walker.to(case, CaseStatus.AWAITING_DECISION)  # both visits by township staff only
     with pytest.raises(Conflict) as refused:
-        transitions.case_approve(actor=county_officer2, case=case, category="B")
+        workflow.run("approve", actor=county_officer2, case=case, category="B")
     assert refused.value.code == "county_visit_required"
     assert Case.objects.get(pk=case.pk).status == CaseStatus.AWAITING_DECISION
     with pytest.raises(Conflict):
-        transitions.case_reject(actor=county_officer2, case=case, reason="收入超标")
+        workflow.run("reject", actor=county_officer2, case=case, reason="收入超标")
 
     # Investigating again opens a new round; a county officer on a visit satisfies the rule.
-    case = transitions.case_reinvestigate(actor=county_officer, case=case, reason="群众来电反映隐瞒收入")
+    case = workflow.run("reinvestigate", actor=county_officer, case=case, reason="群众来电反映隐瞒收入")
     assert case.status == CaseStatus.UNDER_INVESTIGATION
-    case = transitions.case_visits(actor=county_officer, case=case, number=1, visit_date=TODAY,
-                                   investigators=[county_officer, township_staff], findings="县级入户核实",
-                                   applicant_signed=True)
+    case = workflow.run("visits", actor=county_officer, case=case, number=1, visit_date=TODAY,
+                        investigators=[county_officer, township_staff], findings="县级入户核实",
+                        applicant_signed=True)
     case = walker.visit(case, 2)
     case = walker.to(case, CaseStatus.AWAITING_DECISION)
-    case = transitions.case_approve(actor=county_officer2, case=case, category="B")
+    case = workflow.run("approve", actor=county_officer2, case=case, category="B")
     assert case.status == CaseStatus.ACTIVE
 
 
@@ -120,13 +121,11 @@ def test_a_resolved_double_dibao_finding_no_longer_blocks(walker, village_staff,
     case = walker.to(new_draft(village_staff, household), CaseStatus.AWAITING_DECISION)
     flag = _double_dibao_flag(case)
     OverlapFlag.objects.filter(pk=flag.pk).update(status="false_match")
-    assert transitions.case_approve(actor=county_officer2, case=case, category="B").status == CaseStatus.ACTIVE
+    assert workflow.run("approve", actor=county_officer2, case=case, category="B").status == CaseStatus.ACTIVE
 
 
 def test_the_exit_action_runs_the_recipients_exit_service(walker, village_staff, household, county_officer, api,
                                                           web):
-    from recipients.models import CaseExit, Recovery
-
     case = walker.to(new_draft(village_staff, household), CaseStatus.ACTIVE)
     # The case page's exit button leads to the recipients exit form.
     assert f"/recipients/cases/{case.pk}/exit/" in web(county_officer).get(f"/cases/{case.pk}/").content.decode()

@@ -3,6 +3,8 @@
 from datetime import timedelta
 
 import pytest
+from django.utils import translation
+from django.utils.translation import gettext
 
 from cases.models import Case, CaseStatus
 from tests.cases.conftest import TODAY, new_draft
@@ -173,3 +175,16 @@ def test_visit_form_lists_each_investigator_as_a_check(web, walker, draft, towns
     assert {int(pk) for pk, _for in checks} >= {township_staff.pk, investigator.pk}
     assert all(re.search(rf'id="{label_for}"', fieldset) for _pk, label_for in checks)
     assert 'class="form-check-input" id="id_investigators"' not in page and '<div id="id_investigators" class' not in page
+
+
+def test_draft_page_lists_what_is_missing_before_submission(web, village, village_staff, standard):
+    """The submit row's checklist on the case page: the application's own gaps, gone once filled."""
+    with translation.override("zh-hans"):
+        heading, gap = gettext("Still missing before submission:"), gettext("no bank account")
+    household = make_household(village, bank_account="")
+    case = new_draft(village_staff, household)
+    page = web(village_staff).get(f"/cases/{case.pk}/").content.decode()
+    assert heading in page and f"<li>{gap}</li>" in page
+    household.bank_account = "6222020200112233"
+    household.save(update_fields=["bank_account"])
+    assert heading not in web(village_staff).get(f"/cases/{case.pk}/").content.decode()

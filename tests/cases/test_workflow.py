@@ -8,9 +8,10 @@ from django.http import Http404
 from django.utils import translation
 
 from audit.models import AuditEvent
-from cases import services, transitions, workflow
+from cases import services, sweeps, workflow
 from cases.models import Case, CaseStatus, Decision, HomeVisit, PublicNotice
 from dibao.errors import Conflict, DomainError, InvalidTransition, NotPermitted, StaleVersion
+from recipients.models import CaseExit
 from tests.cases.conftest import TODAY, new_draft
 from tests.cases.factories import make_household
 
@@ -57,19 +58,19 @@ def test_reject_path(walker, draft):
 
 
 def test_return_and_resubmit(walker, draft, village_staff, county_officer):
-    case = transitions.case_submit(actor=village_staff, case=draft)
-    case = transitions.case_return(actor=county_officer, case=case, reasons="缺少银行流水")
+    case = workflow.run("submit", actor=village_staff, case=draft)
+    case = workflow.run("return", actor=county_officer, case=case, reasons="缺少银行流水")
     assert case.status == CaseStatus.DRAFT and case.return_reasons == "缺少银行流水"
     case = services.case_update(actor=village_staff, case=case, reason="因病致贫，补充材料")
-    case = transitions.case_submit(actor=village_staff, case=case)
-    case = transitions.case_accept(actor=county_officer, case=case)
+    case = workflow.run("submit", actor=village_staff, case=case)
+    case = workflow.run("accept", actor=county_officer, case=case)
     assert case.status == CaseStatus.UNDER_INVESTIGATION and case.return_reasons == ""
 
 
 def test_objection_and_renotice(walker, draft, county_officer):
     case = walker.to(draft, CaseStatus.INVESTIGATED)
-    case = transitions.case_open_notice(actor=county_officer, case=case)
-    case = transitions.case_objection(actor=county_officer, case=case, content="家中有车", raised_by="村民")
+    case = workflow.run("open_notice", actor=county_officer, case=case)
+    case = workflow.run("objection", actor=county_officer, case=case, content="家中有车", raised_by="村民")
     assert case.status == CaseStatus.UNDER_INVESTIGATION and case.investigation_round == 2
     assert case.notices.get().outcome == PublicNotice.Outcome.OBJECTED
     # a new round needs two new visits, then a new notice
@@ -84,12 +85,28 @@ def test_objection_and_renotice(walker, draft, county_officer):
 def test_withdraw_from_each_pending_state(walker, village, village_staff, standard):
     for status in [CaseStatus.DRAFT, CaseStatus.SUBMITTED, CaseStatus.IN_NOTICE, CaseStatus.AWAITING_DECISION]:
         case = walker.to(new_draft(village_staff, make_household(village)), status)
-        case = transitions.case_withdraw(actor=village_staff, case=case, reason="撤回")
+        case = workflow.run("withdraw", actor=village_staff, case=case, reason="撤回")
         assert case.status == CaseStatus.WITHDRAWN
 
 
-def test_exit_closes_an_active_case(walker, draft):
-    assert walker.to(draft, CaseStatus.CLOSED).status == CaseStatus.CLOSED
+def test_exit_runs_the_recipients_exit_service(walker, draft, county_officer):
+    """The table's exit row hands the locked case to recipients: an immediate exit closes it with
+    one exit row and one event; an exit of a case that is no longer active is refused unchanged."""
+    case = walker.to(draft, CaseStatus.ACTIVE)
+    case = workflow.run("exit", actor=county_officer, case=case, kind="death", reason="户主去世", version=case.version)
+    assert case.status == CaseStatus.CLOSED and case.closed_at and case.exit_reason == "户主去世"
+    assert CaseExit.objects.get(case=case).kind == "death"
+    assert events(case)[-1] == "case.exit" and events(case).count("case.exit") == 1
+    with pytest.raises(InvalidTransition):
+        workflow.run("exit", actor=county_officer, case=case, kind="death", reason="again")
+    assert CaseExit.objects.filter(case=case).count() == 1 and events(case).count("case.exit") == 1
+
+
+def test_gradual_exit_then_an_immediate_end(walker, draft, county_officer):
+    case = walker.to(draft, CaseStatus.GRADUAL_EXIT)
+    assert case.status == CaseStatus.GRADUAL_EXIT and CaseExit.objects.get(case=case).gradual_schedule
+    case = workflow.run("exit", actor=county_officer, case=case, kind="death", reason="去世")
+    assert case.status == CaseStatus.CLOSED
 
 
 # Inputs that let each action pass its own validation once the state allows it.
@@ -99,8 +116,30 @@ ACTION_INPUT = {
     "exit": {"reason": "x"}, "visits": {"number": 1, "visit_date": TODAY, "findings": "x",
                                         "investigator_names": ["甲", "乙"]},
 }
-ILLEGAL = [(state, action) for action, t in workflow.TRANSITIONS.items()
-           for state in CaseStatus.values if state not in t.sources]
+# The states each action may leave, written out here (not read from the table under test).
+STATES = ["draft", "submitted", "under_investigation", "investigated", "in_notice", "awaiting_decision",
+          "active", "gradual_exit", "rejected", "closed", "withdrawn"]
+PENDING = {"draft", "submitted", "under_investigation", "investigated", "in_notice", "awaiting_decision"}
+ALLOWED_FROM = {
+    "submit": {"draft"},
+    "return": {"submitted"},
+    "accept": {"submitted"},
+    "visits": {"under_investigation"},
+    "extend": {"under_investigation", "investigated", "in_notice", "awaiting_decision"},
+    "open_notice": {"investigated"},
+    "objection": {"in_notice"},
+    "reinvestigate": {"investigated", "awaiting_decision"},
+    "end_notice": {"in_notice"},
+    "approve": {"awaiting_decision"},
+    "reject": {"awaiting_decision"},
+    "withdraw": PENDING,
+    "exit": {"active", "gradual_exit"},
+}
+ILLEGAL = [(state, action) for action, allowed in ALLOWED_FROM.items() for state in STATES if state not in allowed]
+
+
+def test_the_illegal_pairs_cover_every_state_and_action():
+    assert sorted(STATES) == sorted(CaseStatus.values) and sorted(ALLOWED_FROM) == sorted(workflow.TRANSITIONS)
 
 
 @pytest.mark.parametrize(("state", "action"), ILLEGAL)
@@ -115,11 +154,11 @@ def test_every_illegal_pair_is_refused(state, action, draft, admin_user):
 
 def test_table_roles(draft, auditor, county_auditor, village_staff, other_village_staff):
     with pytest.raises(NotPermitted):
-        transitions.case_submit(actor=county_auditor, case=draft)
+        workflow.run("submit", actor=county_auditor, case=draft)
     with pytest.raises(Http404):
-        transitions.case_submit(actor=other_village_staff, case=draft)
+        workflow.run("submit", actor=other_village_staff, case=draft)
     with pytest.raises(NotPermitted):
-        transitions.case_accept(actor=village_staff, case=draft)
+        workflow.run("accept", actor=village_staff, case=draft)
     assert [t.action for t in workflow.allowed_actions(draft, village_staff)] == ["submit", "withdraw"]
     assert workflow.allowed_actions(draft, auditor) == []
 
@@ -128,28 +167,28 @@ def test_scope_is_checked_before_the_role(draft, other_county_officer, county_of
     """Out of the area is 404 whether or not the role may take the action (the lock's scoped read
     is the scope check); in the area, a role that may not is 403."""
     with pytest.raises(Http404):
-        transitions.case_submit(actor=other_county_officer, case=draft)  # a role that may not submit
+        workflow.run("submit", actor=other_county_officer, case=draft)  # a role that may not submit
     with pytest.raises(Http404):
-        transitions.case_withdraw(actor=other_county_officer, case=draft, reason="x")  # one that may withdraw
+        workflow.run("withdraw", actor=other_county_officer, case=draft, reason="x")  # one that may withdraw
     with pytest.raises(NotPermitted):
-        transitions.case_submit(actor=county_officer, case=draft)
+        workflow.run("submit", actor=county_officer, case=draft)
     with pytest.raises(Case.DoesNotExist):  # the scheduler (no user) on a case that is gone
-        workflow.lock("end_notice", actor=None, case=draft.pk + 1000)
+        workflow.run("end_notice", actor=None, case=draft.pk + 1000)
     draft.refresh_from_db()
     assert draft.status == CaseStatus.DRAFT and draft.version == 1
 
 
 def test_stale_version(draft, village_staff):
     with pytest.raises(StaleVersion):
-        transitions.case_submit(actor=village_staff, case=draft, version=draft.version + 5)
-    transitions.case_submit(actor=village_staff, case=draft, version=draft.version)
+        workflow.run("submit", actor=village_staff, case=draft, version=draft.version + 5)
+    workflow.run("submit", actor=village_staff, case=draft, version=draft.version)
 
 
 def test_submit_lists_missing_items(village, village_staff, standard):
     household = make_household(village, with_income=False, bank_account="", with_head=False)
     case = services.case_create(actor=village_staff, household=household)
     with translation.override("en"), pytest.raises(DomainError) as err:
-        transitions.case_submit(actor=village_staff, case=case)
+        workflow.run("submit", actor=village_staff, case=case)
     missing = " ".join(err.value.fields["missing"])
     for word in ("head", "income", "bank account", "authorisation", "applicant", "reason"):
         assert word in missing
@@ -182,7 +221,7 @@ def test_approve_before_both_visits(walker, draft, county_officer2):
     walker.visit(case, 1)
     case.refresh_from_db()
     with pytest.raises(InvalidTransition):
-        transitions.case_approve(actor=county_officer2, case=case, category="A")
+        workflow.run("approve", actor=county_officer2, case=case, category="A")
     unchanged(case, CaseStatus.UNDER_INVESTIGATION)
 
 
@@ -191,8 +230,8 @@ def test_visit_with_one_investigator_or_same_person_twice(walker, draft, townshi
     for who, names in [([township_staff], []), ([township_staff, township_staff], []), ([], ["张三", "张三"]),
                        ([township_staff], [township_staff.username])]:
         with pytest.raises(DomainError) as err:
-            transitions.case_visits(actor=township_staff, case=case, number=1, visit_date=TODAY,
-                                    investigators=who, investigator_names=names, findings="x")
+            workflow.run("visits", actor=township_staff, case=case, number=1, visit_date=TODAY,
+                         investigators=who, investigator_names=names, findings="x")
         assert "investigators" in err.value.fields
     unchanged(case, CaseStatus.UNDER_INVESTIGATION)
     assert not HomeVisit.objects.exists()
@@ -200,8 +239,8 @@ def test_visit_with_one_investigator_or_same_person_twice(walker, draft, townshi
 
 def test_named_investigators_are_enough(walker, draft, township_staff):
     case = walker.to(draft, CaseStatus.UNDER_INVESTIGATION)
-    case = transitions.case_visits(actor=township_staff, case=case, number=1, visit_date=TODAY,
-                                   investigator_names=["张三", "李四"], findings="x")
+    case = workflow.run("visits", actor=township_staff, case=case, number=1, visit_date=TODAY,
+                        investigator_names=["张三", "李四"], findings="x")
     assert case.visits.get().investigator_names == ["张三", "李四"]
 
 
@@ -228,19 +267,19 @@ def test_staff_relative_case_needs_county_investigator(walker, village_staff, ho
 def test_objection_after_notice_closed(walker, draft, county_officer):
     case = walker.to(draft, CaseStatus.IN_NOTICE)  # opened 10 days ago: period over
     with pytest.raises(Conflict) as err:
-        transitions.case_objection(actor=county_officer, case=case, content="x")
+        workflow.run("objection", actor=county_officer, case=case, content="x")
     assert err.value.code == "notice_closed"
     unchanged(case, CaseStatus.IN_NOTICE)
 
 
 def test_notice_cannot_end_early(walker, draft, county_officer):
     case = walker.to(draft, CaseStatus.INVESTIGATED)
-    case = transitions.case_open_notice(actor=county_officer, case=case)
+    case = workflow.run("open_notice", actor=county_officer, case=case)
     assert case.notices.get().ends_on == TODAY + timedelta(days=6)
     with pytest.raises(InvalidTransition):
-        transitions.case_end_notice(actor=county_officer, case=case)
-    assert services.notices_close_due(TODAY) == 0
-    assert services.notices_close_due(TODAY + timedelta(days=7)) == 1
+        workflow.run("end_notice", actor=county_officer, case=case)
+    assert sweeps.notices_close_due(TODAY) == 0
+    assert sweeps.notices_close_due(TODAY + timedelta(days=7)) == 1
     case.refresh_from_db()
     assert case.status == CaseStatus.AWAITING_DECISION and case.step_deadline
     assert AuditEvent.objects.filter(action="case.end_notice", actor=None).count() == 1
@@ -248,13 +287,13 @@ def test_notice_cannot_end_early(walker, draft, county_officer):
 
 def test_close_notice_when_opened(walker, draft):
     case = walker.to(draft, CaseStatus.IN_NOTICE)
-    assert services.close_notice_if_due(case).status == CaseStatus.AWAITING_DECISION
+    assert sweeps.close_notice_if_due(case).status == CaseStatus.AWAITING_DECISION
 
 
 def test_reject_without_reason(walker, draft, county_officer2):
     case = walker.to(draft, CaseStatus.AWAITING_DECISION)
     with pytest.raises(DomainError) as err:
-        transitions.case_reject(actor=county_officer2, case=case, reason="  ")
+        workflow.run("reject", actor=county_officer2, case=case, reason="  ")
     assert "reason" in err.value.fields
     unchanged(case, CaseStatus.AWAITING_DECISION)
 
@@ -265,8 +304,8 @@ def test_decision_by_entrant(walker, village, county_officer, household):
     case = walker.to(case, CaseStatus.AWAITING_DECISION)
     Case.objects.filter(pk=case.pk).update(entered_by=county_officer)
     case.refresh_from_db()
-    for call in (lambda: transitions.case_approve(actor=county_officer, case=case, category="A"),
-                 lambda: transitions.case_reject(actor=county_officer, case=case, reason="x")):
+    for call in (lambda: workflow.run("approve", actor=county_officer, case=case, category="A"),
+                                      lambda: workflow.run("reject", actor=county_officer, case=case, reason="x")):
         with pytest.raises(NotPermitted) as err:
             call()
         assert err.value.code == "separation_of_duties"
@@ -276,8 +315,8 @@ def test_decision_by_entrant(walker, village, county_officer, household):
 def test_first_payment_month_in_the_past(walker, draft, county_officer2):
     case = walker.to(draft, CaseStatus.AWAITING_DECISION)
     with pytest.raises(DomainError) as err:
-        transitions.case_approve(actor=county_officer2, case=case, category="A",
-                                 first_payment_month=date(TODAY.year - 1, 1, 1))
+        workflow.run("approve", actor=county_officer2, case=case, category="A",
+                     first_payment_month=date(TODAY.year - 1, 1, 1))
     assert "first_payment_month" in err.value.fields
     unchanged(case, CaseStatus.AWAITING_DECISION)
 
@@ -285,11 +324,11 @@ def test_first_payment_month_in_the_past(walker, draft, county_officer2):
 def test_override_needs_reason(walker, draft, county_officer2):
     case = walker.to(draft, CaseStatus.AWAITING_DECISION)
     with pytest.raises(DomainError) as err:
-        transitions.case_approve(actor=county_officer2, case=case, category="A", override_amount=Decimal("500"))
+        workflow.run("approve", actor=county_officer2, case=case, category="A", override_amount=Decimal("500"))
     assert "override_reason" in err.value.fields
     unchanged(case, CaseStatus.AWAITING_DECISION)
-    case = transitions.case_approve(actor=county_officer2, case=case, category="A", override_amount=Decimal("500"),
-                                    override_reason="临时困难")
+    case = workflow.run("approve", actor=county_officer2, case=case, category="A", override_amount=Decimal("500"),
+                        override_reason="临时困难")
     decision = case.decisions.get()
     assert case.monthly_amount == Decimal("500.00") and decision.calculated_amount == Decimal("968.00")
 
@@ -298,8 +337,8 @@ def test_extend_deadline(walker, draft, county_officer):
     case = walker.to(draft, CaseStatus.UNDER_INVESTIGATION)
     first = case.deadline
     with pytest.raises(DomainError):
-        transitions.case_extend(actor=county_officer, case=case, reason="")
-    case = transitions.case_extend(actor=county_officer, case=case, reason="需补充调查")
+        workflow.run("extend", actor=county_officer, case=case, reason="")
+    case = workflow.run("extend", actor=county_officer, case=case, reason="需补充调查")
     assert case.deadline > first and case.deadline_extended
     with pytest.raises(Conflict):
-        transitions.case_extend(actor=county_officer, case=case, reason="again")
+        workflow.run("extend", actor=county_officer, case=case, reason="again")

@@ -43,12 +43,7 @@ ADMIN = frozenset({"admin"})
 AUDIT = frozenset({"auditor", "admin"})
 OFFICIALS = frozenset({"county_officer", "auditor", "admin"})
 ENTRY = frozenset({"village_staff", "township_staff", "admin"})
-
-
-def transition_roles(action: str) -> frozenset:
-    from cases import workflow
-
-    return frozenset(str(r) for r in workflow.TRANSITIONS[action].roles) | {"admin"}
+VISITORS = frozenset({"township_staff", "county_officer", "admin"})
 
 SEES = {
     "village_staff": {"own"},
@@ -201,12 +196,14 @@ ROWS = [
     Row("cases:letter", "GET", lambda w, s: f"/cases/{w.case[s].pk}/letter/", ok=404),
     # Workflow pages: outside the area 404, a role that may never take the action 403 (form or not); an action
     # the case's state does not allow sends the allowed role back to the case with the reason; nothing changes.
-    Row("cases:action", "GET", lambda w, s: f"/cases/{w.case[s].pk}/submit/", allowed=transition_roles("submit"),
-        scope_first=True),
-    Row("cases:action", "POST", lambda w, s: f"/cases/{w.case[s].pk}/submit/", allowed=transition_roles("submit"),
+    Row("cases:action", "GET", lambda w, s: f"/cases/{w.case[s].pk}/submit/", allowed=ENTRY, scope_first=True),
+    Row("cases:action", "POST", lambda w, s: f"/cases/{w.case[s].pk}/submit/", allowed=ENTRY,
         scope_first=True, data={"version": "x"}),  # the form comes back with its error
-    Row("cases:action", "POST", lambda w, s: f"/cases/{w.case[s].pk}/accept/", allowed=transition_roles("accept"),
+    Row("cases:action", "POST", lambda w, s: f"/cases/{w.case[s].pk}/accept/", allowed=OFFICER,
         ok=302, scope_first=True, data={"version": 1}),
+    # Recipients' page performs the exit: the case's own action URL sends the officer there.
+    Row("cases:action", "GET", lambda w, s: f"/cases/{w.active_case[s].pk}/exit/", allowed=OFFICER, ok=302,
+        scope_first=True),
     # --- cases (API) ------------------------------------------------------------------------------------------
     api("case-list", "GET", "/api/v1/cases/", target=False),
     # A role that may not enter applications is refused (403) before the body is read; the others get 400 for {}.
@@ -215,19 +212,16 @@ ROWS = [
     api("case-detail", "PATCH", lambda w, s: f"/api/v1/cases/{w.case[s].pk}/", allowed=ENTRY, ok=409,
         scope_first=True, data={"version": 99}),  # a stale version
     # Every workflow action on a draft: out of scope 404, a role the transition does not allow 403 (both
-    # before the body is read), otherwise the body or the state is refused (400/409). Roles from the workflow.
+    # before the body is read), otherwise the body or the state is refused (400/409).
     *[api(f"case-{name}", "POST", lambda w, s, a=path: f"/api/v1/cases/{w.case[s].pk}/{a}/",
-          allowed=transition_roles(action), ok={400, 409}, scope_first=True, data={"version": 99})
-      for name, path, action in (
-          ("accept", "accept", "accept"), ("approve", "approve", "approve"),
-          ("end-notice", "end-notice", "end_notice"), ("extend", "extend", "extend"),
-          ("objections", "objections", "objection"), ("open-notice", "open-notice", "open_notice"),
-          ("reinvestigate", "reinvestigate", "reinvestigate"), ("reject", "reject", "reject"),
-          ("return-", "return", "return"), ("visits", "visits", "visits"), ("submit", "submit", "submit"),
-          ("withdraw", "withdraw", "withdraw"))],
-    api("case-exit", "POST", lambda w, s: f"/api/v1/cases/{w.case[s].pk}/exit/", allowed=OFFICER, ok={400, 409},
-        scope_first=True,
-        data={"version": 99}),
+          allowed=allowed, ok={400, 409}, scope_first=True, data={"version": 99})
+      for name, path, allowed in (
+          ("accept", "accept", OFFICER), ("approve", "approve", OFFICER),
+          ("end-notice", "end-notice", OFFICER), ("extend", "extend", OFFICER),
+          ("objections", "objections", OFFICER), ("open-notice", "open-notice", OFFICER),
+          ("reinvestigate", "reinvestigate", OFFICER), ("reject", "reject", OFFICER),
+          ("return-", "return", OFFICER), ("visits", "visits", VISITORS), ("submit", "submit", ENTRY),
+          ("withdraw", "withdraw", WRITERS), ("exit", "exit", OFFICER))],
     # --- recipients ---------------------------------------------------------------------------------------------
     Row("recipients:reviews", "GET", "/recipients/reviews/", allowed=OFFICIALS, target=False),
     Row("recipients:review", "GET", lambda w, s: f"/recipients/reviews/{w.review[s].pk}/", allowed=OFFICIALS),

@@ -1,24 +1,23 @@
-"""One function per transition of `cases.workflow.TRANSITIONS` (the table lives there).
+"""One function per transition, each named as the handler of its row in `cases.workflow.TRANSITIONS`.
 
-Each is `case_<action>(*, actor, case, version=None, ...)`: it locks the row through
-`workflow.lock`, validates its own input, applies the change and `workflow.commit`s it (one
-audit event), all inside one transaction.
+`workflow.run` calls `case_<action>(*, actor, case, **input)` with the case already locked and checked
+(scope, role, state, version, the row's guards) inside its transaction; the handler validates its own
+input, applies the change and `workflow.commit`s it (one audit event).
 """
 
 from datetime import date
 from decimal import Decimal
 
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role
 from cases import workflow
 from cases.benefit import add_months, month_start, policy_in_force
+from cases.figures import benefit_for_case, county_of, declared_financial_assets
 from cases.models import Category, Decision, HomeVisit, Objection, PublicNotice
-from cases.services import benefit_for_case, county_of, missing_items
 from cases.working_days import add_working_days
-from dibao.errors import Conflict, DomainError, InvalidTransition, NotPermitted
+from dibao.errors import Conflict, DomainError, InvalidTransition
 
 
 def _invalid(field: str, message) -> DomainError:
@@ -32,45 +31,20 @@ def _required_text(value, field: str) -> str:
     return text
 
 
-def _not_entrant(case, actor, data):
-    """Separation of duties: whoever entered the application cannot decide it."""
-    if actor is not None and actor.pk == case.entered_by_id:
-        raise NotPermitted(_("You entered this application, so another officer must decide it."),
-                           code="separation_of_duties")
-
-
-def _submit_complete(case, actor, data):
-    missing = missing_items(case)
-    if missing:
-        raise DomainError(_("The application is incomplete."), code="incomplete",
-                          fields={"missing": [str(m) for m in missing]})
-
-
-workflow.register_guard("submit", _submit_complete)
-workflow.register_guard("approve", _not_entrant)
-workflow.register_guard("reject", _not_entrant)
-
-
-@transaction.atomic
-def case_submit(*, actor, case, version=None):
-    case = workflow.lock("submit", actor=actor, case=case, version=version)
+def case_submit(*, actor, case):
     before = workflow.snapshot(case)
     case.submitted_at = timezone.now()
     return workflow.commit("submit", actor=actor, case=case, before=before)
 
 
-@transaction.atomic
-def case_return(*, actor, case, reasons: str = "", version=None):
-    case = workflow.lock("return", actor=actor, case=case, version=version)
+def case_return(*, actor, case, reasons: str = ""):
     reasons = _required_text(reasons, "reasons")
     before = workflow.snapshot(case)
     case.return_reasons = reasons
     return workflow.commit("return", actor=actor, case=case, before=before, extra={"reasons": reasons})
 
 
-@transaction.atomic
-def case_accept(*, actor, case, version=None, on_date: date | None = None):
-    case = workflow.lock("accept", actor=actor, case=case, version=version)
+def case_accept(*, actor, case, on_date: date | None = None):
     on_date = on_date or workflow.today()
     before = workflow.snapshot(case)
     policy = policy_in_force(county_of(case), on_date)
@@ -82,9 +56,7 @@ def case_accept(*, actor, case, version=None, on_date: date | None = None):
     return workflow.commit("accept", actor=actor, case=case, before=before)
 
 
-@transaction.atomic
-def case_extend(*, actor, case, reason: str = "", version=None):
-    case = workflow.lock("extend", actor=actor, case=case, version=version)
+def case_extend(*, actor, case, reason: str = ""):
     reason = _required_text(reason, "reason")
     if case.deadline_extended:
         raise Conflict(_("The time limit has already been extended once."), code="already_extended")
@@ -124,13 +96,9 @@ def _check_investigators(case, users, names, number):
     return names
 
 
-@transaction.atomic
 def case_visits(*, actor, case, number: int, visit_date: date, investigators=(), investigator_names=(),
                 findings: str = "", verified_monthly_income: Decimal | None = None,
-                verified_financial_assets: Decimal | None = None, applicant_signed: bool = False,
-                version=None):
-    case = workflow.lock("visits", actor=actor, case=case, version=version,
-                         data={"number": number, "applicant_signed": bool(applicant_signed)})
+                verified_financial_assets: Decimal | None = None, applicant_signed: bool = False):
     if number not in (1, 2):
         raise _invalid("number", _("The visit number is 1 or 2."))
     if case.visits.filter(round=case.investigation_round, number=number).exists():
@@ -142,8 +110,6 @@ def case_visits(*, actor, case, number: int, visit_date: date, investigators=(),
     users = list(investigators)
     names = _check_investigators(case, users, investigator_names, number)
     before = workflow.snapshot(case)
-    from cases.services import declared_financial_assets
-
     visit = HomeVisit.objects.create(
         case=case, round=case.investigation_round, number=number, visit_date=visit_date,
         investigator_names=names, findings=findings.strip(),
@@ -160,9 +126,7 @@ def case_visits(*, actor, case, number: int, visit_date: date, investigators=(),
                            extra={"visit": visit.pk, "round": visit.round, "number": number})
 
 
-@transaction.atomic
-def case_open_notice(*, actor, case, version=None, on_date: date | None = None):
-    case = workflow.lock("open_notice", actor=actor, case=case, version=version)
+def case_open_notice(*, actor, case, on_date: date | None = None):
     on_date = on_date or workflow.today()
     before = workflow.snapshot(case)
     benefit, _inputs = benefit_for_case(case, on_date)
@@ -186,10 +150,7 @@ def _open_notice(case):
     return notice
 
 
-@transaction.atomic
-def case_objection(*, actor, case, content: str = "", raised_by: str = "", received_on: date | None = None,
-                   version=None):
-    case = workflow.lock("objection", actor=actor, case=case, version=version)
+def case_objection(*, actor, case, content: str = "", raised_by: str = "", received_on: date | None = None):
     content = (content or "").strip()
     if not content:
         raise _invalid("content", _("Write down the objection."))
@@ -210,10 +171,8 @@ def case_objection(*, actor, case, content: str = "", raised_by: str = "", recei
                            extra={"objection": objection.pk, "round": case.investigation_round})
 
 
-@transaction.atomic
-def case_reinvestigate(*, actor, case, reason: str = "", version=None):
+def case_reinvestigate(*, actor, case, reason: str = ""):
     """Back to investigation for a new round of two visits (a complaint, new information)."""
-    case = workflow.lock("reinvestigate", actor=actor, case=case, version=version)
     reason = _required_text(reason, "reason")
     before = workflow.snapshot(case)
     case.investigation_round += 1
@@ -221,9 +180,7 @@ def case_reinvestigate(*, actor, case, reason: str = "", version=None):
                            extra={"reason": reason, "round": case.investigation_round})
 
 
-@transaction.atomic
-def case_end_notice(*, actor, case, version=None, on_date: date | None = None):
-    case = workflow.lock("end_notice", actor=actor, case=case, version=version)
+def case_end_notice(*, actor, case, on_date: date | None = None):
     on_date = on_date or workflow.today()
     notice = _open_notice(case)
     if on_date <= notice.ends_on:
@@ -239,13 +196,10 @@ def case_end_notice(*, actor, case, version=None, on_date: date | None = None):
     return workflow.commit("end_notice", actor=actor, case=case, before=before, extra={"notice": notice.pk})
 
 
-@transaction.atomic
 def case_approve(*, actor, case, category: str = "", first_payment_month: date | None = None,
-                 override_amount: Decimal | None = None, override_reason: str = "", version=None,
+                 override_amount: Decimal | None = None, override_reason: str = "",
                  on_date: date | None = None, findings_override_reason: str = ""):
     findings_override_reason = (findings_override_reason or "").strip()
-    case = workflow.lock("approve", actor=actor, case=case, version=version,
-                         data={"findings_override_reason": findings_override_reason})
     on_date = on_date or workflow.today()
     if category not in Category.values:
         raise _invalid("category", _("Choose category A, B or C."))
@@ -282,9 +236,7 @@ def case_approve(*, actor, case, category: str = "", first_payment_month: date |
     return workflow.commit("approve", actor=actor, case=case, before=before, extra=extra)
 
 
-@transaction.atomic
-def case_reject(*, actor, case, reason: str = "", version=None, on_date: date | None = None):
-    case = workflow.lock("reject", actor=actor, case=case, version=version)
+def case_reject(*, actor, case, reason: str = "", on_date: date | None = None):
     reason = _required_text(reason, "reason")
     on_date = on_date or workflow.today()
     before = workflow.snapshot(case)
@@ -298,9 +250,7 @@ def case_reject(*, actor, case, reason: str = "", version=None, on_date: date | 
                            extra={"decision": decision.pk, "reason": reason})
 
 
-@transaction.atomic
-def case_withdraw(*, actor, case, reason: str = "", version=None):
-    case = workflow.lock("withdraw", actor=actor, case=case, version=version)
+def case_withdraw(*, actor, case, reason: str = ""):
     reason = _required_text(reason, "reason")
     before = workflow.snapshot(case)
     case.notices.filter(outcome=PublicNotice.Outcome.OPEN).update(outcome=PublicNotice.Outcome.ENDED,
@@ -308,12 +258,3 @@ def case_withdraw(*, actor, case, reason: str = "", version=None):
     case.closed_at, case.exit_reason = timezone.now(), reason
     case.step_deadline, case.step_name = None, ""
     return workflow.commit("withdraw", actor=actor, case=case, before=before, extra={"reason": reason})
-
-
-@transaction.atomic
-def case_exit(*, actor, case, reason: str = "", version=None):
-    case = workflow.lock("exit", actor=actor, case=case, version=version)
-    reason = _required_text(reason, "reason")
-    before = workflow.snapshot(case)
-    case.closed_at, case.exit_reason = timezone.now(), reason
-    return workflow.commit("exit", actor=actor, case=case, before=before, extra={"reason": reason})
