@@ -76,7 +76,7 @@ class EventSerializer(serializers.ModelSerializer):
 
 
 class CaseDetailSerializer(CaseListSerializer):
-    applicant_name = serializers.CharField(source="applicant.name", read_only=True, default=None)
+    applicant_name = serializers.CharField(source="applicant.name", read_only=True, default=None, allow_null=True)
     entered_by = serializers.CharField(source="entered_by.username", read_only=True)
     deadlines = serializers.SerializerMethodField()
     visits = VisitSerializer(many=True, read_only=True)

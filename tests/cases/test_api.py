@@ -194,3 +194,12 @@ def test_visit_investigator_of_another_area_is_refused_without_naming_them(api, 
         "investigators": [township_staff.pk, investigator.pk]})
     assert r.status_code == 200, r.json()
     assert case.visits.get(number=1).investigators.count() == 2
+
+
+def test_a_draft_without_applicant_answers_null_and_the_schema_says_so(api, village, village_staff):
+    """Found by the schema fuzzer: a draft may have no applicant yet, and the answer must match the schema."""
+    draft = new_draft(village_staff, make_household(village), applicant=None)
+    body = api(village_staff).get(f"/api/v1/cases/{draft.pk}/").json()
+    assert body["applicant"] is None and body["applicant_name"] is None
+    schema = api(village_staff).get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    assert schema["components"]["schemas"]["CaseDetail"]["properties"]["applicant_name"].get("nullable") is True
