@@ -5,7 +5,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -114,6 +114,15 @@ class Case(models.Model):
 
 
 # --- fields added by the workflow (issue 4) live on the models below and in migration 0002 ---
+
+
+def household_paid_flags_refresh(household_ids) -> None:
+    """Set Household.has_paid_case from the households' cases, in one UPDATE.
+
+    Every write that moves a case into or out of PAID_STATES calls it in its own transaction.
+    """
+    Household.objects.filter(pk__in=household_ids).update(has_paid_case=Exists(
+        Case.objects.filter(household=OuterRef("pk"), status__in=PAID_STATES)))
 
 
 class Rounding(models.TextChoices):

@@ -42,7 +42,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Role
 from accounts.scoping import scope_queryset
 from audit.services import record
-from cases.models import PENDING_STATES, Case, CaseStatus
+from cases.models import PAID_STATES, PENDING_STATES, Case, CaseStatus, household_paid_flags_refresh
 from dibao.errors import InvalidTransition, NotPermitted, StaleVersion
 
 S = CaseStatus
@@ -177,9 +177,12 @@ def lock(transition: Transition, *, actor, case: Case | int, version: int | None
 def commit(action: str, *, actor, case: Case, before: dict, status: str | None = None, extra: dict | None = None) -> Case:
     """Apply the new state, bump the version, save and write the one audit event."""
     target = status or TRANSITIONS[action].target or case.status
+    was_paid = case.status in PAID_STATES
     case.status = target
     case.version += 1
     case.save()
+    if was_paid != (target in PAID_STATES):
+        household_paid_flags_refresh([case.household_id])
     record(actor=actor, action=f"case.{action}", obj=case, division_code=case.division_code,
            before=before, after={**snapshot(case), **(extra or {})})
     return case

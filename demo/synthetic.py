@@ -13,7 +13,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import Division, Level, User
-from cases.models import Case, CaseStatus
+from cases.models import Case, CaseStatus, household_paid_flags_refresh
 from households import crypto
 from households.idnumber import check_char
 from households.models import Household, IncomeItem, IncomeKind, Member, Person, Standard
@@ -373,6 +373,7 @@ def insert_chunk(chunk: list[tuple], pinyin_cache: dict, users: dict | None = No
         insert_rows(IncomeItem, INCOME_COLUMNS, incomes)
         if cases:
             insert_rows(Case, CASE_COLUMNS, cases)
+            household_paid_flags_refresh(household_ids)
         if reg_households:
             insert_rows(RegistryHousehold, REGISTRY_HOUSEHOLD_COLUMNS, reg_households)
             insert_rows(RegistryMember, REGISTRY_MEMBER_COLUMNS, reg_members)

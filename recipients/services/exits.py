@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Division, Role
 from accounts.scoping import require_role
 from audit import services as audit
-from cases.models import Case, CaseStatus
+from cases.models import PAID_STATES, Case, CaseStatus, household_paid_flags_refresh
 from cases.selectors import access_case_by_id
 from dibao.errors import InvalidTransition
 from recipients.models import GRADUAL_EXIT_KINDS, CaseExit, ExitKind, Recovery, Review, ReviewStatus
@@ -91,6 +91,8 @@ def case_exit(*, actor, case: Case, kind: str, reason: str, effective_month: dat
         locked.exit_reason = reason
         locked.version += 1
         locked.save(update_fields=["status", "closed_at", "exit_reason", "version", "updated_at"])
+        if locked.status not in PAID_STATES:
+            household_paid_flags_refresh([locked.household_id])
         if not in_gradual_exit:
             case_exit_row = CaseExit.objects.create(
                 case=locked, division_code=locked.division_code, kind=kind, reason=reason,
@@ -130,6 +132,7 @@ def gradual_exits_close(*, today: date, actor=None) -> int:
             locked.closed_at = timezone.now()
             locked.version += 1
             locked.save(update_fields=["status", "closed_at", "version", "updated_at"])
+            household_paid_flags_refresh([locked.household_id])
             audit.record(actor=actor, action="case.gradual_exit_ended", obj=locked,
                          division_code=locked.division_code, before=before, after=_case_snapshot(locked))
             closed += 1
