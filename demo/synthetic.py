@@ -18,7 +18,7 @@ from households import crypto
 from households.idnumber import check_char
 from households.models import Household, IncomeItem, IncomeKind, Member, Person, Standard
 from households.persons import name_to_pinyin
-from poverty_registry.models import RegistryHousehold, RegistryMember
+from poverty_registry.models import RegistryHousehold, RegistryMember, persons_roster_flags_refresh
 from recipients.models import PaymentLine, PaymentRoll, Review, ReviewKind, ReviewStatus, RollStatus
 
 SURNAMES = list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤")
@@ -377,6 +377,7 @@ def insert_chunk(chunk: list[tuple], pinyin_cache: dict, users: dict | None = No
         if reg_households:
             insert_rows(RegistryHousehold, REGISTRY_HOUSEHOLD_COLUMNS, reg_households)
             insert_rows(RegistryMember, REGISTRY_MEMBER_COLUMNS, reg_members)
+            persons_roster_flags_refresh([member[2] for member in reg_members])
     return {"households": len(households), "persons": len(persons), "cases": len(cases),
             "registry_households": len(reg_households)}
 

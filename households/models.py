@@ -39,6 +39,9 @@ class Person(models.Model):
     birth_date = models.DateField(_("birth date"))
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
     region_code = models.CharField(_("region code"), max_length=6)
+    # Listed in a registration of the poverty-alleviation roster (any year). Kept by the registry's writers
+    # (poverty_registry.models.persons_roster_flags_refresh), so dibao reads it without importing the registry.
+    on_poverty_roster = models.BooleanField(_("on the poverty roster"), default=False, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

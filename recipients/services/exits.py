@@ -31,7 +31,7 @@ def case_exit(*, actor, case: Case, kind: str, reason: str, effective_month: dat
     Immediate kinds close the case; payment stops from `effective_month` (the first month not paid).
     `income_above_line` starts a gradual exit at `effective_month` with the county's schedule
     (the longer one when the household is on the poverty roster); the case closes when it ends.
-    `on_poverty_roster=None` asks the poverty registry; pass True/False to decide it explicitly.
+    `on_poverty_roster=None` reads the members' roster flag (kept by the registry); True/False decides it.
     """
     require_role(actor, Role.COUNTY_OFFICER)
     if kind not in ExitKind.values:

@@ -23,14 +23,6 @@ def county_for_code(division_code: str) -> Division:
 
 
 def household_on_poverty_roster(household) -> bool:
-    """Whether a member of the household is on the poverty-alleviation roster.
-
-    The roster lives in `poverty_registry` (RegistryMember -> households.Person). When that app's
-    models are not installed the answer is False and callers pass `on_poverty_roster` explicitly.
-    """
-    try:
-        from poverty_registry.models import RegistryMember  # noqa: PLC0415
-    except ImportError:
-        return False
-    person_ids = household.members.filter(is_active=True).values("person_id")
-    return RegistryMember.objects.filter(person_id__in=person_ids).exists()
+    """Whether an active member of the household is on the poverty-alleviation roster (kept on the person
+    by the registry's writers)."""
+    return household.members.filter(is_active=True, person__on_poverty_roster=True).exists()
