@@ -19,6 +19,7 @@ from overlaps.comparison import comparison
 from overlaps.forms import FlagFilterForm, ResolveForm
 from overlaps.models import FlagStatus, OverlapFlag, Severity
 from overlaps.rules import RULES
+from poverty_registry import selectors as registry_selectors
 
 
 def home_panel(request):
@@ -115,3 +116,22 @@ def counts_fragment(request, kind: str, pk: int):
     else:
         raise NotFound()
     return render(request, "overlaps/_open_counts.html", {"counts": counts})
+
+
+def registration_detail(request, pk: int):
+    """A poverty registration with its members' dibao households and cases (links only where in scope)."""
+    household = registry_selectors.registration_detail(request.user, pk)
+    links = selectors.member_links(request.user, household)
+    rows = []
+    for member in household.members.all():
+        link = links.get(member.person_id, {})
+        dibao = link.get("household")
+        if dibao:
+            dibao = {**dibao, "url": reverse("households:detail", args=[dibao["id"]]) if dibao["in_scope"] else None}
+        cases = [{**c, "url": reverse("cases:detail", args=[c["id"]]) if c["in_scope"] else None}
+                 for c in link.get("cases", [])]
+        rows.append({"member": member, "dibao": dibao, "cases": cases})
+    return render(request, "overlaps/registration_detail.html", {
+        "title": _("Poverty registration %(code)s") % {"code": household.registry_code},
+        "household": household, "rows": rows,
+    })

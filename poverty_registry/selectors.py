@@ -4,7 +4,7 @@ from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, 
 from django.db.models.functions import Coalesce
 
 from accounts.models import Division
-from accounts.scoping import code_in_scope, get_in_scope, scope_queryset
+from accounts.scoping import get_in_scope, scope_queryset
 from poverty_registry.models import RegistryHousehold, RegistryMember
 
 
@@ -54,31 +54,3 @@ def registration_detail(user, pk) -> RegistryHousehold:
     qs = RegistryHousehold.objects.select_related("village", "village__parent").prefetch_related(
         Prefetch("members", queryset=RegistryMember.objects.select_related("person")))
     return get_in_scope(user, qs, pk=pk)
-
-
-def member_links(user, household: RegistryHousehold) -> dict[int, dict]:
-    """For each member's person: the dibao household membership and cases, each marked in scope or not.
-
-    Two queries whatever the number of members.
-    """
-    from cases.models import Case
-    from households.models import Member
-
-    person_ids = [m.person_id for m in household.members.all()]
-    links: dict[int, dict] = {pid: {"household": None, "cases": []} for pid in person_ids}
-    memberships = Member.objects.filter(person_id__in=person_ids, is_active=True).select_related(
-        "household", "household__village")
-    household_ids = {}
-    for m in memberships:
-        in_scope = code_in_scope(user, m.household.division_code)
-        links[m.person_id]["household"] = {"id": m.household_id, "village": m.household.village.name,
-                                           "head": m.household.head_name, "in_scope": in_scope,
-                                           "per_capita_monthly_income": m.household.per_capita_monthly_income}
-        household_ids[m.household_id] = m.person_id
-    if household_ids:
-        for case in Case.objects.filter(household_id__in=list(household_ids)).order_by("-id"):
-            pid = household_ids[case.household_id]
-            in_scope = code_in_scope(user, case.division_code)
-            links[pid]["cases"].append({"id": case.pk, "status": case.status,
-                                        "status_label": case.get_status_display(), "in_scope": in_scope})
-    return links
