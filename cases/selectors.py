@@ -4,6 +4,7 @@ from datetime import date, timedelta
 
 from django.db.models import Prefetch, Q, QuerySet
 
+from accounts.divisions import code_prefix
 from accounts.scoping import get_in_scope, scope_queryset
 from audit.models import AuditEvent
 from cases.models import Case, CaseStatus, Decision, HomeVisit, Objection, PublicNotice
@@ -29,7 +30,7 @@ def case_list(user, *, filters: dict | None = None) -> QuerySet:
     if filters.get("status"):
         qs = qs.filter(status=filters["status"])
     if filters.get("division"):
-        qs = qs.filter(division_code__startswith=division_prefix(filters["division"]))
+        qs = qs.filter(division_code__startswith=code_prefix(filters["division"]))
     if filters.get("category"):
         qs = qs.filter(category=filters["category"])
     if filters.get("staff_relative") in (True, "true", "1", "yes"):
@@ -39,15 +40,6 @@ def case_list(user, *, filters: dict | None = None) -> QuerySet:
     if filters.get("overdue") in (True, "true", "1", "yes"):
         qs = qs.filter(overdue_q(near_deadline_date()))
     return qs
-
-
-def division_prefix(code: str) -> str:
-    """The code prefix of a division code (trailing zero groups stripped per level)."""
-    code = (code or "").strip()
-    for length, tail in ((2, 10), (4, 8), (6, 6), (9, 3)):
-        if code[length:] == "0" * tail:
-            return code[:length]
-    return code
 
 
 def mark_deadlines(cases, on_date: date | None = None):

@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.divisions import county_code_of
 from evidence.models import (
     OPEN_COMPLAINT_STATES,
     UPHELD_OUTCOMES,
@@ -23,10 +24,6 @@ from evidence.models import (
     Stage,
     TargetType,
 )
-
-
-def county_code(division_code: str) -> str:
-    return division_code[:6] + "000000"
 
 
 def required_types(county_code_: str, stage: str, on: date | None = None) -> list[str]:
@@ -45,7 +42,7 @@ def _labels(types: list[str]) -> list[str]:
 
 
 def missing_documents_for_submit(case) -> list[str]:
-    required = required_types(county_code(case.division_code), Stage.SUBMIT)
+    required = required_types(county_code_of(case.division_code), Stage.SUBMIT)
     if not required:
         return []
     present = set(Document.objects.live().filter(
@@ -55,7 +52,7 @@ def missing_documents_for_submit(case) -> list[str]:
 
 
 def missing_documents_for_signed_visit(case, visit_number: int) -> list[str]:
-    required = required_types(county_code(case.division_code), Stage.VISIT_SIGNED)
+    required = required_types(county_code_of(case.division_code), Stage.VISIT_SIGNED)
     if not required:
         return []
     present = set(Document.objects.live().filter(

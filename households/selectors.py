@@ -4,25 +4,24 @@ from datetime import date
 
 from django.db.models import Prefetch, Q, QuerySet
 
-from accounts.models import Division
+from accounts.divisions import code_prefix, county_code_of
 from accounts.scoping import get_in_scope, scope_queryset
 from households.idnumber import normalize
 from households.models import Asset, Household, IncomeItem, IncomePolicy, Member, Standard
 
 
-def county_code_of(division_or_code) -> str:
-    code = division_or_code if isinstance(division_or_code, str) else division_or_code.code
-    return code[:6] + "000000"
+def _county_code(county) -> str:
+    return county_code_of(county if isinstance(county, str) else county.code)
 
 
 def standard_in_force(county, on_date: date) -> Standard | None:
     """The county's Standard effective on `on_date` (county: Division or any code inside it)."""
-    return (Standard.objects.filter(county__code=county_code_of(county), effective_from__lte=on_date)
+    return (Standard.objects.filter(county__code=_county_code(county), effective_from__lte=on_date)
             .order_by("-effective_from").first())
 
 
 def income_policy_in_force(county, on_date: date) -> IncomePolicy | None:
-    return (IncomePolicy.objects.filter(county__code=county_code_of(county), effective_from__lte=on_date)
+    return (IncomePolicy.objects.filter(county__code=_county_code(county), effective_from__lte=on_date)
             .order_by("-effective_from").first())
 
 
@@ -71,23 +70,10 @@ def household_list(user, *, q: str = "", division: str = "", has_active_case: bo
             # head_name would turn it into a filter over every household in scope.
             qs = qs.filter(pk__in=Member.objects.filter(is_active=True, name__startswith=q).values("household_id"))
     if division:
-        qs = qs.filter(division_code__startswith=Division(code=division, level=_level_of(division)).prefix
-                       if division.isdigit() and len(division) == 12 else division)
+        qs = qs.filter(division_code__startswith=code_prefix(division))
     if has_active_case is not None:
         qs = qs.filter(has_paid_case=has_active_case)
     return qs.order_by("division_code", "id")
-
-
-def _level_of(code: str) -> str:
-    if code[2:] == "0" * 10:
-        return "province"
-    if code[4:] == "0" * 8:
-        return "city"
-    if code[6:] == "0" * 6:
-        return "county"
-    if code[9:] == "000":
-        return "township"
-    return "village"
 
 
 def household_detail_queryset(user) -> QuerySet:

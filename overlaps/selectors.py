@@ -2,6 +2,7 @@
 
 from django.db.models import Count, Q
 
+from accounts.divisions import code_prefix
 from accounts.scoping import code_in_scope, get_in_scope, scope_queryset
 from cases.models import Case
 from households.models import Member
@@ -16,7 +17,7 @@ def flags_for_user(user, *, rule=None, status=None, division=None, severity=None
     if status:
         qs = qs.filter(status=status)
     if division:
-        qs = qs.filter(division_code__startswith=division.rstrip("0") if len(division) == 12 else division)
+        qs = qs.filter(division_code__startswith=code_prefix(division))
     if severity:
         qs = qs.filter(severity=severity)
     return qs

@@ -3,7 +3,7 @@
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from accounts.models import Division
+from accounts.divisions import code_prefix
 from accounts.scoping import get_in_scope, scope_queryset
 from poverty_registry.models import RegistryHousehold, RegistryMember
 
@@ -22,16 +22,6 @@ def registrations_visible(user) -> QuerySet:
         member_count=member_count()).order_by("-year", "division_code", "registry_code"))
 
 
-def division_prefix(code: str) -> str:
-    """A 12-digit code of a known division -> its subtree prefix; other digits are used as a prefix."""
-    code = (code or "").strip()
-    if len(code) == 12:
-        division = Division.objects.filter(code=code).only("code", "level").first()
-        if division is not None:
-            return division.prefix
-    return code
-
-
 def registration_filter(qs: QuerySet, *, year=None, status="", monitoring_type="", division="") -> QuerySet:
     if year:
         qs = qs.filter(year=year)
@@ -40,7 +30,7 @@ def registration_filter(qs: QuerySet, *, year=None, status="", monitoring_type="
     if monitoring_type:
         qs = qs.filter(monitoring_type="" if monitoring_type == "none" else monitoring_type)
     if division:
-        qs = qs.filter(division_code__startswith=division_prefix(division))
+        qs = qs.filter(division_code__startswith=code_prefix(division))
     return qs
 
 

@@ -32,6 +32,7 @@ from django.db.models.functions import Coalesce, Substr
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.divisions import ancestor_code
 from accounts.models import LEVEL_ORDER, LEVEL_PREFIX_LENGTH, Division, Level
 from cases.models import PAID_STATES, PENDING_STATES, Case, CaseStatus
 from dibao.db_router import reporting_db
@@ -82,7 +83,7 @@ def build_scope(division: Division | None, *, using: str) -> DashboardScope:
         children = list(Division.objects.using(using).filter(level=Level.PROVINCE).order_by("code"))
         return DashboardScope(None, children, Level.PROVINCE, LEVEL_PREFIX_LENGTH[Level.PROVINCE])
     index = LEVEL_ORDER.index(division.level)
-    ancestor_codes = [division.code[:LEVEL_PREFIX_LENGTH[level]].ljust(12, "0") for level in LEVEL_ORDER[:index]]
+    ancestor_codes = [ancestor_code(division.code, level) for level in LEVEL_ORDER[:index]]
     if division.level == Level.VILLAGE:
         child_level, length = None, 12
         children = []

@@ -7,7 +7,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Division, Role
+from accounts.divisions import county_division
+from accounts.models import Role
 from accounts.scoping import require_role
 from audit import services as audit
 from cases.models import PAID_STATES, Case, CaseStatus, household_paid_flags_refresh
@@ -16,7 +17,7 @@ from dibao.errors import InvalidTransition
 from recipients.models import GRADUAL_EXIT_KINDS, CaseExit, ExitKind, Recovery, Review, ReviewStatus
 from recipients.months import add_months, first_of_month, months_between
 from recipients.services.common import check_version, field_error
-from recipients.services.policy import county_code_of, household_on_poverty_roster, policy_for
+from recipients.services.policy import household_on_poverty_roster, policy_for
 
 
 def _case_snapshot(case: Case) -> dict:
@@ -80,7 +81,7 @@ def case_exit(*, actor, case: Case, kind: str, reason: str, effective_month: dat
             locked.closed_at = timezone.now()
         elif kind in GRADUAL_EXIT_KINDS:
             roster = household_on_poverty_roster(locked.household) if on_poverty_roster is None else on_poverty_roster
-            county = Division.objects.get(code=county_code_of(locked.division_code))
+            county = county_division(locked.division_code)
             schedule = policy_for(county, effective_month).gradual_schedule(on_poverty_roster=roster)
             end_month = add_months(effective_month, len(schedule))
             locked.status = CaseStatus.GRADUAL_EXIT

@@ -2,12 +2,8 @@
 
 from datetime import date
 
-from accounts.models import Division, Level
+from accounts.models import Division
 from recipients.models import RecipientPolicy
-
-
-def county_code_of(division_code: str) -> str:
-    return division_code[:6] + "000000"
 
 
 def policy_for(county: Division | int, on: date) -> RecipientPolicy:
@@ -16,10 +12,6 @@ def policy_for(county: Division | int, on: date) -> RecipientPolicy:
     policy = (RecipientPolicy.objects.filter(county_id=county_id, effective_from__lte=on)
               .order_by("-effective_from").first())
     return policy or RecipientPolicy(county_id=county_id, effective_from=date(1900, 1, 1))
-
-
-def county_for_code(division_code: str) -> Division:
-    return Division.objects.get(code=county_code_of(division_code), level=Level.COUNTY)
 
 
 def household_on_poverty_roster(household) -> bool:
