@@ -127,12 +127,3 @@ def policy_in_force(county, on_date: date):
 
 def rules_from_policy(policy) -> Rules:
     return Rules(**{name: getattr(policy, name) for name in Rules.__dataclass_fields__})
-
-
-def month_start(day: date) -> date:
-    return day.replace(day=1)
-
-
-def add_months(day: date, months: int) -> date:
-    index = day.year * 12 + day.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)

@@ -14,9 +14,10 @@ from django.utils.translation import gettext_lazy as _
 from accounts.divisions import county_division
 from accounts.models import Role
 from cases import workflow
-from cases.benefit import add_months, month_start, policy_in_force
+from cases.benefit import policy_in_force
 from cases.figures import benefit_for_case, declared_financial_assets
 from cases.models import Category, Decision, HomeVisit, Objection, PublicNotice
+from cases.months import first_of_month, next_month
 from cases.working_days import add_working_days
 from dibao.errors import Conflict, DomainError, InvalidTransition
 
@@ -204,8 +205,8 @@ def case_approve(*, actor, case, category: str = "", first_payment_month: date |
     on_date = on_date or workflow.today()
     if category not in Category.values:
         raise _invalid("category", _("Choose category A, B or C."))
-    earliest = add_months(month_start(on_date), 1)
-    month = month_start(first_payment_month) if first_payment_month else earliest
+    earliest = next_month(on_date)
+    month = first_of_month(first_payment_month) if first_payment_month else earliest
     if month < earliest:
         raise _invalid("first_payment_month",
                        _("Payment starts the month after approval (%(month)s) at the earliest.")

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from accounts.models import Division, Level, User
 from cases.models import Case, CaseStatus, household_paid_flags_refresh
+from cases.months import add_months, first_of_month
 from households import crypto
 from households.idnumber import check_char
 from households.models import Household, IncomeItem, IncomeKind, Member, Person, Standard
@@ -386,13 +387,6 @@ REVIEW_SHARE = 0.5  # share of active cases with an open scheduled review
 ROLL_MONTHS = 2  # finalised payment rolls for the last N months, every paid case of the county on each
 
 
-def _month_start(day: date, back: int) -> date:
-    year, month = day.year, day.month - back
-    while month < 1:
-        year, month = year - 1, month + 12
-    return date(year, month, 1)
-
-
 @transaction.atomic
 def build_recipients(seed: int, province: str) -> dict[str, int]:
     """Open scheduled reviews for a share of active cases and finalised payment rolls (one per county per
@@ -425,7 +419,7 @@ def build_recipients(seed: int, province: str) -> dict[str, int]:
                                                                          code__in=[c + "000000" for c in counties])}
     now = timezone.now()
     for back in range(ROLL_MONTHS, 0, -1):
-        month = _month_start(today, back)
+        month = add_months(first_of_month(today), -back)
         for prefix in counties:
             county = county_divisions.get(prefix)
             if county is None:

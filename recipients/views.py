@@ -130,7 +130,7 @@ def exit_notice(request, pk):
     case_exit = selectors.access_exit_by_id(request.user, pk)
     months = []
     if case_exit.gradual_schedule:
-        from recipients.months import add_months
+        from cases.months import add_months
 
         months = [(add_months(case_exit.effective_month, i), p) for i, p in enumerate(case_exit.gradual_schedule)]
     return render(request, "recipients/exit_notice.html", {

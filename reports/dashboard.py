@@ -35,6 +35,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.divisions import ancestor_code
 from accounts.models import LEVEL_ORDER, LEVEL_PREFIX_LENGTH, Division, Level
 from cases.models import PAID_STATES, PENDING_STATES, Case, CaseStatus
+from cases.months import add_months, first_of_month, next_month
 from dibao.db_router import reporting_db
 from reports import changes
 from reports.definitions import APPROVED_STATES, optional_model
@@ -60,18 +61,8 @@ class DashboardScope:
 
 
 def month_starts(today: date, count: int = MONTHS_SHOWN) -> list[date]:
-    months = []
-    year, month = today.year, today.month
-    for _i in range(count):
-        months.append(date(year, month, 1))
-        month -= 1
-        if month == 0:
-            year, month = year - 1, 12
-    return list(reversed(months))
-
-
-def next_month(day: date) -> date:
-    return date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+    """The first days of the `count` months up to today's, oldest first."""
+    return [add_months(first_of_month(today), -back) for back in reversed(range(count))]
 
 
 def _aware(day: date) -> datetime:

@@ -12,10 +12,10 @@ from accounts.models import Role
 from accounts.scoping import require_role
 from audit import services as audit
 from cases.models import PAID_STATES, Case, CaseStatus, household_paid_flags_refresh
+from cases.months import add_months, first_of_month, months_between
 from cases.selectors import access_case_by_id
 from dibao.errors import InvalidTransition
 from recipients.models import GRADUAL_EXIT_KINDS, CaseExit, ExitKind, Recovery, Review, ReviewStatus
-from recipients.months import add_months, first_of_month, months_between
 from recipients.services.common import check_version, field_error
 from recipients.services.policy import household_on_poverty_roster, policy_for
 

@@ -14,10 +14,10 @@ from accounts.models import Division, Role
 from accounts.scoping import require_role
 from audit import services as audit
 from cases.models import Case, CaseStatus
+from cases.months import add_months, first_of_month
 from cases.selectors import access_case_by_id
 from dibao.errors import Conflict, InvalidTransition
 from recipients.models import BenefitChange, Review, ReviewKind, ReviewOutcome, ReviewStatus
-from recipients.months import add_months, first_of_month
 from recipients.selectors import access_review_by_id
 from recipients.services.common import check_version, field_error
 from recipients.services.exits import case_exit
