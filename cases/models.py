@@ -26,13 +26,22 @@ class CaseStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
-# States before a decision: the case is pending. Active and gradual exit are being paid.
-PENDING_STATES = (
-    CaseStatus.DRAFT, CaseStatus.SUBMITTED, CaseStatus.UNDER_INVESTIGATION, CaseStatus.INVESTIGATED,
-    CaseStatus.IN_NOTICE, CaseStatus.AWAITING_DECISION,
+# The groups of states every app uses (one definition each).
+# Accepted by the county and not yet decided: the working-day time limits run.
+ACCEPTED_PENDING_STATES = (
+    CaseStatus.UNDER_INVESTIGATION, CaseStatus.INVESTIGATED, CaseStatus.IN_NOTICE, CaseStatus.AWAITING_DECISION,
 )
+# Submitted and not yet decided: the county's work in hand.
+SUBMITTED_PENDING_STATES = (CaseStatus.SUBMITTED, *ACCEPTED_PENDING_STATES)
+# Before a decision: the case is pending.
+PENDING_STATES = (CaseStatus.DRAFT, *SUBMITTED_PENDING_STATES)
+# Being paid.
 PAID_STATES = (CaseStatus.ACTIVE, CaseStatus.GRADUAL_EXIT)
+# Pending or paid: a household has at most one such case.
 OPEN_STATES = PENDING_STATES + PAID_STATES
+# Approved (paid now, or closed after being paid), and decided either way.
+APPROVED_STATES = (CaseStatus.ACTIVE, CaseStatus.GRADUAL_EXIT, CaseStatus.CLOSED)
+DECIDED_STATES = APPROVED_STATES + (CaseStatus.REJECTED,)
 TERMINAL_STATES = (CaseStatus.REJECTED, CaseStatus.CLOSED, CaseStatus.WITHDRAWN)
 
 

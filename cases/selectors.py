@@ -7,8 +7,8 @@ from django.db.models import Prefetch, Q, QuerySet
 from accounts.divisions import code_prefix
 from accounts.scoping import get_in_scope, scope_queryset
 from audit.models import AuditEvent
-from cases.models import Case, CaseStatus, Decision, HomeVisit, Objection, PublicNotice
-from cases.workflow import AFTER_ACCEPTANCE, today
+from cases.models import ACCEPTED_PENDING_STATES, Case, CaseStatus, Decision, HomeVisit, Objection, PublicNotice
+from cases.workflow import today
 from cases.working_days import add_working_days, load_calendar
 
 NEAR_DEADLINE_WORKING_DAYS = 3
@@ -20,7 +20,7 @@ def near_deadline_date(on_date: date | None = None, calendar=None) -> date:
 
 
 def overdue_q(near: date) -> Q:
-    return Q(status__in=AFTER_ACCEPTANCE) & (Q(deadline__lte=near) | Q(step_deadline__lte=near))
+    return Q(status__in=ACCEPTED_PENDING_STATES) & (Q(deadline__lte=near) | Q(step_deadline__lte=near))
 
 
 def case_list(user, *, filters: dict | None = None) -> QuerySet:
@@ -48,7 +48,7 @@ def mark_deadlines(cases, on_date: date | None = None):
     near = near_deadline_date(on_date)
     for case in cases:
         flag = ""
-        if case.status in AFTER_ACCEPTANCE:
+        if case.status in ACCEPTED_PENDING_STATES:
             dates = [d for d in (case.deadline, case.step_deadline) if d]
             if any(d < on_date for d in dates):
                 flag = "overdue"

@@ -15,7 +15,7 @@ from accounts.selectors import villages_visible
 from cases import services, workflow
 from cases.figures import benefit_for_case
 from cases.forms import ACTION_FORMS, ActionForm, CaseFilterForm, CaseForm
-from cases.models import OPEN_STATES, CaseStatus
+from cases.models import ACCEPTED_PENDING_STATES, OPEN_STATES, CaseStatus
 from cases.selectors import case_detail, case_events, case_list, mark_deadlines
 from cases.sweeps import close_notice_if_due
 from dibao.errors import DomainError, NotFound
@@ -65,7 +65,7 @@ def _load(request, pk):
 def case_detail_view(request, pk):
     case = _load(request, pk)
     benefit = None
-    if case.status in workflow.AFTER_ACCEPTANCE:
+    if case.status in ACCEPTED_PENDING_STATES:
         benefit, _inputs = benefit_for_case(case, workflow.today(), strict=False)
     actions = [{"url": action_url(case, t.action), "label": t.label, "style": t.style}
                for t in workflow.allowed_actions(case, request.user)]
@@ -89,7 +89,7 @@ def case_create_view(request):
         raise PermissionDenied
     household_id = request.GET.get("household") or request.POST.get("household")
     households = households_visible(request.user).filter(is_active=True).exclude(
-        cases__status__in=[s for s in CaseStatus.values if s not in ("rejected", "closed", "withdrawn")])
+        cases__status__in=OPEN_STATES)
     if not household_id:
         return render(request, "cases/pick_household.html", {
             "households": households.select_related("village")[:500], "title": _("New application")})

@@ -13,7 +13,15 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import Division, Level, User
-from cases.models import Case, CaseStatus, household_paid_flags_refresh
+from cases.models import (
+    APPROVED_STATES,
+    DECIDED_STATES,
+    PAID_STATES,
+    SUBMITTED_PENDING_STATES,
+    Case,
+    CaseStatus,
+    household_paid_flags_refresh,
+)
 from cases.months import add_months, first_of_month
 from households import crypto
 from households.idnumber import check_char
@@ -125,7 +133,7 @@ def _pick_roster(rng: random.Random, per_capita: Decimal, case_status: str | Non
     """The poverty roster, with overlaps planted on purpose for the shared registry to find:
     registered/monitored households below the standard without a dibao case (protection gap),
     recipients the roster says were lifted out, and recipients whose two income figures disagree."""
-    paid = case_status in ("active", "gradual_exit")
+    paid = case_status in PAID_STATES
     below = per_capita < STANDARD
     r = rng.random()
     if paid:
@@ -284,7 +292,6 @@ TODAY = date(2026, 11, 1)
 SUBMITTED_STATES = {"submitted", "under_investigation", "investigated", "in_notice", "awaiting_decision",
                     "active", "gradual_exit", "rejected", "closed", "withdrawn"}
 ACCEPTED_STATES = SUBMITTED_STATES - {"submitted", "withdrawn"}
-DECIDED_STATES = {"active", "gradual_exit", "rejected", "closed"}
 
 
 def _case_row(case_id: int, household_id: int, division_code: str, status: str, applicant_id: int,
@@ -298,10 +305,10 @@ def _case_row(case_id: int, household_id: int, division_code: str, status: str, 
     decided = entered + timedelta(days=28) if status in DECIDED_STATES else None
     closed = entered + timedelta(days=400) if status == "closed" else None
     deadline = None
-    if status in ("submitted", "under_investigation", "investigated", "in_notice", "awaiting_decision"):
+    if status in SUBMITTED_PENDING_STATES:
         # about one in eight pending cases is past its deadline (the overdue filter has something to show)
         deadline = TODAY + timedelta(days=(-5 if household_id % 8 == 0 else 3 + household_id % 25))
-    paid = status in ("active", "gradual_exit", "closed")
+    paid = status in APPROVED_STATES
     amount = None
     category = ""
     first_month = None
@@ -411,7 +418,7 @@ def build_recipients(seed: int, province: str) -> dict[str, int]:
         Review.objects.bulk_create(batch)
         reviews += len(batch)
     rolls = lines = 0
-    paid = (Case.objects.filter(status__in=[CaseStatus.ACTIVE, CaseStatus.GRADUAL_EXIT], monthly_amount__isnull=False,
+    paid = (Case.objects.filter(status__in=PAID_STATES, monthly_amount__isnull=False,
                                 division_code__startswith=province)
             .order_by("division_code", "id"))
     counties = sorted({code[:6] for code in paid.values_list("division_code", flat=True).distinct()})

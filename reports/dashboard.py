@@ -34,15 +34,22 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.divisions import ancestor_code
 from accounts.models import LEVEL_ORDER, LEVEL_PREFIX_LENGTH, Division, Level
-from cases.models import PAID_STATES, PENDING_STATES, Case, CaseStatus
+from cases.models import (
+    APPROVED_STATES,
+    DECIDED_STATES,
+    PAID_STATES,
+    PENDING_STATES,
+    SUBMITTED_PENDING_STATES,
+    Case,
+    CaseStatus,
+)
 from cases.months import add_months, first_of_month, next_month
 from dibao.db_router import reporting_db
 from reports import changes
-from reports.definitions import APPROVED_STATES, optional_model
+from reports.definitions import optional_model
 from reports.expressions import Percentile, processing_days, working_days_available
 
 MONTHS_SHOWN = 12
-SUBMITTED_PENDING = tuple(s for s in PENDING_STATES if s != CaseStatus.DRAFT)
 
 
 @dataclass
@@ -244,7 +251,7 @@ def _grouped_figures(where: Q, *, today: date, months: list[date], using: str, s
         from django.conf import settings
 
         tz = settings.TIME_ZONE.replace("'", "")
-        decided = (Q(decided_at__gte=_aware(since), status__in=APPROVED_STATES + (CaseStatus.REJECTED,))
+        decided = (Q(decided_at__gte=_aware(since), status__in=DECIDED_STATES)
                    & ~Q(accepted_at__isnull=True, submitted_at__isnull=True))
         span_fields = {
             "start_day": CaseWhen(When(decided, then=LocalDate(Coalesce(F("accepted_at"), F("submitted_at")), tz=tz)),
@@ -278,11 +285,11 @@ def _grouped_figures(where: Q, *, today: date, months: list[date], using: str, s
             figures["recipient_persons"] += persons
             if row["amount"] is not None:
                 figures["benefit_total"] = (figures["benefit_total"] or 0) + row["amount"]
-        if status in SUBMITTED_PENDING:
+        if status in SUBMITTED_PENDING_STATES:
             figures["pending"] += n
             if row["late"]:
                 figures["overdue"] += n
-        if row["staff_relative"] and status in SUBMITTED_PENDING + PAID_STATES:
+        if row["staff_relative"] and status in SUBMITTED_PENDING_STATES + PAID_STATES:
             figures["staff_relative"] += n
         if sm is not None and sm >= 0:
             figures["applications"] += n
@@ -334,7 +341,7 @@ def processing_figures(scope: DashboardScope, *, since: date, using: str) -> tup
     start = Coalesce(F("accepted_at"), F("submitted_at"))
     base = (Case.objects.using(using)
             .filter(division_code__startswith=scope.prefix, decided_at__gte=_aware(since),
-                    status__in=APPROVED_STATES + (CaseStatus.REJECTED,))
+                    status__in=DECIDED_STATES)
             .exclude(accepted_at__isnull=True, submitted_at__isnull=True))
     if working_days_available(using):
         return _working_day_percentiles(base, scope, start, using=using)

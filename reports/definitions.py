@@ -23,14 +23,11 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.scoping import scope_queryset
 from audit.models import AuditEvent
-from cases.models import PAID_STATES, Case, CaseStatus
+from cases.models import DECIDED_STATES, PAID_STATES, Case, CaseStatus
 from households import crypto
 from households.idnumber import mask
 from reports.expressions import processing_days
 from reports.filters import ReportFilters
-
-APPROVED_STATES = (CaseStatus.ACTIVE, CaseStatus.GRADUAL_EXIT, CaseStatus.CLOSED)
-DECIDED_STATES = APPROVED_STATES + (CaseStatus.REJECTED,)
 
 
 def optional_model(label: str):
