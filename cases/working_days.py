@@ -51,10 +51,10 @@ class Calendar:
         return day.year in self.known_years
 
 
-def load_calendar(start: date, end: date) -> Calendar:
+def load_calendar(start: date, end: date, *, using: str = "default") -> Calendar:
     from cases.models import Holiday
 
-    rows = list(Holiday.objects.filter(date__year__gte=start.year, date__year__lte=end.year)
+    rows = list(Holiday.objects.using(using).filter(date__year__gte=start.year, date__year__lte=end.year)
                 .values_list("date", "kind"))
     # A year is known when the table has any row for it (every year has Spring Festival days).
     known = {d.year for d, _kind in rows}
@@ -88,3 +88,15 @@ def working_days_between(start: date, end: date, *, calendar: Calendar | None = 
     calendar = calendar or load_calendar(start, end)
     return sum(1 for offset in range(1, (end - start).days + 1)
                if calendar.is_working_day(start + timedelta(days=offset)))
+
+
+def working_day_numbers(first: date, last: date, *, calendar: Calendar) -> dict[date, int]:
+    """Each day from `first` to `last` -> the working days after `first` up to it: the working days
+    between two of those days are the difference of their numbers (one pass for many spans)."""
+    numbers, running, day = {}, 0, first
+    while day <= last:
+        if day > first and calendar.is_working_day(day):
+            running += 1
+        numbers[day] = running
+        day += timedelta(days=1)
+    return numbers

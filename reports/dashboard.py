@@ -20,7 +20,7 @@ recomputes that village only.
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import Path
 
@@ -44,6 +44,7 @@ from cases.models import (
     CaseStatus,
 )
 from cases.months import add_months, first_of_month, next_month
+from cases.working_days import load_calendar, working_day_numbers
 from dibao.db_router import reporting_db
 from reports import changes
 from reports.definitions import optional_model
@@ -337,14 +338,13 @@ def _planned_rows(qs, using: str) -> list[dict]:
 
 
 def processing_figures(scope: DashboardScope, *, since: date, using: str) -> tuple[dict, dict]:
-    """Median and 90th percentile of days from acceptance to decision, per child and overall."""
+    """Median and 90th percentile of days from acceptance to decision, per child and overall: the form
+    for databases without the working-day calendar (SQLite), in calendar days."""
     start = Coalesce(F("accepted_at"), F("submitted_at"))
     base = (Case.objects.using(using)
             .filter(division_code__startswith=scope.prefix, decided_at__gte=_aware(since),
                     status__in=DECIDED_STATES)
             .exclude(accepted_at__isnull=True, submitted_at__isnull=True))
-    if working_days_available(using):
-        return _working_day_percentiles(base, scope, start, using=using)
     days = processing_days(start, F("decided_at"), using=using)
     base = base.annotate(days=days)
     aggregates = {"median": Percentile("days", 0.5), "p90": Percentile("days", 0.9), "decided": Count("id")}
@@ -353,82 +353,21 @@ def processing_figures(scope: DashboardScope, *, since: date, using: str) -> tup
     return per_child, overall
 
 
-def _working_day_percentiles(base, scope: DashboardScope, start, *, using: str) -> tuple[dict, dict]:
-    """PostgreSQL: one query, per child and overall, in working days.
-
-    A calendar of the days spanned (generate_series, a few hundred rows) numbers the working days
-    with a running count (holiday table applied); the working days between two dates are the
-    difference of their numbers, found by hash joins instead of a holiday lookup per case.
-    """
-    from django.conf import settings
-
-    tz = settings.TIME_ZONE.replace("'", "")
-    inner = base.annotate(
-        g=_group(scope),
-        start_day=LocalDate(start, tz=tz), end_day=LocalDate(F("decided_at"), tz=tz),
-    ).values("g", "start_day", "end_day").order_by()
-    inner_sql, params = inner.query.sql_with_params()
-    holiday = connections[using].ops.quote_name("cases_holiday")
-    # The cases are first collapsed to distinct (child, start, end) triples (one pass, a few
-    # thousand rows), so the calendar bounds and the joins work on those rather than on every case.
-    # JIT is off for this statement only (see PLANNER_SETTINGS).
-    sql = f"""
-        {PLANNER_SETTINGS}
-        WITH base AS MATERIALIZED (
-            SELECT g, start_day, end_day, COUNT(*) AS n FROM ({inner_sql}) cases GROUP BY 1, 2, 3
-        ),
-        cal AS (
-            SELECT d::date AS day,
-                   SUM(CASE WHEN h.kind = 'workday' THEN 1 WHEN h.kind = 'holiday' THEN 0
-                            WHEN EXTRACT(ISODOW FROM d) < 6 THEN 1 ELSE 0 END) OVER (ORDER BY d) AS ordinal
-            FROM generate_series((SELECT MIN(start_day) FROM base), (SELECT MAX(end_day) FROM base),
-                                 interval '1 day') AS d
-            LEFT JOIN {holiday} h ON h.date = d::date
-        )
-        SELECT base.g, ce.ordinal - cs.ordinal AS days, SUM(base.n)
-        FROM base JOIN cal cs ON cs.day = base.start_day JOIN cal ce ON ce.day = base.end_day
-        GROUP BY 1, 2"""
-    # A histogram (child, days) -> count: bounded by divisions x distinct durations, not by cases.
-    histograms: dict[str, dict[int, int]] = {}
-    overall_histogram: dict[int, int] = {}
-    with connections[using].cursor() as cursor:
-        cursor.execute(sql, params)
-        for g, days, count in cursor.fetchall():
-            histograms.setdefault(g, {})[days] = int(count)
-            overall_histogram[days] = overall_histogram.get(days, 0) + int(count)
-    per_child = {g: _histogram_percentiles(h) for g, h in histograms.items()}
-    return per_child, _histogram_percentiles(overall_histogram)
-
-
 def span_percentiles(by_case: dict[str, dict], *, using: str) -> tuple[dict, dict]:
     """The working-day percentiles from case_figures' (start day, decision day) -> count spans.
 
-    The same calendar as _working_day_percentiles, numbered in Python: over the days from the
-    earliest start to the latest decision, a running count of working days (a holiday row decides,
-    otherwise Monday-Friday); a span's working days are the difference of its two numbers.
+    The days from the earliest start to the latest decision are numbered by cases.working_days (a
+    running count of working days); a span's working days are the difference of its two numbers.
     """
-    from cases.models import Holiday
-
     spans = [(g, start, end, n) for g, figures in by_case.items() for (start, end), n in figures["spans"].items()]
     histograms: dict[str, dict[int, int]] = {}
     overall_histogram: dict[int, int] = {}
     first = min((start for _g, start, _end, _n in spans), default=date.today())
     last = max((end for _g, _start, end, _n in spans), default=first)
     # Always one query (the query count must not depend on the data).
-    kinds = dict(Holiday.objects.using(using).filter(date__gte=first, date__lte=last).values_list("date", "kind"))
+    ordinal = working_day_numbers(first, last, calendar=load_calendar(first, last, using=using))
     if spans:
-        ordinal, running, day = {}, 0, first
-        while day <= last:
-            kind = kinds.get(day)
-            if kind == Holiday.Kind.WORKDAY:
-                running += 1
-            elif kind != Holiday.Kind.HOLIDAY and day.isoweekday() < 6:
-                running += 1
-            ordinal[day] = running
-            day += timedelta(days=1)
         for g, start, end, n in spans:
-            if start not in ordinal or end not in ordinal:
-                continue  # outside the calendar, as the SQL join drops it
             days = ordinal[end] - ordinal[start]
             histogram = histograms.setdefault(g, {})
             histogram[days] = histogram.get(days, 0) + n
