@@ -47,8 +47,9 @@ from cases.months import add_months, first_of_month, next_month
 from cases.working_days import load_calendar, working_day_numbers
 from dibao.db_router import reporting_db
 from reports import changes
-from reports.definitions import optional_model
 from reports.expressions import Percentile, processing_days, working_days_available
+from reports.findings import finding_figures
+from reports.payments import payment_figures
 
 MONTHS_SHOWN = 12
 
@@ -437,26 +438,6 @@ def monthly_series(scope: DashboardScope, months: list[date], *, using: str,
     return {"rows": rows}
 
 
-def payment_figures(scope: DashboardScope, months: list[date], *, using: str) -> dict | None:
-    """Money paid per month and quarter and per child from finalised payment rolls (None until they land)."""
-    line_model = optional_model("recipients.PaymentLine")
-    if line_model is None:
-        return None
-    from reports.payments import payment_figures as figures
-
-    return figures(line_model, scope, months, using=using, group=_group)
-
-
-def finding_figures(scope: DashboardScope, *, using: str) -> dict | None:
-    """Open findings per rule and per child (None until the overlaps app lands)."""
-    flag_model = optional_model("overlaps.OverlapFlag")
-    if flag_model is None:
-        return None
-    from reports.findings import finding_figures as figures
-
-    return figures(flag_model, scope, using=using, group=_group)
-
-
 def dashboard_data(division: Division | None, *, today: date | None = None) -> dict:
     """Every figure of the dashboard for one division (already checked to be in the user's scope)."""
     using = reporting_db()
@@ -471,8 +452,8 @@ def dashboard_data(division: Division | None, *, today: date | None = None) -> d
         by_time, time_overall = processing_figures(scope, since=since, using=using)
     population = population_figures(scope, using=using)
     series = monthly_series(scope, months, using=using, by_case=by_case)
-    payments = payment_figures(scope, months, using=using)
-    findings = finding_figures(scope, using=using)
+    payments = payment_figures(scope, months, using=using, group=_group)
+    findings = finding_figures(scope, using=using, group=_group)
 
     units = scope.children if scope.children else ([scope.division] if scope.division else [])
     empty = {"recipient_households": 0, "recipient_persons": 0, "benefit_total": None, "pending": 0, "overdue": 0,
@@ -497,8 +478,8 @@ def dashboard_data(division: Division | None, *, today: date | None = None) -> d
             "average_benefit": (figures["benefit_total"] / figures["recipient_households"]
                                 if figures["recipient_households"] and figures["benefit_total"] is not None else None),
             "median_days": t.get("median"), "p90_days": t.get("p90"),
-            "paid": (payments or {}).get("by_child", {}).get(g),
-            "open_findings": (findings or {}).get("by_child", {}).get(g, 0) if findings else None,
+            "paid": payments["by_child"].get(g),
+            "open_findings": findings["by_child"].get(g, 0),
         }
         rows.append(row)
         for k in totals:
@@ -546,9 +527,7 @@ def chart_payload(data: dict) -> dict:
             "paid": str(_("Paid (yuan)")), "findings": str(_("Open findings")),
         },
     }
-    if data["payments"]:
-        payload["paid"] = [float(r["amount"] or 0) for r in data["payments"]["by_month"]]
-    if data["findings"]:
-        payload["finding_rules"] = [str(r["label"]) for r in data["findings"]["by_rule"]]
-        payload["finding_counts"] = [r["count"] for r in data["findings"]["by_rule"]]
+    payload["paid"] = [float(r["amount"] or 0) for r in data["payments"]["by_month"]]
+    payload["finding_rules"] = [str(r["label"]) for r in data["findings"]["by_rule"]]
+    payload["finding_counts"] = [r["count"] for r in data["findings"]["by_rule"]]
     return payload

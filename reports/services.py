@@ -47,9 +47,6 @@ def resolve_report(key: str) -> ReportDefinition:
     if definition is None:
         raise DomainError(_("There is no report called “%(key)s”.") % {"key": str(key)[:40]},
                           code="unknown_report", fields={"report": [_("Unknown report.")]})
-    if not definition.available():
-        raise DomainError(str(definition.requires_note), code="report_unavailable",
-                          fields={"report": [str(definition.requires_note)]})
     return definition
 
 
