@@ -46,11 +46,9 @@ def case_list_view(request):
         qs = qs.filter(status=CaseStatus.DRAFT).exclude(return_reasons="")
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     mark_deadlines(page.object_list)
-    query = request.GET.copy()
-    query.pop("page", None)
     may_create = request.user.has_role(Role.VILLAGE_STAFF, Role.TOWNSHIP_STAFF)
-    return render(request, "cases/list.html", {"form": form, "page": page, "query": query.urlencode(),
-                                               "may_create": may_create, "title": _("Cases")})
+    return render(request, "cases/list.html", {"form": form, "page": page, "may_create": may_create,
+                                               "title": _("Cases")})
 
 
 def _load(request, pk):

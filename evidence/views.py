@@ -141,10 +141,8 @@ def complaints(request):
     qs = selectors.complaint_list(request.user, status=filters.get("status", ""),
                                   channel=filters.get("channel", ""), overdue=filters.get("overdue", False))
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(request, "evidence/complaints.html", {
-        "filter_form": form, "page": page, "today": timezone.localdate(), "query": query.urlencode(),
+        "filter_form": form, "page": page, "today": timezone.localdate(),
         "can_record": request.user.has_role(Role.COUNTY_OFFICER), "title": _("Complaints")})
 
 

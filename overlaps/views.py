@@ -56,10 +56,8 @@ def flag_list(request):
                          default=Value(2))
     qs = selectors.flags_for_user(request.user, **filters).order_by(severity_rank, "-id")
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(request, "overlaps/list.html", {
-        "form": form, "page": page, "query": query.urlencode(), "title": _("Shared-registry findings"),
+        "form": form, "page": page, "title": _("Shared-registry findings"),
         "can_scan": request.user.has_role(Role.COUNTY_OFFICER),
     })
 

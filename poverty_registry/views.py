@@ -17,10 +17,8 @@ def registry_list(request):
     if form.is_bound and form.is_valid():
         qs = selectors.registration_filter(qs, **{k: v for k, v in form.cleaned_data.items() if v not in (None, "")})
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(request, "poverty_registry/list.html", {
-        "title": _("Poverty registry"), "form": form, "page": page, "query": query.urlencode(),
+        "title": _("Poverty registry"), "form": form, "page": page,
         "can_import": request.user.has_role(Role.COUNTY_OFFICER),
     })
 
