@@ -2,7 +2,7 @@
 
 from datetime import date, timedelta
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from accounts.divisions import code_prefix
 from accounts.scoping import get_in_scope, scope_queryset
@@ -60,8 +60,6 @@ def mark_deadlines(cases, on_date: date | None = None):
 
 def queue_counts(user) -> dict:
     """Counts for the home-page work queues in one query."""
-    from django.db.models import Count
-
     calendar = load_calendar(today(), today() + timedelta(days=60))
     near = near_deadline_date(calendar=calendar)
     notice_soon = add_working_days(today(), 2, calendar=calendar).date

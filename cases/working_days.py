@@ -9,14 +9,16 @@ can be shown with a warning.
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+import chinese_calendar
+
+from cases.models import Holiday
+
 # Far enough for 45 working days plus the longest holiday run.
 _SPAN_DAYS = 120
 
 
 def holiday_rows_from_package() -> list[tuple[date, str, str]]:
     """(date, kind, name) rows for every exception the chinesecalendar package knows."""
-    import chinese_calendar
-
     rows = [(d, "holiday", str(getattr(name, "value", name) or "")[:50]) for d, name in chinese_calendar.holidays.items()]
     rows += [(d, "workday", str(getattr(name, "value", name) or "")[:50]) for d, name in chinese_calendar.workdays.items()]
     return sorted(rows)
@@ -24,8 +26,7 @@ def holiday_rows_from_package() -> list[tuple[date, str, str]]:
 
 def seed_holidays(model=None) -> int:
     """Add the package's rows missing from the table (admin edits are kept). Returns rows added."""
-    if model is None:
-        from cases.models import Holiday as model
+    model = model or Holiday
     existing = set(model.objects.values_list("date", flat=True))
     rows = [model(date=d, kind=kind, name=name) for d, kind, name in holiday_rows_from_package() if d not in existing]
     model.objects.bulk_create(rows, batch_size=1000)
@@ -52,8 +53,6 @@ class Calendar:
 
 
 def load_calendar(start: date, end: date, *, using: str = "default") -> Calendar:
-    from cases.models import Holiday
-
     rows = list(Holiday.objects.using(using).filter(date__year__gte=start.year, date__year__lte=end.year)
                 .values_list("date", "kind"))
     # A year is known when the table has any row for it (every year has Spring Festival days).

@@ -6,8 +6,10 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from accounts.divisions import code_prefix, county_code_of
 from accounts.scoping import get_in_scope, scope_queryset
+from audit.models import AuditEvent
 from households.idnumber import normalize
 from households.models import Asset, Household, IncomeItem, IncomePolicy, Member, Standard
+from households.persons import id_hash_for
 
 
 def _county_code(county) -> str:
@@ -61,8 +63,6 @@ def household_list(user, *, q: str = "", division: str = "", has_active_case: bo
     if q:
         number = normalize(q)
         if len(number) == 18 and number[:17].isdigit():
-            from households.persons import id_hash_for
-
             qs = qs.filter(members__person__id_hash=id_hash_for(number), members__is_active=True)
         else:
             # The head is an active member too (household_recalculate copies its name to head_name), so
@@ -87,7 +87,5 @@ def household_detail_queryset(user) -> QuerySet:
 
 def household_history(household):
     """Audit events for the household and its members, incomes and assets (all filed under it)."""
-    from audit.models import AuditEvent
-
     return (AuditEvent.objects.filter(object_type="households.household", object_id=str(household.pk))
             .order_by("-id")[:200])

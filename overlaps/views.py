@@ -1,7 +1,8 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Case, Value, When
+from django.db.models import Case, Count, Value, When
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -27,8 +28,6 @@ def home_panel(request):
     if not user.is_authenticated or not user.has_role(Role.COUNTY_OFFICER, Role.VILLAGE_STAFF,
                                                       Role.TOWNSHIP_STAFF):
         return None
-    from django.db.models import Count
-
     counts = dict(scope_queryset(user, OverlapFlag.objects.filter(status=FlagStatus.OPEN))
                   .values_list("severity").annotate(n=Count("id")).order_by())
     base = reverse("overlaps:list")
@@ -90,8 +89,6 @@ def flag_detail(request, pk):
 
 
 def _forbidden(request):
-    from django.core.exceptions import PermissionDenied
-
     raise PermissionDenied
 
 

@@ -20,6 +20,7 @@ from households.idnumber import parse_id_number
 from households.models import Person
 from households.persons import person_get_or_create
 from jobs.models import Job
+from jobs.models import Job as JobModel
 from jobs.outbox import dispatch
 from jobs.services import job_create, job_fail, job_progress, job_start, job_succeed
 from poverty_registry.importing.reader import FileBroken, ImportRefused, count_rows, inspect_file, max_bytes
@@ -159,8 +160,6 @@ def _finish_failed(job, message, counts, run) -> None:
         logger.exception("could not audit failed import %s", job.pk)
     job_fail(job_id=job.pk, message=message, errors=errors, counts=counts)
     if run is not None and run.error_file:
-        from jobs.models import Job as JobModel
-
         JobModel.objects.filter(pk=job.pk).update(result_file=run.error_file)
 
 

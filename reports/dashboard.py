@@ -24,6 +24,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import Path
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connections
 from django.db.models import BooleanField, Count, DateField, F, Func, IntegerField, Q, Sum, Value, When
@@ -195,8 +196,6 @@ def leaf_figures(prefix: str, *, today: date, months: list[date], using: str) ->
     Codes with changes not committed yet by the reading transaction itself are always computed and
     never stored. Where there are no triggers (SQLite) every view computes.
     """
-    from django.conf import settings
-
     spans = working_days_available(using)
     found = changes.code_versions(prefix, using=using)
     if found is None:
@@ -250,7 +249,6 @@ def _grouped_figures(where: Q, *, today: date, months: list[date], using: str, s
     if spans:
         # The local start and decision days of the cases decided since `since` (the processing
         # times; see processing_figures), so that no second scan of the cases is needed.
-        from django.conf import settings
 
         tz = settings.TIME_ZONE.replace("'", "")
         decided = (Q(decided_at__gte=_aware(since), status__in=DECIDED_STATES)
@@ -506,8 +504,6 @@ def dashboard_data(division: Division | None, *, today: date | None = None) -> d
 
 
 def _is_postgres(using: str) -> bool:
-    from django.db import connections
-
     return connections[using].vendor == "postgresql"
 
 

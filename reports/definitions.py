@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.db import connections
 from django.db.models import Count, DateTimeField, F, Func, Max, QuerySet, Sum, TextField, Value
@@ -135,8 +136,6 @@ def fast_decryptor() -> Callable[[bytes], str]:
     crypto.decrypt, so a change of layout there costs speed, never correctness.
     """
     try:
-        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
         aes = AESGCM(crypto._key(settings.FIELD_ENCRYPTION_KEY))
         version, associated = crypto.KEY_VERSION, crypto._ASSOCIATED_DATA
 

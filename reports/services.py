@@ -122,9 +122,7 @@ def export_request(*, actor, report: str, fmt: str, filters: dict, purpose: str 
                                       params={"export": export.pk, "report": definition.key})
         export.job = job
         export.save(update_fields=["job"])
-        from reports.tasks import run_export
-
-        dispatch(run_export, export.pk)
+        dispatch("reports.tasks.run_export", export.pk)
     return export
 
 

@@ -1,4 +1,5 @@
 import django_filters
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -97,8 +98,6 @@ class ComplaintFilter(django_filters.FilterSet):
         fields = ["status", "channel", "case", "household", "overdue"]
 
     def filter_overdue(self, queryset, name, value):
-        from django.utils import timezone
-
         if value:
             return queryset.filter(status__in=OPEN_COMPLAINT_STATES, deadline__lt=timezone.localdate())
         return queryset
