@@ -13,10 +13,12 @@ from accounts.divisions import county_code_of, county_division
 from accounts.models import Division, Role
 from accounts.scoping import require_role
 from audit import services as audit
+from cases import benefit as calc
 from cases.models import Case, CaseStatus
 from cases.months import add_months, first_of_month
 from cases.selectors import access_case_by_id
 from dibao.errors import Conflict, InvalidTransition
+from households.models import Member
 from recipients.models import BenefitChange, Review, ReviewKind, ReviewOutcome, ReviewStatus
 from recipients.selectors import access_review_by_id
 from recipients.services.common import check_version, field_error
@@ -100,9 +102,6 @@ def recalculate_amount(*, case: Case, verified_per_capita_income: Decimal, on: d
     household's counted members and surcharge counts, individual inclusion for a 单人保 case);
     only the per-capita income is the one the review verified.
     """
-    from cases import benefit as calc  # noqa: PLC0415
-    from households.models import Member  # noqa: PLC0415
-
     county = county_division(case.division_code)
     standard = calc._standard_in_force(county, on)
     if standard is None:
