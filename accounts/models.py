@@ -1,6 +1,7 @@
 """Users, roles and the administrative-division tree."""
 
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -65,8 +66,6 @@ class Division(models.Model):
         return other.code.startswith(self.prefix) and LEVEL_ORDER.index(other.level) >= LEVEL_ORDER.index(self.level)
 
     def clean(self):
-        from django.core.exceptions import ValidationError
-
         if self.level == Level.PROVINCE:
             if self.parent_id:
                 raise ValidationError({"parent": _("A province has no parent.")})
@@ -127,8 +126,6 @@ class User(AbstractUser):
         return self.is_admin_role or self.role in roles
 
     def clean(self):
-        from django.core.exceptions import ValidationError
-
         super().clean()
         if self.role != Role.ADMIN and not self.is_superuser:
             if not self.division_id:

@@ -1,6 +1,7 @@
 from django.db.models import QuerySet
 
-from accounts.models import Division, User
+from accounts.divisions import ancestor_code, county_code_of
+from accounts.models import Division, Level, User
 from accounts.scoping import get_in_scope, scope_queryset
 
 
@@ -20,7 +21,7 @@ def villages_visible(user: User) -> QuerySet[Division]:
 def users_serving(code: str) -> QuerySet[User]:
     """Active users of the division with this code and of the divisions above it (up to its county):
     the staff who may work on a row of that division."""
-    chain = {code, code[:9] + "000", code[:6] + "000000"}
+    chain = {code, ancestor_code(code, Level.TOWNSHIP), county_code_of(code)}
     return User.objects.filter(is_active=True, division__code__in=chain)
 
 

@@ -1,5 +1,6 @@
 """Every write to users and divisions."""
 
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
@@ -25,8 +26,6 @@ def division_create(*, actor: User | None, code: str, name: str, level: str,
 def user_create(*, actor: User | None, username: str, password: str, role: str,
                 division: Division | None, first_name: str = "", last_name: str = "",
                 email: str = "") -> User:
-    from django.contrib.auth.password_validation import validate_password
-
     if actor is not None:
         require_role(actor, Role.ADMIN)
     user = User(username=username, role=role, division=division, first_name=first_name,

@@ -6,7 +6,7 @@ from accounts.forms import LoginForm
 from accounts.models import Role
 
 # Work-queue panels per role. An app registers a callable (request) -> dict with
-# {"title", "items": [{"label", "count", "url"}]} when its pages land.
+# {"title", "items": [{"label", "count", "url"}]} from its AppConfig.ready().
 HOME_PANELS: list = []
 
 

@@ -64,9 +64,7 @@ def search_events(user, data: dict):
 
 def _render(request, form, qs, title, extra=None):
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    context = {"title": title, "form": form, "page": page, "query": query.urlencode(), **(extra or {})}
+    context = {"title": title, "form": form, "page": page, **(extra or {})}
     return render(request, "audit/list.html", context, status=200 if form.is_valid() else 400)
 
 

@@ -11,6 +11,9 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
+from cases.models import CasePolicy
+from households.selectors import standard_in_force
+
 RULES_VERSION = "benefit-2026.1"
 CENT = Decimal("0.01")
 HUNDRED = Decimal("100")
@@ -111,15 +114,11 @@ def individual_benefit(figures: Figures, rules: Rules) -> Benefit:
 
 
 def _standard_in_force(county, on_date: date):
-    from households.selectors import standard_in_force
-
     return standard_in_force(county, on_date)
 
 
 def policy_in_force(county, on_date: date):
     """The county's CasePolicy in force on the date, or an unsaved one with the defaults."""
-    from cases.models import CasePolicy
-
     policy = (CasePolicy.objects.filter(county=county, effective_from__lte=on_date)
               .order_by("-effective_from").first())
     return policy or CasePolicy(county=county, effective_from=date(2000, 1, 1))
@@ -127,12 +126,3 @@ def policy_in_force(county, on_date: date):
 
 def rules_from_policy(policy) -> Rules:
     return Rules(**{name: getattr(policy, name) for name in Rules.__dataclass_fields__})
-
-
-def month_start(day: date) -> date:
-    return day.replace(day=1)
-
-
-def add_months(day: date, months: int) -> date:
-    index = day.year * 12 + day.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)

@@ -6,15 +6,11 @@ from datetime import date
 from django.db.models import Sum
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Division
+from accounts.divisions import county_division
 from cases import benefit as calc
 from cases.models import Case
 from dibao.errors import Conflict
 from households.models import Asset, Household, Member
-
-
-def county_of(case: Case) -> Division:
-    return Division.objects.get(code=case.division_code[:6] + "000000")
 
 
 def declared_financial_assets(household: Household):
@@ -36,7 +32,7 @@ def benefit_for_case(case: Case, on_date: date, *, strict: bool = True):
     """(Benefit, inputs) for the case on the date, verified income first. Non-strict returns
     (None, inputs) when no standard is configured (a rejection needs no amount)."""
     household = case.household
-    county = county_of(case)
+    county = county_division(case.division_code)
     standard = calc._standard_in_force(county, on_date)
     policy = calc.policy_in_force(county, on_date)
     rules = calc.rules_from_policy(policy)

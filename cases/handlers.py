@@ -11,11 +11,13 @@ from decimal import Decimal
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.divisions import county_division
 from accounts.models import Role
 from cases import workflow
-from cases.benefit import add_months, month_start, policy_in_force
-from cases.figures import benefit_for_case, county_of, declared_financial_assets
+from cases.benefit import policy_in_force
+from cases.figures import benefit_for_case, declared_financial_assets
 from cases.models import Category, Decision, HomeVisit, Objection, PublicNotice
+from cases.months import first_of_month, next_month
 from cases.working_days import add_working_days
 from dibao.errors import Conflict, DomainError, InvalidTransition
 
@@ -47,7 +49,7 @@ def case_return(*, actor, case, reasons: str = ""):
 def case_accept(*, actor, case, on_date: date | None = None):
     on_date = on_date or workflow.today()
     before = workflow.snapshot(case)
-    policy = policy_in_force(county_of(case), on_date)
+    policy = policy_in_force(county_division(case.division_code), on_date)
     deadline = add_working_days(on_date, policy.deadline_days)
     case.accepted_at = timezone.now()
     case.accepted_on = on_date
@@ -61,7 +63,7 @@ def case_extend(*, actor, case, reason: str = ""):
     if case.deadline_extended:
         raise Conflict(_("The time limit has already been extended once."), code="already_extended")
     before = workflow.snapshot(case)
-    policy = policy_in_force(county_of(case), case.accepted_on)
+    policy = policy_in_force(county_division(case.division_code), case.accepted_on)
     deadline = add_working_days(case.accepted_on, policy.extended_deadline_days)
     case.deadline, case.deadline_uncertain = deadline.date, deadline.uncertain
     case.deadline_extended, case.extension_reason = True, reason
@@ -130,7 +132,7 @@ def case_open_notice(*, actor, case, on_date: date | None = None):
     on_date = on_date or workflow.today()
     before = workflow.snapshot(case)
     benefit, _inputs = benefit_for_case(case, on_date)
-    policy = policy_in_force(county_of(case), on_date)
+    policy = policy_in_force(county_division(case.division_code), on_date)
     household = case.household
     notice = PublicNotice.objects.create(
         case=case, starts_on=on_date, ends_on=date.fromordinal(on_date.toordinal() + policy.notice_days - 1),
@@ -189,7 +191,7 @@ def case_end_notice(*, actor, case, on_date: date | None = None):
     before = workflow.snapshot(case)
     notice.outcome, notice.closed_at = PublicNotice.Outcome.ENDED, timezone.now()
     notice.save(update_fields=["outcome", "closed_at"])
-    policy = policy_in_force(county_of(case), on_date)
+    policy = policy_in_force(county_division(case.division_code), on_date)
     step = add_working_days(notice.ends_on, policy.decision_days)
     case.step_deadline, case.step_name = step.date, "decision"
     case.deadline_uncertain = case.deadline_uncertain or step.uncertain
@@ -203,8 +205,8 @@ def case_approve(*, actor, case, category: str = "", first_payment_month: date |
     on_date = on_date or workflow.today()
     if category not in Category.values:
         raise _invalid("category", _("Choose category A, B or C."))
-    earliest = add_months(month_start(on_date), 1)
-    month = month_start(first_payment_month) if first_payment_month else earliest
+    earliest = next_month(on_date)
+    month = first_of_month(first_payment_month) if first_payment_month else earliest
     if month < earliest:
         raise _invalid("first_payment_month",
                        _("Payment starts the month after approval (%(month)s) at the earliest.")

@@ -5,7 +5,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -26,13 +26,22 @@ class CaseStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
-# States before a decision: the case is pending. Active and gradual exit are being paid.
-PENDING_STATES = (
-    CaseStatus.DRAFT, CaseStatus.SUBMITTED, CaseStatus.UNDER_INVESTIGATION, CaseStatus.INVESTIGATED,
-    CaseStatus.IN_NOTICE, CaseStatus.AWAITING_DECISION,
+# The groups of states every app uses (one definition each).
+# Accepted by the county and not yet decided: the working-day time limits run.
+ACCEPTED_PENDING_STATES = (
+    CaseStatus.UNDER_INVESTIGATION, CaseStatus.INVESTIGATED, CaseStatus.IN_NOTICE, CaseStatus.AWAITING_DECISION,
 )
+# Submitted and not yet decided: the county's work in hand.
+SUBMITTED_PENDING_STATES = (CaseStatus.SUBMITTED, *ACCEPTED_PENDING_STATES)
+# Before a decision: the case is pending.
+PENDING_STATES = (CaseStatus.DRAFT, *SUBMITTED_PENDING_STATES)
+# Being paid.
 PAID_STATES = (CaseStatus.ACTIVE, CaseStatus.GRADUAL_EXIT)
+# Pending or paid: a household has at most one such case.
 OPEN_STATES = PENDING_STATES + PAID_STATES
+# Approved (paid now, or closed after being paid), and decided either way.
+APPROVED_STATES = (CaseStatus.ACTIVE, CaseStatus.GRADUAL_EXIT, CaseStatus.CLOSED)
+DECIDED_STATES = APPROVED_STATES + (CaseStatus.REJECTED,)
 TERMINAL_STATES = (CaseStatus.REJECTED, CaseStatus.CLOSED, CaseStatus.WITHDRAWN)
 
 
@@ -114,6 +123,15 @@ class Case(models.Model):
 
 
 # --- fields added by the workflow (issue 4) live on the models below and in migration 0002 ---
+
+
+def household_paid_flags_refresh(household_ids) -> None:
+    """Set Household.has_paid_case from the households' cases, in one UPDATE.
+
+    Every write that moves a case into or out of PAID_STATES calls it in its own transaction.
+    """
+    Household.objects.filter(pk__in=household_ids).update(has_paid_case=Exists(
+        Case.objects.filter(household=OuterRef("pk"), status__in=PAID_STATES)))
 
 
 class Rounding(models.TextChoices):

@@ -2,12 +2,13 @@
 
 from datetime import date, timedelta
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
+from accounts.divisions import code_prefix
 from accounts.scoping import get_in_scope, scope_queryset
 from audit.models import AuditEvent
-from cases.models import Case, CaseStatus, Decision, HomeVisit, Objection, PublicNotice
-from cases.workflow import AFTER_ACCEPTANCE, today
+from cases.models import ACCEPTED_PENDING_STATES, Case, CaseStatus, Decision, HomeVisit, Objection, PublicNotice
+from cases.workflow import today
 from cases.working_days import add_working_days, load_calendar
 
 NEAR_DEADLINE_WORKING_DAYS = 3
@@ -19,7 +20,7 @@ def near_deadline_date(on_date: date | None = None, calendar=None) -> date:
 
 
 def overdue_q(near: date) -> Q:
-    return Q(status__in=AFTER_ACCEPTANCE) & (Q(deadline__lte=near) | Q(step_deadline__lte=near))
+    return Q(status__in=ACCEPTED_PENDING_STATES) & (Q(deadline__lte=near) | Q(step_deadline__lte=near))
 
 
 def case_list(user, *, filters: dict | None = None) -> QuerySet:
@@ -29,7 +30,7 @@ def case_list(user, *, filters: dict | None = None) -> QuerySet:
     if filters.get("status"):
         qs = qs.filter(status=filters["status"])
     if filters.get("division"):
-        qs = qs.filter(division_code__startswith=division_prefix(filters["division"]))
+        qs = qs.filter(division_code__startswith=code_prefix(filters["division"]))
     if filters.get("category"):
         qs = qs.filter(category=filters["category"])
     if filters.get("staff_relative") in (True, "true", "1", "yes"):
@@ -41,22 +42,13 @@ def case_list(user, *, filters: dict | None = None) -> QuerySet:
     return qs
 
 
-def division_prefix(code: str) -> str:
-    """The code prefix of a division code (trailing zero groups stripped per level)."""
-    code = (code or "").strip()
-    for length, tail in ((2, 10), (4, 8), (6, 6), (9, 3)):
-        if code[length:] == "0" * tail:
-            return code[:length]
-    return code
-
-
 def mark_deadlines(cases, on_date: date | None = None):
     """Set `.deadline_flag` on each case: "overdue", "near" or "" (one calendar query for the page)."""
     on_date = on_date or today()
     near = near_deadline_date(on_date)
     for case in cases:
         flag = ""
-        if case.status in AFTER_ACCEPTANCE:
+        if case.status in ACCEPTED_PENDING_STATES:
             dates = [d for d in (case.deadline, case.step_deadline) if d]
             if any(d < on_date for d in dates):
                 flag = "overdue"
@@ -68,8 +60,6 @@ def mark_deadlines(cases, on_date: date | None = None):
 
 def queue_counts(user) -> dict:
     """Counts for the home-page work queues in one query."""
-    from django.db.models import Count
-
     calendar = load_calendar(today(), today() + timedelta(days=60))
     near = near_deadline_date(calendar=calendar)
     notice_soon = add_working_days(today(), 2, calendar=calendar).date

@@ -11,7 +11,7 @@ from accounts.scoping import require_role, scope_queryset
 from audit.services import changed_fields, record
 from cases.models import OPEN_STATES, Case, CaseStatus
 from cases.selectors import access_case_by_id
-from dibao.errors import Conflict, DomainError, InvalidTransition
+from dibao.errors import Conflict, DomainError, InvalidTransition, StaleVersion
 from households.models import Household
 
 ENTRY_ROLES = (Role.VILLAGE_STAFF, Role.TOWNSHIP_STAFF)
@@ -66,8 +66,6 @@ def case_update(*, actor, case: Case, version: int | None = None, **data) -> Cas
     if locked.status != CaseStatus.DRAFT:
         raise InvalidTransition(_("Only a draft application can be edited."))
     if version is not None and int(version) != locked.version:
-        from dibao.errors import StaleVersion
-
         raise StaleVersion()
     data = {k: v for k, v in data.items() if k in DRAFT_FIELDS}
     merged = {f: getattr(locked, f) for f in DRAFT_FIELDS} | data

@@ -15,7 +15,7 @@ from accounts.selectors import villages_visible
 from cases import services, workflow
 from cases.figures import benefit_for_case
 from cases.forms import ACTION_FORMS, ActionForm, CaseFilterForm, CaseForm
-from cases.models import OPEN_STATES, CaseStatus
+from cases.models import ACCEPTED_PENDING_STATES, OPEN_STATES, CaseStatus
 from cases.selectors import case_detail, case_events, case_list, mark_deadlines
 from cases.sweeps import close_notice_if_due
 from dibao.errors import DomainError, NotFound
@@ -46,11 +46,9 @@ def case_list_view(request):
         qs = qs.filter(status=CaseStatus.DRAFT).exclude(return_reasons="")
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     mark_deadlines(page.object_list)
-    query = request.GET.copy()
-    query.pop("page", None)
     may_create = request.user.has_role(Role.VILLAGE_STAFF, Role.TOWNSHIP_STAFF)
-    return render(request, "cases/list.html", {"form": form, "page": page, "query": query.urlencode(),
-                                               "may_create": may_create, "title": _("Cases")})
+    return render(request, "cases/list.html", {"form": form, "page": page, "may_create": may_create,
+                                               "title": _("Cases")})
 
 
 def _load(request, pk):
@@ -65,7 +63,7 @@ def _load(request, pk):
 def case_detail_view(request, pk):
     case = _load(request, pk)
     benefit = None
-    if case.status in workflow.AFTER_ACCEPTANCE:
+    if case.status in ACCEPTED_PENDING_STATES:
         benefit, _inputs = benefit_for_case(case, workflow.today(), strict=False)
     actions = [{"url": action_url(case, t.action), "label": t.label, "style": t.style}
                for t in workflow.allowed_actions(case, request.user)]
@@ -89,7 +87,7 @@ def case_create_view(request):
         raise PermissionDenied
     household_id = request.GET.get("household") or request.POST.get("household")
     households = households_visible(request.user).filter(is_active=True).exclude(
-        cases__status__in=[s for s in CaseStatus.values if s not in ("rejected", "closed", "withdrawn")])
+        cases__status__in=OPEN_STATES)
     if not household_id:
         return render(request, "cases/pick_household.html", {
             "households": households.select_related("village")[:500], "title": _("New application")})

@@ -42,13 +42,19 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Role
 from accounts.scoping import scope_queryset
 from audit.services import record
-from cases.models import PENDING_STATES, Case, CaseStatus
+from cases.models import (
+    ACCEPTED_PENDING_STATES,
+    PAID_STATES,
+    PENDING_STATES,
+    Case,
+    CaseStatus,
+    household_paid_flags_refresh,
+)
 from dibao.errors import InvalidTransition, NotPermitted, StaleVersion
 
 S = CaseStatus
 VILLAGE, TOWNSHIP, COUNTY = Role.VILLAGE_STAFF, Role.TOWNSHIP_STAFF, Role.COUNTY_OFFICER
 SYSTEM = "system"  # the scheduler may fire this transition without a user
-AFTER_ACCEPTANCE = (S.UNDER_INVESTIGATION, S.INVESTIGATED, S.IN_NOTICE, S.AWAITING_DECISION)
 
 
 @dataclass(frozen=True)
@@ -85,7 +91,7 @@ TRANSITIONS: dict[str, Transition] = {t.action: t for t in [
                _("Record a home visit"),
                handler="cases.handlers.case_visits",
                guards=("evidence.guards.guard_signed_visit_record",)),
-    Transition("extend",         AFTER_ACCEPTANCE,                   (COUNTY,),                   None,
+    Transition("extend",         ACCEPTED_PENDING_STATES,            (COUNTY,),                   None,
                _("Extend the time limit"), "secondary",
                handler="cases.handlers.case_extend"),
     Transition("open_notice",    (S.INVESTIGATED,),                  (COUNTY,),                   S.IN_NOTICE,
@@ -177,9 +183,12 @@ def lock(transition: Transition, *, actor, case: Case | int, version: int | None
 def commit(action: str, *, actor, case: Case, before: dict, status: str | None = None, extra: dict | None = None) -> Case:
     """Apply the new state, bump the version, save and write the one audit event."""
     target = status or TRANSITIONS[action].target or case.status
+    was_paid = case.status in PAID_STATES
     case.status = target
     case.version += 1
     case.save()
+    if was_paid != (target in PAID_STATES):
+        household_paid_flags_refresh([case.household_id])
     record(actor=actor, action=f"case.{action}", obj=case, division_code=case.division_code,
            before=before, after={**snapshot(case), **(extra or {})})
     return case

@@ -9,14 +9,16 @@ can be shown with a warning.
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+import chinese_calendar
+
+from cases.models import Holiday
+
 # Far enough for 45 working days plus the longest holiday run.
 _SPAN_DAYS = 120
 
 
 def holiday_rows_from_package() -> list[tuple[date, str, str]]:
     """(date, kind, name) rows for every exception the chinesecalendar package knows."""
-    import chinese_calendar
-
     rows = [(d, "holiday", str(getattr(name, "value", name) or "")[:50]) for d, name in chinese_calendar.holidays.items()]
     rows += [(d, "workday", str(getattr(name, "value", name) or "")[:50]) for d, name in chinese_calendar.workdays.items()]
     return sorted(rows)
@@ -24,8 +26,7 @@ def holiday_rows_from_package() -> list[tuple[date, str, str]]:
 
 def seed_holidays(model=None) -> int:
     """Add the package's rows missing from the table (admin edits are kept). Returns rows added."""
-    if model is None:
-        from cases.models import Holiday as model
+    model = model or Holiday
     existing = set(model.objects.values_list("date", flat=True))
     rows = [model(date=d, kind=kind, name=name) for d, kind, name in holiday_rows_from_package() if d not in existing]
     model.objects.bulk_create(rows, batch_size=1000)
@@ -51,10 +52,8 @@ class Calendar:
         return day.year in self.known_years
 
 
-def load_calendar(start: date, end: date) -> Calendar:
-    from cases.models import Holiday
-
-    rows = list(Holiday.objects.filter(date__year__gte=start.year, date__year__lte=end.year)
+def load_calendar(start: date, end: date, *, using: str = "default") -> Calendar:
+    rows = list(Holiday.objects.using(using).filter(date__year__gte=start.year, date__year__lte=end.year)
                 .values_list("date", "kind"))
     # A year is known when the table has any row for it (every year has Spring Festival days).
     known = {d.year for d, _kind in rows}
@@ -88,3 +87,15 @@ def working_days_between(start: date, end: date, *, calendar: Calendar | None = 
     calendar = calendar or load_calendar(start, end)
     return sum(1 for offset in range(1, (end - start).days + 1)
                if calendar.is_working_day(start + timedelta(days=offset)))
+
+
+def working_day_numbers(first: date, last: date, *, calendar: Calendar) -> dict[date, int]:
+    """Each day from `first` to `last` -> the working days after `first` up to it: the working days
+    between two of those days are the difference of their numbers (one pass for many spans)."""
+    numbers, running, day = {}, 0, first
+    while day <= last:
+        if day > first and calendar.is_working_day(day):
+            running += 1
+        numbers[day] = running
+        day += timedelta(days=1)
+    return numbers

@@ -12,6 +12,8 @@ from datetime import date, datetime, time, timedelta
 import time_machine
 from django.utils import timezone
 
+from cases.months import add_months, first_of_month
+
 # The demo county "went live" this many months ago: its household register was entered then,
 # before the oldest demo application.
 GO_LIVE_MONTHS = 26
@@ -37,8 +39,7 @@ def _travel(moment: datetime):
 
 def go_live_date(today: date) -> date:
     """A weekday early in the month GO_LIVE_MONTHS before `today`."""
-    months = today.year * 12 + today.month - 1 - GO_LIVE_MONTHS
-    day = date(months // 12, months % 12 + 1, 6)
+    day = add_months(first_of_month(today), -GO_LIVE_MONTHS).replace(day=6)
     while day.weekday() >= 5:
         day += timedelta(days=1)
     return day

@@ -13,12 +13,21 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import Division, Level, User
-from cases.models import Case, CaseStatus
+from cases.models import (
+    APPROVED_STATES,
+    DECIDED_STATES,
+    PAID_STATES,
+    SUBMITTED_PENDING_STATES,
+    Case,
+    CaseStatus,
+    household_paid_flags_refresh,
+)
+from cases.months import add_months, first_of_month
 from households import crypto
 from households.idnumber import check_char
 from households.models import Household, IncomeItem, IncomeKind, Member, Person, Standard
 from households.persons import name_to_pinyin
-from poverty_registry.models import RegistryHousehold, RegistryMember
+from poverty_registry.models import RegistryHousehold, RegistryMember, persons_roster_flags_refresh
 from recipients.models import PaymentLine, PaymentRoll, Review, ReviewKind, ReviewStatus, RollStatus
 
 SURNAMES = list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤")
@@ -124,7 +133,7 @@ def _pick_roster(rng: random.Random, per_capita: Decimal, case_status: str | Non
     """The poverty roster, with overlaps planted on purpose for the shared registry to find:
     registered/monitored households below the standard without a dibao case (protection gap),
     recipients the roster says were lifted out, and recipients whose two income figures disagree."""
-    paid = case_status in ("active", "gradual_exit")
+    paid = case_status in PAID_STATES
     below = per_capita < STANDARD
     r = rng.random()
     if paid:
@@ -283,7 +292,6 @@ TODAY = date(2026, 11, 1)
 SUBMITTED_STATES = {"submitted", "under_investigation", "investigated", "in_notice", "awaiting_decision",
                     "active", "gradual_exit", "rejected", "closed", "withdrawn"}
 ACCEPTED_STATES = SUBMITTED_STATES - {"submitted", "withdrawn"}
-DECIDED_STATES = {"active", "gradual_exit", "rejected", "closed"}
 
 
 def _case_row(case_id: int, household_id: int, division_code: str, status: str, applicant_id: int,
@@ -297,10 +305,10 @@ def _case_row(case_id: int, household_id: int, division_code: str, status: str, 
     decided = entered + timedelta(days=28) if status in DECIDED_STATES else None
     closed = entered + timedelta(days=400) if status == "closed" else None
     deadline = None
-    if status in ("submitted", "under_investigation", "investigated", "in_notice", "awaiting_decision"):
+    if status in SUBMITTED_PENDING_STATES:
         # about one in eight pending cases is past its deadline (the overdue filter has something to show)
         deadline = TODAY + timedelta(days=(-5 if household_id % 8 == 0 else 3 + household_id % 25))
-    paid = status in ("active", "gradual_exit", "closed")
+    paid = status in APPROVED_STATES
     amount = None
     category = ""
     first_month = None
@@ -373,22 +381,17 @@ def insert_chunk(chunk: list[tuple], pinyin_cache: dict, users: dict | None = No
         insert_rows(IncomeItem, INCOME_COLUMNS, incomes)
         if cases:
             insert_rows(Case, CASE_COLUMNS, cases)
+            household_paid_flags_refresh(household_ids)
         if reg_households:
             insert_rows(RegistryHousehold, REGISTRY_HOUSEHOLD_COLUMNS, reg_households)
             insert_rows(RegistryMember, REGISTRY_MEMBER_COLUMNS, reg_members)
+            persons_roster_flags_refresh([member[2] for member in reg_members])
     return {"households": len(households), "persons": len(persons), "cases": len(cases),
             "registry_households": len(reg_households)}
 
 
 REVIEW_SHARE = 0.5  # share of active cases with an open scheduled review
 ROLL_MONTHS = 2  # finalised payment rolls for the last N months, every paid case of the county on each
-
-
-def _month_start(day: date, back: int) -> date:
-    year, month = day.year, day.month - back
-    while month < 1:
-        year, month = year - 1, month + 12
-    return date(year, month, 1)
 
 
 @transaction.atomic
@@ -415,7 +418,7 @@ def build_recipients(seed: int, province: str) -> dict[str, int]:
         Review.objects.bulk_create(batch)
         reviews += len(batch)
     rolls = lines = 0
-    paid = (Case.objects.filter(status__in=[CaseStatus.ACTIVE, CaseStatus.GRADUAL_EXIT], monthly_amount__isnull=False,
+    paid = (Case.objects.filter(status__in=PAID_STATES, monthly_amount__isnull=False,
                                 division_code__startswith=province)
             .order_by("division_code", "id"))
     counties = sorted({code[:6] for code in paid.values_list("division_code", flat=True).distinct()})
@@ -423,7 +426,7 @@ def build_recipients(seed: int, province: str) -> dict[str, int]:
                                                                          code__in=[c + "000000" for c in counties])}
     now = timezone.now()
     for back in range(ROLL_MONTHS, 0, -1):
-        month = _month_start(today, back)
+        month = add_months(first_of_month(today), -back)
         for prefix in counties:
             county = county_divisions.get(prefix)
             if county is None:

@@ -10,17 +10,10 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 # Each app that runs periodic work declares BEAT_SCHEDULE in `<app>/schedule.py`.
-SCHEDULE_MODULES = ["jobs.schedule", "cases.schedule", "recipients.schedule", "overlaps.schedule", "reports.schedule",
-                    "poverty_registry.schedule", "households.schedule"]
+SCHEDULE_MODULES = ["jobs.schedule", "cases.schedule", "recipients.schedule", "overlaps.schedule", "reports.schedule"]
 
 
 @app.on_after_finalize.connect
 def collect_beat_schedule(sender, **kwargs):
     for name in SCHEDULE_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name == name:
-                continue
-            raise
-        sender.conf.beat_schedule.update(module.BEAT_SCHEDULE)
+        sender.conf.beat_schedule.update(importlib.import_module(name).BEAT_SCHEDULE)

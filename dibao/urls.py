@@ -7,6 +7,8 @@ from rest_framework.routers import SimpleRouter
 
 from audit.api import AuditEventViewSet
 from jobs.api import JobView
+from overlaps.views import registration_detail
+from poverty_registry import urls as registry_urls
 
 router = SimpleRouter()
 router.register("audit-events", AuditEventViewSet, basename="audit-event")
@@ -25,6 +27,12 @@ api_v1 = [
 ]
 
 
+# A registration's page shows its members' dibao households and cases; the two programmes meet only in
+# overlaps, so overlaps serves it, under the registry's address and URL name.
+registry_pages = ([*registry_urls.urlpatterns, path("<int:pk>/", registration_detail, name="detail")],
+                  registry_urls.app_name)
+
+
 def healthz(request):
     return HttpResponse("ok", content_type="text/plain")
 
@@ -35,7 +43,7 @@ urlpatterns = [
     path("cases/", include("cases.urls")),
     path("evidence/", include("evidence.urls")),
     path("recipients/", include("recipients.urls")),
-    path("poverty-registry/", include("poverty_registry.urls")),
+    path("poverty-registry/", include(registry_pages)),
     path("findings/", include("overlaps.urls")),
     path("reports/", include("reports.urls")),
     path("audit/", include("audit.urls")),

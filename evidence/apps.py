@@ -7,7 +7,7 @@ class EvidenceConfig(AppConfig):
     verbose_name = _("Documents and complaints")
 
     def ready(self):
-        from accounts.views import register_home_panel
-        from evidence.views import complaints_home_panel
+        from accounts.views import register_home_panel  # noqa: PLC0415  ready(): apps are loaded now
+        from evidence.views import complaints_home_panel  # noqa: PLC0415  ready(): apps are loaded now
 
         register_home_panel(complaints_home_panel)

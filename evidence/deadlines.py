@@ -4,6 +4,8 @@ from datetime import date
 
 from django.conf import settings
 
+from cases.working_days import add_working_days as case_add_working_days
+
 
 def complaint_working_days() -> int:
     return settings.COMPLAINT_DEADLINE_WORKING_DAYS
@@ -15,6 +17,4 @@ def add_working_days(start: date, days: int) -> date:
     The same calendar as case deadlines: the admin-editable holiday table (weekends only for a year
     without a published schedule).
     """
-    from cases.working_days import add_working_days as case_add_working_days
-
     return case_add_working_days(start, days).date

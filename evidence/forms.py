@@ -3,6 +3,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from accounts.divisions import county_code_of
 from accounts.models import Role, User
 from accounts.scoping import scope_queryset
 from evidence.models import ComplaintChannel, ComplaintOutcome, ComplaintStatus, DocumentType
@@ -58,7 +59,7 @@ class AssignForm(forms.Form):
         super().__init__(*args, **kwargs)
         qs = User.objects.filter(role=Role.COUNTY_OFFICER, is_active=True, division__level="county")
         if complaint is not None:
-            qs = qs.filter(division__code=complaint.division_code[:6] + "000000")
+            qs = qs.filter(division__code=county_code_of(complaint.division_code))
         self.fields["assigned_to"].queryset = qs
 
 

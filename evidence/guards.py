@@ -12,6 +12,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.divisions import county_code_of
+from accounts.models import Role
+from dibao.errors import Conflict, DomainError
 from evidence.models import (
     OPEN_COMPLAINT_STATES,
     UPHELD_OUTCOMES,
@@ -23,10 +26,6 @@ from evidence.models import (
     Stage,
     TargetType,
 )
-
-
-def county_code(division_code: str) -> str:
-    return division_code[:6] + "000000"
 
 
 def required_types(county_code_: str, stage: str, on: date | None = None) -> list[str]:
@@ -45,7 +44,7 @@ def _labels(types: list[str]) -> list[str]:
 
 
 def missing_documents_for_submit(case) -> list[str]:
-    required = required_types(county_code(case.division_code), Stage.SUBMIT)
+    required = required_types(county_code_of(case.division_code), Stage.SUBMIT)
     if not required:
         return []
     present = set(Document.objects.live().filter(
@@ -55,7 +54,7 @@ def missing_documents_for_submit(case) -> list[str]:
 
 
 def missing_documents_for_signed_visit(case, visit_number: int) -> list[str]:
-    required = required_types(county_code(case.division_code), Stage.VISIT_SIGNED)
+    required = required_types(county_code_of(case.division_code), Stage.VISIT_SIGNED)
     if not required:
         return []
     present = set(Document.objects.live().filter(
@@ -75,8 +74,6 @@ def case_requires_county_visit(case) -> bool:
 
 
 def _refuse(code: str, field: str, message: str, missing: list[str]) -> None:
-    from dibao.errors import DomainError
-
     raise DomainError(f"{message} {'、'.join(missing)}" if missing else message, code=code,
                       fields={field: [message + " " + "、".join(missing)]})
 
@@ -97,8 +94,6 @@ def guard_signed_visit_record(case, actor, data) -> None:
 
 
 def has_county_visit_since_complaint(case) -> bool:
-    from accounts.models import Role
-
     first = Complaint.objects.filter(case=case).order_by("received_on").values_list("received_on", flat=True).first()
     visits = case.visits.filter(investigators__role=Role.COUNTY_OFFICER)
     if first:
@@ -109,8 +104,6 @@ def has_county_visit_since_complaint(case) -> bool:
 def guard_decision_after_complaint(case, actor, data) -> None:
     """A complained-about case needs a visit by a county officer before anyone decides it."""
     if case_requires_county_visit(case) and not has_county_visit_since_complaint(case):
-        from dibao.errors import Conflict
-
         raise Conflict(_("A complaint concerns this case: a county officer must visit the household "
                          "before the decision. Use “Investigate again” to record that visit."),
                        code="county_visit_required")

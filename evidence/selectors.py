@@ -8,7 +8,7 @@ from accounts.scoping import get_in_scope, scope_queryset
 from cases.models import Case
 from cases.selectors import access_case_by_id
 from dibao.errors import NotFound
-from evidence.models import Complaint, Document, TargetType
+from evidence.models import OPEN_COMPLAINT_STATES, Complaint, Document, TargetType
 from households.models import Household
 from households.selectors import access_household_by_id
 
@@ -87,7 +87,7 @@ def complaint_list(user, *, status: str = "", channel: str = "", overdue: bool =
     if channel:
         qs = qs.filter(channel=channel)
     if overdue:
-        qs = qs.filter(Q(status__in=["received", "investigating"]), deadline__lt=timezone.localdate())
+        qs = qs.filter(Q(status__in=OPEN_COMPLAINT_STATES), deadline__lt=timezone.localdate())
     return qs
 
 

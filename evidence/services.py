@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Role, User
 from accounts.scoping import WRITER_ROLES, division_in_scope, require_role
 from audit.services import record
-from cases.models import PAID_STATES, CaseStatus
+from cases.models import DECIDED_STATES
 from dibao.errors import Conflict, DomainError, InvalidTransition
 from evidence import files
 from evidence.deadlines import add_working_days, complaint_working_days
@@ -22,8 +22,6 @@ from evidence.models import (
     DocumentType,
 )
 from evidence.selectors import Target
-
-DECIDED_STATES = (*PAID_STATES, CaseStatus.REJECTED, CaseStatus.CLOSED)
 
 
 def _document_snapshot(document: Document) -> dict:

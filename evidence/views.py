@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Role
 from accounts.scoping import WRITER_ROLES
+from cases.models import DECIDED_STATES
 from cases.selectors import access_case_by_id
 from dibao.errors import DomainError, NotFound, NotPermitted
 from dibao.forms import show_domain_error
@@ -47,7 +48,7 @@ def _panel_context(request, target):
     documents = list(target.documents().order_by("-uploaded_at", "-id"))
     return {"target": target, "documents": documents, "can_write": request.user.has_role(*WRITER_ROLES),
             "query": _target_query(target), "delete_form": DeleteForm(),
-            "decided": bool(target.case and target.case.status in services.DECIDED_STATES)}
+            "decided": bool(target.case and target.case.status in DECIDED_STATES)}
 
 
 def documents_panel(request, target_type: str, target_id: int):
@@ -140,10 +141,8 @@ def complaints(request):
     qs = selectors.complaint_list(request.user, status=filters.get("status", ""),
                                   channel=filters.get("channel", ""), overdue=filters.get("overdue", False))
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(request, "evidence/complaints.html", {
-        "filter_form": form, "page": page, "today": timezone.localdate(), "query": query.urlencode(),
+        "filter_form": form, "page": page, "today": timezone.localdate(),
         "can_record": request.user.has_role(Role.COUNTY_OFFICER), "title": _("Complaints")})
 
 

@@ -5,4 +5,4 @@ class HouseholdsConfig(AppConfig):
     name = "households"
 
     def ready(self):
-        from households import views  # noqa: F401  registers the home panel
+        from households import views  # noqa: F401, PLC0415  ready(): registers the home panel

@@ -39,6 +39,9 @@ class Person(models.Model):
     birth_date = models.DateField(_("birth date"))
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
     region_code = models.CharField(_("region code"), max_length=6)
+    # Listed in a registration of the poverty-alleviation roster (any year). Kept by the registry's writers
+    # (poverty_registry.models.persons_roster_flags_refresh), so dibao reads it without importing the registry.
+    on_poverty_roster = models.BooleanField(_("on the poverty roster"), default=False, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -97,6 +100,10 @@ class Household(models.Model):
     monthly_counted_income = models.DecimalField(_("counted monthly income"), default=Decimal("0"), **MONEY)
     per_capita_monthly_income = models.DecimalField(_("per-capita monthly income"), default=Decimal("0"), **MONEY)
     is_active = models.BooleanField(_("active"), default=True)
+    # A case of the household is active or in gradual exit. Kept by cases (cases.models.household_paid_flags_refresh,
+    # in the transaction of every change into or out of those states), so households can list and filter
+    # recipients without importing cases.
+    has_paid_case = models.BooleanField(_("has a paid case"), default=False, editable=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)

@@ -2,27 +2,28 @@
 
 from datetime import date
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
-from accounts.models import Division
+from accounts.divisions import code_prefix, county_code_of
 from accounts.scoping import get_in_scope, scope_queryset
+from audit.models import AuditEvent
 from households.idnumber import normalize
 from households.models import Asset, Household, IncomeItem, IncomePolicy, Member, Standard
+from households.persons import id_hash_for
 
 
-def county_code_of(division_or_code) -> str:
-    code = division_or_code if isinstance(division_or_code, str) else division_or_code.code
-    return code[:6] + "000000"
+def _county_code(county) -> str:
+    return county_code_of(county if isinstance(county, str) else county.code)
 
 
 def standard_in_force(county, on_date: date) -> Standard | None:
     """The county's Standard effective on `on_date` (county: Division or any code inside it)."""
-    return (Standard.objects.filter(county__code=county_code_of(county), effective_from__lte=on_date)
+    return (Standard.objects.filter(county__code=_county_code(county), effective_from__lte=on_date)
             .order_by("-effective_from").first())
 
 
 def income_policy_in_force(county, on_date: date) -> IncomePolicy | None:
-    return (IncomePolicy.objects.filter(county__code=county_code_of(county), effective_from__lte=on_date)
+    return (IncomePolicy.objects.filter(county__code=_county_code(county), effective_from__lte=on_date)
             .order_by("-effective_from").first())
 
 
@@ -36,18 +37,6 @@ def standards_visible(user) -> QuerySet:
     code = user.division.code
     prefix = user.division.prefix
     return qs.filter(Q(county__code__startswith=prefix) | Q(county__code=county_code_of(code)))
-
-
-def _has_active_case():
-    from cases.models import PAID_STATES, Case  # cases depends on households, not the reverse
-
-    return Exists(Case.objects.filter(household=OuterRef("pk"), status__in=PAID_STATES))
-
-
-def _paid_cases():
-    from cases.models import PAID_STATES, Case
-
-    return Case.objects.filter(status__in=PAID_STATES).only("id", "household_id", "status")
 
 
 def households_visible(user) -> QuerySet:
@@ -67,19 +56,13 @@ def household_detail(actor, household_id) -> Household:
 
 def household_list(user, *, q: str = "", division: str = "", has_active_case: bool | None = None) -> QuerySet:
     """The list: village and active members (for masked IDs) in a fixed number of queries."""
-    # has_active_case comes from a prefetch of the page's paid cases (attribute `paid_cases`), not an
-    # EXISTS annotation: for a list the planner turns that EXISTS into a hashed subplan that reads every
-    # paid case in the province (35,000 rows, 40 ms at 300k households) to show 25 rows.
     qs = (households_visible(user).filter(is_active=True).select_related("village")
           .prefetch_related(Prefetch("members", queryset=Member.objects.filter(is_active=True)
-                                     .select_related("person").order_by("id"), to_attr="active_members"),
-                            Prefetch("cases", queryset=_paid_cases(), to_attr="paid_cases")))
+                                     .select_related("person").order_by("id"), to_attr="active_members")))
     q = (q or "").strip()
     if q:
         number = normalize(q)
         if len(number) == 18 and number[:17].isdigit():
-            from households.persons import id_hash_for
-
             qs = qs.filter(members__person__id_hash=id_hash_for(number), members__is_active=True)
         else:
             # The head is an active member too (household_recalculate copies its name to head_name), so
@@ -87,23 +70,10 @@ def household_list(user, *, q: str = "", division: str = "", has_active_case: bo
             # head_name would turn it into a filter over every household in scope.
             qs = qs.filter(pk__in=Member.objects.filter(is_active=True, name__startswith=q).values("household_id"))
     if division:
-        qs = qs.filter(division_code__startswith=Division(code=division, level=_level_of(division)).prefix
-                       if division.isdigit() and len(division) == 12 else division)
+        qs = qs.filter(division_code__startswith=code_prefix(division))
     if has_active_case is not None:
-        qs = qs.filter(_has_active_case() if has_active_case else ~_has_active_case())
+        qs = qs.filter(has_paid_case=has_active_case)
     return qs.order_by("division_code", "id")
-
-
-def _level_of(code: str) -> str:
-    if code[2:] == "0" * 10:
-        return "province"
-    if code[4:] == "0" * 8:
-        return "city"
-    if code[6:] == "0" * 6:
-        return "county"
-    if code[9:] == "000":
-        return "township"
-    return "village"
 
 
 def household_detail_queryset(user) -> QuerySet:
@@ -112,12 +82,10 @@ def household_detail_queryset(user) -> QuerySet:
                 Prefetch("members", queryset=Member.objects.select_related("person").order_by("-is_active", "id")),
                 Prefetch("incomes", queryset=IncomeItem.objects.select_related("member").order_by("id")),
                 Prefetch("assets", queryset=Asset.objects.order_by("id")),
-            ).annotate(has_active_case=_has_active_case()))
+            ))
 
 
 def household_history(household):
     """Audit events for the household and its members, incomes and assets (all filed under it)."""
-    from audit.models import AuditEvent
-
     return (AuditEvent.objects.filter(object_type="households.household", object_id=str(household.pk))
             .order_by("-id")[:200])

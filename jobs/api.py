@@ -1,3 +1,4 @@
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -16,8 +17,6 @@ class JobSerializer(serializers.ModelSerializer):
                   "created_at", "started_at", "finished_at"]
 
     def get_result(self, job) -> str | None:
-        from django.urls import reverse
-
         if job.result_file:
             return reverse("jobs:download", args=[job.pk])
         return None

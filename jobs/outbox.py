@@ -21,6 +21,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
+from dibao.celery import app
 from jobs.models import OutboxMessage
 
 logger = logging.getLogger(__name__)
@@ -35,8 +36,6 @@ def pending():
 
 def _publish(message: OutboxMessage) -> str:
     """Send one message under its row lock. TAKEN: another sender has it, or it is already sent."""
-    from dibao.celery import app
-
     eager = app.conf.task_always_eager
     with transaction.atomic():
         locked = pending().select_for_update(skip_locked=True).filter(pk=message.pk).first()

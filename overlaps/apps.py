@@ -7,7 +7,7 @@ class OverlapsConfig(AppConfig):
     verbose_name = _("Shared registry")
 
     def ready(self):
-        from accounts.views import register_home_panel
-        from overlaps.views import home_panel
+        from accounts.views import register_home_panel  # noqa: PLC0415  ready(): apps are loaded now
+        from overlaps.views import home_panel  # noqa: PLC0415  ready(): apps are loaded now
 
         register_home_panel(home_panel)

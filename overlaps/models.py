@@ -122,11 +122,5 @@ class OverlapFlag(models.Model):
     def __str__(self):
         return f"{self.rule} {self.subject_key} ({self.status})"
 
-    @property
-    def rule_obj(self):
-        from overlaps.rules import RULES
-
-        return RULES[self.rule]
-
 
 OUTCOME_CHOICES = [(s.value, s.label) for s in RESOLVED_STATUSES]

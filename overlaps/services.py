@@ -17,6 +17,8 @@ from accounts.models import Division, Role
 from accounts.scoping import require_role
 from audit.services import record
 from dibao.errors import DomainError, StaleVersion
+from jobs.outbox import dispatch
+from jobs.services import job_create
 from overlaps.models import RESOLVED_STATUSES, FlagStatus, OverlapFlag
 from overlaps.rules import RULES
 from overlaps.selectors import access_flag_by_id
@@ -182,18 +184,16 @@ def flag_resolve(*, actor, flag: OverlapFlag, outcome: str, note: str, version: 
     return flag
 
 
+SCAN_KIND = "overlap_scan"
+
+
 def scan_start(*, actor, prefix: str = ""):
     """Create a scan job for a division prefix and queue it after commit."""
-    from jobs.services import job_create
-    from overlaps.tasks import SCAN_KIND, run_scan
-
     job = job_create(actor=actor, kind=SCAN_KIND, division_code=prefix.ljust(12, "0") if prefix else "",
                      params={"prefix": prefix})
     if actor is not None:
         record(actor=actor, action="overlap_scan.start", obj=job, division_code=job.division_code,
                after={"prefix": prefix})
     # Through the outbox: with Redis down the scan is sent when the broker is back, not lost.
-    from jobs.outbox import dispatch
-
-    dispatch(run_scan, job.pk, prefix)
+    dispatch("overlaps.tasks.run_scan", job.pk, prefix)
     return job

@@ -3,9 +3,7 @@
 from celery import shared_task
 
 from jobs.services import job_fail, job_progress, job_start, job_succeed
-from overlaps.services import overlaps_scan
-
-SCAN_KIND = "overlap_scan"
+from overlaps.services import overlaps_scan, scan_start
 
 
 @shared_task
@@ -35,6 +33,4 @@ def _totals(results: dict) -> dict:
 @shared_task
 def nightly_scan() -> int:
     """The whole installation, as a job so it shows progress like a manual scan."""
-    from overlaps.services import scan_start
-
     return scan_start(actor=None, prefix="").pk

@@ -1,7 +1,8 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Case, Value, When
+from django.db.models import Case, Count, Value, When
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -19,6 +20,7 @@ from overlaps.comparison import comparison
 from overlaps.forms import FlagFilterForm, ResolveForm
 from overlaps.models import FlagStatus, OverlapFlag, Severity
 from overlaps.rules import RULES
+from poverty_registry import selectors as registry_selectors
 
 
 def home_panel(request):
@@ -26,8 +28,6 @@ def home_panel(request):
     if not user.is_authenticated or not user.has_role(Role.COUNTY_OFFICER, Role.VILLAGE_STAFF,
                                                       Role.TOWNSHIP_STAFF):
         return None
-    from django.db.models import Count
-
     counts = dict(scope_queryset(user, OverlapFlag.objects.filter(status=FlagStatus.OPEN))
                   .values_list("severity").annotate(n=Count("id")).order_by())
     base = reverse("overlaps:list")
@@ -55,10 +55,8 @@ def flag_list(request):
                          default=Value(2))
     qs = selectors.flags_for_user(request.user, **filters).order_by(severity_rank, "-id")
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(request, "overlaps/list.html", {
-        "form": form, "page": page, "query": query.urlencode(), "title": _("Shared-registry findings"),
+        "form": form, "page": page, "title": _("Shared-registry findings"),
         "can_scan": request.user.has_role(Role.COUNTY_OFFICER),
     })
 
@@ -91,8 +89,6 @@ def flag_detail(request, pk):
 
 
 def _forbidden(request):
-    from django.core.exceptions import PermissionDenied
-
     raise PermissionDenied
 
 
@@ -115,3 +111,22 @@ def counts_fragment(request, kind: str, pk: int):
     else:
         raise NotFound()
     return render(request, "overlaps/_open_counts.html", {"counts": counts})
+
+
+def registration_detail(request, pk: int):
+    """A poverty registration with its members' dibao households and cases (links only where in scope)."""
+    household = registry_selectors.registration_detail(request.user, pk)
+    links = selectors.member_links(request.user, household)
+    rows = []
+    for member in household.members.all():
+        link = links.get(member.person_id, {})
+        dibao = link.get("household")
+        if dibao:
+            dibao = {**dibao, "url": reverse("households:detail", args=[dibao["id"]]) if dibao["in_scope"] else None}
+        cases = [{**c, "url": reverse("cases:detail", args=[c["id"]]) if c["in_scope"] else None}
+                 for c in link.get("cases", [])]
+        rows.append({"member": member, "dibao": dibao, "cases": cases})
+    return render(request, "overlaps/registration_detail.html", {
+        "title": _("Poverty registration %(code)s") % {"code": household.registry_code},
+        "household": household, "rows": rows,
+    })

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Division
@@ -91,3 +92,12 @@ class RegistryMember(models.Model):
         return self.name
 
 
+def persons_roster_flags_refresh(person_ids) -> None:
+    """Set Person.on_poverty_roster from the registrations, touching only the persons whose answer changed.
+
+    Every write that adds or removes registry members calls it in the same transaction.
+    """
+    listed = Exists(RegistryMember.objects.filter(person=OuterRef("pk")))
+    persons = Person.objects.filter(pk__in=person_ids)
+    persons.filter(listed, on_poverty_roster=False).update(on_poverty_roster=True)
+    persons.filter(~listed, on_poverty_roster=True).update(on_poverty_roster=False)

@@ -1,6 +1,8 @@
 """Home-page panel; imported at start-up, so it stays light (no import machinery)."""
 
+from django.db.models import Count, Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role
@@ -10,9 +12,6 @@ from poverty_registry.models import RegistryHousehold, RegistryStatus
 
 def home_panel(request):
     """Work-queue panel for county officers and auditors: this year's roster at a glance (one query)."""
-    from django.db.models import Count, Q
-    from django.utils import timezone
-
     user = request.user
     if not user.is_authenticated or not user.has_role(Role.COUNTY_OFFICER, Role.AUDITOR):
         return None

@@ -3,8 +3,8 @@
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from accounts.models import Division
-from accounts.scoping import code_in_scope, get_in_scope, scope_queryset
+from accounts.divisions import code_prefix
+from accounts.scoping import get_in_scope, scope_queryset
 from poverty_registry.models import RegistryHousehold, RegistryMember
 
 
@@ -22,16 +22,6 @@ def registrations_visible(user) -> QuerySet:
         member_count=member_count()).order_by("-year", "division_code", "registry_code"))
 
 
-def division_prefix(code: str) -> str:
-    """A 12-digit code of a known division -> its subtree prefix; other digits are used as a prefix."""
-    code = (code or "").strip()
-    if len(code) == 12:
-        division = Division.objects.filter(code=code).only("code", "level").first()
-        if division is not None:
-            return division.prefix
-    return code
-
-
 def registration_filter(qs: QuerySet, *, year=None, status="", monitoring_type="", division="") -> QuerySet:
     if year:
         qs = qs.filter(year=year)
@@ -40,7 +30,7 @@ def registration_filter(qs: QuerySet, *, year=None, status="", monitoring_type="
     if monitoring_type:
         qs = qs.filter(monitoring_type="" if monitoring_type == "none" else monitoring_type)
     if division:
-        qs = qs.filter(division_code__startswith=division_prefix(division))
+        qs = qs.filter(division_code__startswith=code_prefix(division))
     return qs
 
 
@@ -54,31 +44,3 @@ def registration_detail(user, pk) -> RegistryHousehold:
     qs = RegistryHousehold.objects.select_related("village", "village__parent").prefetch_related(
         Prefetch("members", queryset=RegistryMember.objects.select_related("person")))
     return get_in_scope(user, qs, pk=pk)
-
-
-def member_links(user, household: RegistryHousehold) -> dict[int, dict]:
-    """For each member's person: the dibao household membership and cases, each marked in scope or not.
-
-    Two queries whatever the number of members.
-    """
-    from cases.models import Case
-    from households.models import Member
-
-    person_ids = [m.person_id for m in household.members.all()]
-    links: dict[int, dict] = {pid: {"household": None, "cases": []} for pid in person_ids}
-    memberships = Member.objects.filter(person_id__in=person_ids, is_active=True).select_related(
-        "household", "household__village")
-    household_ids = {}
-    for m in memberships:
-        in_scope = code_in_scope(user, m.household.division_code)
-        links[m.person_id]["household"] = {"id": m.household_id, "village": m.household.village.name,
-                                           "head": m.household.head_name, "in_scope": in_scope,
-                                           "per_capita_monthly_income": m.household.per_capita_monthly_income}
-        household_ids[m.household_id] = m.person_id
-    if household_ids:
-        for case in Case.objects.filter(household_id__in=list(household_ids)).order_by("-id"):
-            pid = household_ids[case.household_id]
-            in_scope = code_in_scope(user, case.division_code)
-            links[pid]["cases"].append({"id": case.pk, "status": case.status,
-                                        "status_label": case.get_status_display(), "in_scope": in_scope})
-    return links

@@ -20,12 +20,13 @@ from households.idnumber import parse_id_number
 from households.models import Person
 from households.persons import person_get_or_create
 from jobs.models import Job
+from jobs.models import Job as JobModel
 from jobs.outbox import dispatch
 from jobs.services import job_create, job_fail, job_progress, job_start, job_succeed
 from poverty_registry.importing.reader import FileBroken, ImportRefused, count_rows, inspect_file, max_bytes
 from poverty_registry.importing.rows import RowError, check_household, parse_year
 from poverty_registry.importing.writer import ImportRun
-from poverty_registry.models import RegistryHousehold, RegistryMember
+from poverty_registry.models import RegistryHousehold, RegistryMember, persons_roster_flags_refresh
 from poverty_registry.selectors import access_registration_by_id
 
 logger = logging.getLogger(__name__)
@@ -159,8 +160,6 @@ def _finish_failed(job, message, counts, run) -> None:
         logger.exception("could not audit failed import %s", job.pk)
     job_fail(job_id=job.pk, message=message, errors=errors, counts=counts)
     if run is not None and run.error_file:
-        from jobs.models import Job as JobModel
-
         JobModel.objects.filter(pk=job.pk).update(result_file=run.error_file)
 
 
@@ -209,10 +208,11 @@ def _set_members(actor, household: RegistryHousehold, members: list[dict]) -> No
             registry_household=household, person=person,
             defaults={"name": m["name"], "relationship": m.get("relationship", ""), "is_head": bool(m.get("is_head"))})
         keep.append(person.pk)
-    leaving = household.members.exclude(person_id__in=keep)
+    leaving = list(household.members.exclude(person_id__in=keep).values_list("person_id", flat=True))
     # The household's audit event feeds its listed members; those leaving it are named here.
-    feed.changed(Person._meta.label_lower, list(leaving.values_list("person_id", flat=True)))
-    leaving.delete()
+    feed.changed(Person._meta.label_lower, leaving)
+    household.members.filter(person_id__in=leaving).delete()
+    persons_roster_flags_refresh([*keep, *leaving])
 
 
 def _snapshot(h: RegistryHousehold) -> dict:

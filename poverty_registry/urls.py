@@ -3,8 +3,8 @@ from django.urls import path
 from poverty_registry import views
 
 app_name = "poverty_registry"
+# The registration page (name "detail") is served by overlaps, see dibao/urls.py.
 urlpatterns = [
     path("", views.registry_list, name="list"),
     path("import/", views.registry_import, name="import"),
-    path("<int:pk>/", views.registry_detail, name="detail"),
 ]

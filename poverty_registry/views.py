@@ -2,7 +2,6 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
 from accounts.models import Role
@@ -12,42 +11,15 @@ from poverty_registry.forms import RegistryFilterForm, RegistryImportForm
 from poverty_registry.importing.reader import COLUMNS, ImportRefused
 
 
-def _url(name: str, pk: int) -> str | None:
-    """A link only where the page exists (households and cases pages are other apps' work)."""
-    try:
-        return reverse(name, args=[pk])
-    except NoReverseMatch:
-        return None
-
-
 def registry_list(request):
     form = RegistryFilterForm(request.GET or None)
     qs = selectors.registrations_visible(request.user)
     if form.is_bound and form.is_valid():
         qs = selectors.registration_filter(qs, **{k: v for k, v in form.cleaned_data.items() if v not in (None, "")})
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(request, "poverty_registry/list.html", {
-        "title": _("Poverty registry"), "form": form, "page": page, "query": query.urlencode(),
+        "title": _("Poverty registry"), "form": form, "page": page,
         "can_import": request.user.has_role(Role.COUNTY_OFFICER),
-    })
-
-
-def registry_detail(request, pk: int):
-    household = selectors.registration_detail(request.user, pk)
-    links = selectors.member_links(request.user, household)
-    rows = []
-    for member in household.members.all():
-        link = links.get(member.person_id, {})
-        dibao = link.get("household")
-        if dibao:
-            dibao = {**dibao, "url": _url("households:detail", dibao["id"]) if dibao["in_scope"] else None}
-        cases = [{**c, "url": _url("cases:detail", c["id"]) if c["in_scope"] else None} for c in link.get("cases", [])]
-        rows.append({"member": member, "dibao": dibao, "cases": cases})
-    return render(request, "poverty_registry/detail.html", {
-        "title": _("Poverty registration %(code)s") % {"code": household.registry_code},
-        "household": household, "rows": rows,
     })
 
 

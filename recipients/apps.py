@@ -7,7 +7,7 @@ class RecipientsConfig(AppConfig):
     verbose_name = _("Recipients")
 
     def ready(self):
-        from accounts.views import register_home_panel
-        from recipients.views import home_panel
+        from accounts.views import register_home_panel  # noqa: PLC0415  ready(): apps are loaded now
+        from recipients.views import home_panel  # noqa: PLC0415  ready(): apps are loaded now
 
         register_home_panel(home_panel)

@@ -4,6 +4,8 @@ import csv
 import io
 
 from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 
 from recipients.models import PaymentRoll
 from recipients.selectors import roll_lines
@@ -39,9 +41,6 @@ def roll_csv(roll: PaymentRoll) -> bytes:
 
 
 def roll_xlsx(roll: PaymentRoll) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(f"{roll.month:%Y-%m}")
     sheet.append(_header())

@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -50,8 +51,6 @@ class RecipientPolicy(models.Model):
         return f"{self.county} {self.effective_from}"
 
     def clean(self):
-        from django.core.exceptions import ValidationError
-
         errors = {}
         for field in ("gradual_exit_schedule", "gradual_exit_schedule_poverty_roster"):
             value = getattr(self, field)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from recipients.months import first_of_month, months_between
+from cases.months import first_of_month, months_between
 
 CENT = Decimal("0.01")
 

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Level, Role
 from audit.services import record_access
+from cases.months import add_months
 from cases.selectors import access_case_by_id
 from dibao.errors import DomainError, NotFound, NotPermitted
 from dibao.forms import show_domain_error
@@ -130,8 +131,6 @@ def exit_notice(request, pk):
     case_exit = selectors.access_exit_by_id(request.user, pk)
     months = []
     if case_exit.gradual_schedule:
-        from recipients.months import add_months
-
         months = [(add_months(case_exit.effective_month, i), p) for i, p in enumerate(case_exit.gradual_schedule)]
     return render(request, "recipients/exit_notice.html", {
         "title": _("Exit notice"), "exit": case_exit, "case": case_exit.case, "months": months,

@@ -4,11 +4,8 @@ from datetime import date
 
 from cases import workflow
 from cases.models import Case
+from cases.months import next_month
 from recipients.services import case_exit
-
-
-def next_month(today: date) -> date:
-    return date(today.year + (today.month == 12), today.month % 12 + 1, 1)
 
 
 def exit_through_recipients(*, actor, case: Case, reason: str = "", kind: str = "death",

@@ -20,10 +20,11 @@ recomputes that village only.
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import Path
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connections
 from django.db.models import BooleanField, Count, DateField, F, Func, IntegerField, Q, Sum, Value, When
@@ -32,15 +33,26 @@ from django.db.models.functions import Coalesce, Substr
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.divisions import ancestor_code
 from accounts.models import LEVEL_ORDER, LEVEL_PREFIX_LENGTH, Division, Level
-from cases.models import PAID_STATES, PENDING_STATES, Case, CaseStatus
+from cases.models import (
+    APPROVED_STATES,
+    DECIDED_STATES,
+    PAID_STATES,
+    PENDING_STATES,
+    SUBMITTED_PENDING_STATES,
+    Case,
+    CaseStatus,
+)
+from cases.months import add_months, first_of_month, next_month
+from cases.working_days import load_calendar, working_day_numbers
 from dibao.db_router import reporting_db
 from reports import changes
-from reports.definitions import APPROVED_STATES, optional_model
 from reports.expressions import Percentile, processing_days, working_days_available
+from reports.findings import finding_figures
+from reports.payments import payment_figures
 
 MONTHS_SHOWN = 12
-SUBMITTED_PENDING = tuple(s for s in PENDING_STATES if s != CaseStatus.DRAFT)
 
 
 @dataclass
@@ -59,18 +71,8 @@ class DashboardScope:
 
 
 def month_starts(today: date, count: int = MONTHS_SHOWN) -> list[date]:
-    months = []
-    year, month = today.year, today.month
-    for _i in range(count):
-        months.append(date(year, month, 1))
-        month -= 1
-        if month == 0:
-            year, month = year - 1, 12
-    return list(reversed(months))
-
-
-def next_month(day: date) -> date:
-    return date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+    """The first days of the `count` months up to today's, oldest first."""
+    return [add_months(first_of_month(today), -back) for back in reversed(range(count))]
 
 
 def _aware(day: date) -> datetime:
@@ -82,7 +84,7 @@ def build_scope(division: Division | None, *, using: str) -> DashboardScope:
         children = list(Division.objects.using(using).filter(level=Level.PROVINCE).order_by("code"))
         return DashboardScope(None, children, Level.PROVINCE, LEVEL_PREFIX_LENGTH[Level.PROVINCE])
     index = LEVEL_ORDER.index(division.level)
-    ancestor_codes = [division.code[:LEVEL_PREFIX_LENGTH[level]].ljust(12, "0") for level in LEVEL_ORDER[:index]]
+    ancestor_codes = [ancestor_code(division.code, level) for level in LEVEL_ORDER[:index]]
     if division.level == Level.VILLAGE:
         child_level, length = None, 12
         children = []
@@ -194,8 +196,6 @@ def leaf_figures(prefix: str, *, today: date, months: list[date], using: str) ->
     Codes with changes not committed yet by the reading transaction itself are always computed and
     never stored. Where there are no triggers (SQLite) every view computes.
     """
-    from django.conf import settings
-
     spans = working_days_available(using)
     found = changes.code_versions(prefix, using=using)
     if found is None:
@@ -249,10 +249,9 @@ def _grouped_figures(where: Q, *, today: date, months: list[date], using: str, s
     if spans:
         # The local start and decision days of the cases decided since `since` (the processing
         # times; see processing_figures), so that no second scan of the cases is needed.
-        from django.conf import settings
 
         tz = settings.TIME_ZONE.replace("'", "")
-        decided = (Q(decided_at__gte=_aware(since), status__in=APPROVED_STATES + (CaseStatus.REJECTED,))
+        decided = (Q(decided_at__gte=_aware(since), status__in=DECIDED_STATES)
                    & ~Q(accepted_at__isnull=True, submitted_at__isnull=True))
         span_fields = {
             "start_day": CaseWhen(When(decided, then=LocalDate(Coalesce(F("accepted_at"), F("submitted_at")), tz=tz)),
@@ -286,11 +285,11 @@ def _grouped_figures(where: Q, *, today: date, months: list[date], using: str, s
             figures["recipient_persons"] += persons
             if row["amount"] is not None:
                 figures["benefit_total"] = (figures["benefit_total"] or 0) + row["amount"]
-        if status in SUBMITTED_PENDING:
+        if status in SUBMITTED_PENDING_STATES:
             figures["pending"] += n
             if row["late"]:
                 figures["overdue"] += n
-        if row["staff_relative"] and status in SUBMITTED_PENDING + PAID_STATES:
+        if row["staff_relative"] and status in SUBMITTED_PENDING_STATES + PAID_STATES:
             figures["staff_relative"] += n
         if sm is not None and sm >= 0:
             figures["applications"] += n
@@ -338,14 +337,13 @@ def _planned_rows(qs, using: str) -> list[dict]:
 
 
 def processing_figures(scope: DashboardScope, *, since: date, using: str) -> tuple[dict, dict]:
-    """Median and 90th percentile of days from acceptance to decision, per child and overall."""
+    """Median and 90th percentile of days from acceptance to decision, per child and overall: the form
+    for databases without the working-day calendar (SQLite), in calendar days."""
     start = Coalesce(F("accepted_at"), F("submitted_at"))
     base = (Case.objects.using(using)
             .filter(division_code__startswith=scope.prefix, decided_at__gte=_aware(since),
-                    status__in=APPROVED_STATES + (CaseStatus.REJECTED,))
+                    status__in=DECIDED_STATES)
             .exclude(accepted_at__isnull=True, submitted_at__isnull=True))
-    if working_days_available(using):
-        return _working_day_percentiles(base, scope, start, using=using)
     days = processing_days(start, F("decided_at"), using=using)
     base = base.annotate(days=days)
     aggregates = {"median": Percentile("days", 0.5), "p90": Percentile("days", 0.9), "decided": Count("id")}
@@ -354,82 +352,21 @@ def processing_figures(scope: DashboardScope, *, since: date, using: str) -> tup
     return per_child, overall
 
 
-def _working_day_percentiles(base, scope: DashboardScope, start, *, using: str) -> tuple[dict, dict]:
-    """PostgreSQL: one query, per child and overall, in working days.
-
-    A calendar of the days spanned (generate_series, a few hundred rows) numbers the working days
-    with a running count (holiday table applied); the working days between two dates are the
-    difference of their numbers, found by hash joins instead of a holiday lookup per case.
-    """
-    from django.conf import settings
-
-    tz = settings.TIME_ZONE.replace("'", "")
-    inner = base.annotate(
-        g=_group(scope),
-        start_day=LocalDate(start, tz=tz), end_day=LocalDate(F("decided_at"), tz=tz),
-    ).values("g", "start_day", "end_day").order_by()
-    inner_sql, params = inner.query.sql_with_params()
-    holiday = connections[using].ops.quote_name("cases_holiday")
-    # The cases are first collapsed to distinct (child, start, end) triples (one pass, a few
-    # thousand rows), so the calendar bounds and the joins work on those rather than on every case.
-    # JIT is off for this statement only (see PLANNER_SETTINGS).
-    sql = f"""
-        {PLANNER_SETTINGS}
-        WITH base AS MATERIALIZED (
-            SELECT g, start_day, end_day, COUNT(*) AS n FROM ({inner_sql}) cases GROUP BY 1, 2, 3
-        ),
-        cal AS (
-            SELECT d::date AS day,
-                   SUM(CASE WHEN h.kind = 'workday' THEN 1 WHEN h.kind = 'holiday' THEN 0
-                            WHEN EXTRACT(ISODOW FROM d) < 6 THEN 1 ELSE 0 END) OVER (ORDER BY d) AS ordinal
-            FROM generate_series((SELECT MIN(start_day) FROM base), (SELECT MAX(end_day) FROM base),
-                                 interval '1 day') AS d
-            LEFT JOIN {holiday} h ON h.date = d::date
-        )
-        SELECT base.g, ce.ordinal - cs.ordinal AS days, SUM(base.n)
-        FROM base JOIN cal cs ON cs.day = base.start_day JOIN cal ce ON ce.day = base.end_day
-        GROUP BY 1, 2"""
-    # A histogram (child, days) -> count: bounded by divisions x distinct durations, not by cases.
-    histograms: dict[str, dict[int, int]] = {}
-    overall_histogram: dict[int, int] = {}
-    with connections[using].cursor() as cursor:
-        cursor.execute(sql, params)
-        for g, days, count in cursor.fetchall():
-            histograms.setdefault(g, {})[days] = int(count)
-            overall_histogram[days] = overall_histogram.get(days, 0) + int(count)
-    per_child = {g: _histogram_percentiles(h) for g, h in histograms.items()}
-    return per_child, _histogram_percentiles(overall_histogram)
-
-
 def span_percentiles(by_case: dict[str, dict], *, using: str) -> tuple[dict, dict]:
     """The working-day percentiles from case_figures' (start day, decision day) -> count spans.
 
-    The same calendar as _working_day_percentiles, numbered in Python: over the days from the
-    earliest start to the latest decision, a running count of working days (a holiday row decides,
-    otherwise Monday-Friday); a span's working days are the difference of its two numbers.
+    The days from the earliest start to the latest decision are numbered by cases.working_days (a
+    running count of working days); a span's working days are the difference of its two numbers.
     """
-    from cases.models import Holiday
-
     spans = [(g, start, end, n) for g, figures in by_case.items() for (start, end), n in figures["spans"].items()]
     histograms: dict[str, dict[int, int]] = {}
     overall_histogram: dict[int, int] = {}
     first = min((start for _g, start, _end, _n in spans), default=date.today())
     last = max((end for _g, _start, end, _n in spans), default=first)
     # Always one query (the query count must not depend on the data).
-    kinds = dict(Holiday.objects.using(using).filter(date__gte=first, date__lte=last).values_list("date", "kind"))
+    ordinal = working_day_numbers(first, last, calendar=load_calendar(first, last, using=using))
     if spans:
-        ordinal, running, day = {}, 0, first
-        while day <= last:
-            kind = kinds.get(day)
-            if kind == Holiday.Kind.WORKDAY:
-                running += 1
-            elif kind != Holiday.Kind.HOLIDAY and day.isoweekday() < 6:
-                running += 1
-            ordinal[day] = running
-            day += timedelta(days=1)
         for g, start, end, n in spans:
-            if start not in ordinal or end not in ordinal:
-                continue  # outside the calendar, as the SQL join drops it
             days = ordinal[end] - ordinal[start]
             histogram = histograms.setdefault(g, {})
             histogram[days] = histogram.get(days, 0) + n
@@ -499,26 +436,6 @@ def monthly_series(scope: DashboardScope, months: list[date], *, using: str,
     return {"rows": rows}
 
 
-def payment_figures(scope: DashboardScope, months: list[date], *, using: str) -> dict | None:
-    """Money paid per month and quarter and per child from finalised payment rolls (None until they land)."""
-    line_model = optional_model("recipients.PaymentLine")
-    if line_model is None:
-        return None
-    from reports.payments import payment_figures as figures
-
-    return figures(line_model, scope, months, using=using, group=_group)
-
-
-def finding_figures(scope: DashboardScope, *, using: str) -> dict | None:
-    """Open findings per rule and per child (None until the overlaps app lands)."""
-    flag_model = optional_model("overlaps.OverlapFlag")
-    if flag_model is None:
-        return None
-    from reports.findings import finding_figures as figures
-
-    return figures(flag_model, scope, using=using, group=_group)
-
-
 def dashboard_data(division: Division | None, *, today: date | None = None) -> dict:
     """Every figure of the dashboard for one division (already checked to be in the user's scope)."""
     using = reporting_db()
@@ -533,8 +450,8 @@ def dashboard_data(division: Division | None, *, today: date | None = None) -> d
         by_time, time_overall = processing_figures(scope, since=since, using=using)
     population = population_figures(scope, using=using)
     series = monthly_series(scope, months, using=using, by_case=by_case)
-    payments = payment_figures(scope, months, using=using)
-    findings = finding_figures(scope, using=using)
+    payments = payment_figures(scope, months, using=using, group=_group)
+    findings = finding_figures(scope, using=using, group=_group)
 
     units = scope.children if scope.children else ([scope.division] if scope.division else [])
     empty = {"recipient_households": 0, "recipient_persons": 0, "benefit_total": None, "pending": 0, "overdue": 0,
@@ -559,8 +476,8 @@ def dashboard_data(division: Division | None, *, today: date | None = None) -> d
             "average_benefit": (figures["benefit_total"] / figures["recipient_households"]
                                 if figures["recipient_households"] and figures["benefit_total"] is not None else None),
             "median_days": t.get("median"), "p90_days": t.get("p90"),
-            "paid": (payments or {}).get("by_child", {}).get(g),
-            "open_findings": (findings or {}).get("by_child", {}).get(g, 0) if findings else None,
+            "paid": payments["by_child"].get(g),
+            "open_findings": findings["by_child"].get(g, 0),
         }
         rows.append(row)
         for k in totals:
@@ -587,8 +504,6 @@ def dashboard_data(division: Division | None, *, today: date | None = None) -> d
 
 
 def _is_postgres(using: str) -> bool:
-    from django.db import connections
-
     return connections[using].vendor == "postgresql"
 
 
@@ -608,9 +523,7 @@ def chart_payload(data: dict) -> dict:
             "paid": str(_("Paid (yuan)")), "findings": str(_("Open findings")),
         },
     }
-    if data["payments"]:
-        payload["paid"] = [float(r["amount"] or 0) for r in data["payments"]["by_month"]]
-    if data["findings"]:
-        payload["finding_rules"] = [str(r["label"]) for r in data["findings"]["by_rule"]]
-        payload["finding_counts"] = [r["count"] for r in data["findings"]["by_rule"]]
+    payload["paid"] = [float(r["amount"] or 0) for r in data["payments"]["by_month"]]
+    payload["finding_rules"] = [str(r["label"]) for r in data["findings"]["by_rule"]]
+    payload["finding_counts"] = [r["count"] for r in data["findings"]["by_rule"]]
     return payload

@@ -4,16 +4,13 @@ A definition says which model it reads, its columns (with how each value is show
 date field the date range applies to and which statuses may be chosen. Rows come from one
 scoped, filtered `values_list` queryset, so the page, the streamed export and the export job
 all read the same rows, and exports can iterate with a server-side cursor.
-
-Reports that read models other helpers are still building (payment rolls, overlap findings)
-look the model up by name; until it exists they say "available when ... lands".
 """
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
-from django.apps import apps
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.db import connections
 from django.db.models import Count, DateTimeField, F, Func, Max, QuerySet, Sum, TextField, Value
@@ -23,22 +20,13 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.scoping import scope_queryset
 from audit.models import AuditEvent
-from cases.models import PAID_STATES, Case, CaseStatus
+from cases.models import DECIDED_STATES, PAID_STATES, Case, CaseStatus
 from households import crypto
 from households.idnumber import mask
+from overlaps.models import FlagStatus, OverlapFlag, RuleCode, Severity
+from recipients.models import PaymentLine, RollStatus
 from reports.expressions import processing_days
 from reports.filters import ReportFilters
-
-APPROVED_STATES = (CaseStatus.ACTIVE, CaseStatus.GRADUAL_EXIT, CaseStatus.CLOSED)
-DECIDED_STATES = APPROVED_STATES + (CaseStatus.REJECTED,)
-
-
-def optional_model(label: str):
-    """A model another branch is building, or None until it lands."""
-    try:
-        return apps.get_model(label)
-    except (LookupError, ValueError):
-        return None
 
 
 @dataclass
@@ -61,14 +49,9 @@ class ReportDefinition:
     status_field: str = "status"
     status_choices: Callable[[], list] = list
     order_by: tuple = ("id",)
-    requires: str = ""  # model label this report reads, when it comes from another branch
-    requires_note: str = ""
     build: Callable | None = None  # custom (qs, filters) -> qs for aggregated reports
     date_is_month: bool = False
     extra: dict = field(default_factory=dict)
-
-    def available(self) -> bool:
-        return not self.requires or optional_model(self.requires) is not None
 
     @property
     def has_id_numbers(self) -> bool:
@@ -153,8 +136,6 @@ def fast_decryptor() -> Callable[[bytes], str]:
     crypto.decrypt, so a change of layout there costs speed, never correctness.
     """
     try:
-        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
         aes = AESGCM(crypto._key(settings.FIELD_ENCRYPTION_KEY))
         version, associated = crypto.KEY_VERSION, crypto._ASSOCIATED_DATA
 
@@ -249,8 +230,7 @@ def _processing_build(qs):
 
 
 def _payment_summary_base():
-    model = optional_model("recipients.PaymentLine")
-    return model.objects.filter(roll__status="finalised")
+    return PaymentLine.objects.filter(roll__status=RollStatus.FINALISED)
 
 
 def _payment_summary_build(qs):
@@ -259,19 +239,12 @@ def _payment_summary_build(qs):
 
 
 def _findings_base():
-    return optional_model("overlaps.OverlapFlag").objects.all()
-
-
-def _findings_status_choices():
-    model = optional_model("overlaps.OverlapFlag")
-    return list(model._meta.get_field("status").choices or []) if model else []
+    return OverlapFlag.objects.all()
 
 
 def _findings_columns() -> list[Column]:
-    model = optional_model("overlaps.OverlapFlag")
-    rule_choices = dict(model._meta.get_field("rule").choices or []) if model else {}
-    status_choices = dict(model._meta.get_field("status").choices or []) if model else {}
-    severity_choices = dict(model._meta.get_field("severity").choices or []) if model else {}
+    rule_choices, status_choices, severity_choices = dict(RuleCode.choices), dict(FlagStatus.choices), \
+        dict(Severity.choices)
     return [
         Column("id", _("Finding"), "id", "int"),
         Column("division_code", _("Division code"), "division_code"),
@@ -328,8 +301,6 @@ register(ReportDefinition(
     ],
     date_field="roll__month", date_is_month=True, base=_payment_summary_base, build=_payment_summary_build,
     status_field="", order_by=("village_code", "month_start"),
-    requires="recipients.PaymentLine",
-    requires_note=_("Available when the payment rolls (recipients branch) land."),
 ))
 
 register(ReportDefinition(
@@ -356,9 +327,7 @@ register(ReportDefinition(
     key="findings", title=_("Findings report"),
     description=_("Findings of the shared registry with their rule and status. Date range: date raised."),
     columns=_findings_columns(), date_field="first_seen_at", base=_findings_base,
-    status_choices=_findings_status_choices, order_by=("division_code", "id"),
-    requires="overlaps.OverlapFlag",
-    requires_note=_("Available when the overlap findings (overlaps branch) land."),
+    status_choices=lambda: FlagStatus.choices, order_by=("division_code", "id"),
 ))
 
 register(ReportDefinition(

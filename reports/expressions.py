@@ -1,6 +1,7 @@
 """Small SQL helpers shared by the dashboard and the reports."""
 
 from django.conf import settings
+from django.db import connections
 from django.db.models import Aggregate, FloatField, Func, IntegerField
 
 
@@ -93,14 +94,7 @@ class WorkingDaysBetween(Func):
 
 
 def working_days_available(using: str = "default") -> bool:
-    """True when processing times can be counted in working days (holiday table + PostgreSQL)."""
-    from django.apps import apps
-    from django.db import connections
-
-    try:
-        apps.get_model("cases", "Holiday")
-    except LookupError:
-        return False
+    """True when processing times can be counted in working days in SQL (PostgreSQL)."""
     return connections[using].vendor == "postgresql"
 
 

@@ -2,19 +2,14 @@
 
 from django.db.models import Count
 
-OPEN_STATUSES = ("open",)
+from overlaps.models import FlagStatus, OverlapFlag, RuleCode
 
 
-def open_statuses(flag_model) -> tuple[str, ...]:
-    choices = dict(flag_model._meta.get_field("status").choices or [])
-    found = tuple(s for s in OPEN_STATUSES if s in choices)
-    return found or OPEN_STATUSES
-
-
-def finding_figures(flag_model, scope, *, using: str, group) -> dict:
-    rule_labels = dict(flag_model._meta.get_field("rule").choices or [])
-    rows = (flag_model.objects.using(using)
-            .filter(division_code__startswith=scope.prefix, status__in=open_statuses(flag_model))
+def finding_figures(scope, *, using: str, group) -> dict:
+    """Open findings per rule and per child."""
+    rule_labels = dict(RuleCode.choices)
+    rows = (OverlapFlag.objects.using(using)
+            .filter(division_code__startswith=scope.prefix, status=FlagStatus.OPEN)
             .annotate(g=group(scope)).values("g", "rule").annotate(n=Count("id")).order_by("rule", "g"))
     by_child: dict[str, int] = {}
     by_rule: dict[str, int] = {}
@@ -25,5 +20,5 @@ def finding_figures(flag_model, scope, *, using: str, group) -> dict:
         "by_child": by_child,
         "by_rule": [{"rule": rule, "label": rule_labels.get(rule, rule), "count": n} for rule, n in sorted(by_rule.items())],
         "total": sum(by_rule.values()),
-        "status": open_statuses(flag_model)[0],
+        "status": FlagStatus.OPEN.value,
     }

@@ -13,27 +13,29 @@ from django.core.cache import cache
 from django.db.models import Count, Sum
 from django.db.models.functions import TruncMonth
 
-FINALISED = "finalised"
+from recipients.models import PaymentLine, PaymentRoll, RollStatus
+
+FINALISED = RollStatus.FINALISED
 CACHE_SECONDS = 6 * 3600
 
 
-def _rolls_digest(line_model, scope, months, using) -> str:
-    roll_model = line_model._meta.get_field("roll").related_model
+def _rolls_digest(scope, months, using) -> str:
     county_prefix = scope.prefix[:6]
-    rolls = (roll_model.objects.using(using)
+    rolls = (PaymentRoll.objects.using(using)
              .filter(status=FINALISED, month__gte=months[0], county__code__startswith=county_prefix)
              .order_by("id").values_list("id", "version", "finalised_at"))
     return hashlib.sha256(repr(list(rolls)).encode()).hexdigest()[:32]
 
 
-def payment_figures(line_model, scope, months: list[date], *, using: str, group) -> dict:
+def payment_figures(scope, months: list[date], *, using: str, group) -> dict:
+    """Money paid per month and quarter and per child from finalised payment rolls."""
     key = (f"reports:payments:{using}:{scope.prefix}:{scope.child_prefix_length}:{months[0]}:"
-           f"{_rolls_digest(line_model, scope, months, using)}")
+           f"{_rolls_digest(scope, months, using)}")
     cached = cache.get(key)
     if cached is not None:
         return cached
-    lines = line_model.objects.using(using).filter(village_code__startswith=scope.prefix,
-                                                   roll__status=FINALISED, roll__month__gte=months[0])
+    lines = PaymentLine.objects.using(using).filter(village_code__startswith=scope.prefix,
+                                                    roll__status=FINALISED, roll__month__gte=months[0])
     rows = (lines.annotate(g=group(scope, "village_code"), m=TruncMonth("roll__month")).values("g", "m")
             .annotate(amount=Sum("amount"), households=Count("id")).order_by())
     by_month_rows: dict = {}

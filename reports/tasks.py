@@ -1,5 +1,7 @@
 from celery import shared_task
 
+from reports import changes
+from reports.dashboard import warm_case_figures
 from reports.services import export_run, exports_delete_expired
 
 
@@ -17,8 +19,5 @@ def delete_expired_exports() -> int:
 def refresh_dashboard_cache() -> int:
     """Nightly: fold the change rows (reports/changes.py) and compute today's case figures of every
     county, so the first dashboard of the day is served from the cache."""
-    from reports import changes
-    from reports.dashboard import warm_case_figures
-
     changes.compact()
     return warm_case_figures()

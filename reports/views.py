@@ -70,9 +70,6 @@ def report(request, key: str):
         messages.error(request, _("There is no report called “%(key)s”. Choose one from the list.") % {"key": key[:40]})
         return redirect("reports:index")
     context = {"title": definition.title, "definition": definition, "reports": REPORTS.values()}
-    if not definition.available():
-        context["unavailable"] = definition.requires_note
-        return render(request, "reports/report.html", context)
     form = ReportFilterForm(request.GET or None, user=request.user, status_choices=definition.status_choices())
     context.update(form=form, export_form=ExportForm())
     if request.GET and not form.is_valid():

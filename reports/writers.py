@@ -9,6 +9,8 @@ import csv
 import io
 from collections.abc import Callable, Iterable, Iterator
 
+from openpyxl import Workbook
+
 BOM = "\ufeff"
 CHUNK_ROWS = 2000
 
@@ -62,8 +64,6 @@ def write_csv(target, headers: list[str], rows: Iterable[list], **kwargs) -> Non
 
 def write_xlsx(target, headers: list[str], rows: Iterable[list], *, title: str = "report",
                on_rows: Callable[[int], None] | None = None, chunk_rows: int = CHUNK_ROWS) -> None:
-    from openpyxl import Workbook
-
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=title[:31] or "report")
     sheet.append(headers)

@@ -1,7 +1,8 @@
 import django_filters
 
+from accounts.divisions import code_prefix
 from cases.models import Case, CaseStatus, Category
-from cases.selectors import division_prefix, near_deadline_date, overdue_q
+from cases.selectors import near_deadline_date, overdue_q
 
 
 class CaseFilter(django_filters.FilterSet):
@@ -17,7 +18,7 @@ class CaseFilter(django_filters.FilterSet):
         fields = ["status", "category", "staff_relative", "division", "overdue"]
 
     def filter_division(self, queryset, name, value):
-        return queryset.filter(division_code__startswith=division_prefix(value))
+        return queryset.filter(division_code__startswith=code_prefix(value))
 
     def filter_overdue(self, queryset, name, value):
         q = overdue_q(near_deadline_date())

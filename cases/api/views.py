@@ -9,14 +9,14 @@ from cases import services, workflow
 from cases.api import serializers as s
 from cases.api.filters import CaseFilter
 from cases.figures import benefit_for_case
-from cases.models import Case
+from cases.models import ACCEPTED_PENDING_STATES, Case
 from cases.selectors import access_case_by_id, case_detail, case_events, case_list, mark_deadlines
 from cases.sweeps import close_notice_if_due
 
 
 def detail_context(request, case: Case) -> dict:
     benefit = None
-    if case.status in workflow.AFTER_ACCEPTANCE:
+    if case.status in ACCEPTED_PENDING_STATES:
         result, inputs = benefit_for_case(case, workflow.today(), strict=False)
         if result is not None:
             benefit = {"amount": str(result.amount), "eligible": result.eligible, "inputs": inputs}

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from accounts.models import Division, User
 from cases.models import CaseStatus
+from cases.months import add_months, first_of_month
 from demo.clock import at, go_live_date
 from demo.schedule import Schedule
 from demo.seed import cases as cases_demo
@@ -24,8 +25,7 @@ from households.idnumber import make_id_number
 from households.models import Household, Member
 from households.persons import id_hash_for
 from households.services import household_create
-from recipients.models import PaymentRoll, RecipientPolicy, Review, ReviewKind, ReviewStatus, RollStatus
-from recipients.months import add_months, first_of_month
+from recipients.models import PaymentRoll, RecipientPolicy, Review, ReviewStatus, RollStatus
 from recipients.services import (
     case_exit,
     payment_roll_finalise,

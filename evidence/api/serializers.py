@@ -1,4 +1,5 @@
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -62,8 +63,6 @@ class ComplaintSerializer(serializers.ModelSerializer):
                   "assigned_to", "findings", "outcome", "resolved_at", "division_code", "created_at"]
 
     def get_is_overdue(self, complaint) -> bool:
-        from django.utils import timezone
-
         return complaint.is_open and complaint.deadline < timezone.localdate()
 
 

@@ -1,4 +1,5 @@
 import django_filters
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -16,7 +17,7 @@ from cases.selectors import access_case_by_id
 from evidence import selectors, services
 from evidence.api import serializers as s
 from evidence.api.parsers import MultiPartParser
-from evidence.models import ComplaintChannel, ComplaintStatus, Document, DocumentType
+from evidence.models import OPEN_COMPLAINT_STATES, ComplaintChannel, ComplaintStatus, Document, DocumentType
 from evidence.serving import serve_document
 from households.selectors import access_household_by_id
 
@@ -97,10 +98,8 @@ class ComplaintFilter(django_filters.FilterSet):
         fields = ["status", "channel", "case", "household", "overdue"]
 
     def filter_overdue(self, queryset, name, value):
-        from django.utils import timezone
-
         if value:
-            return queryset.filter(status__in=["received", "investigating"], deadline__lt=timezone.localdate())
+            return queryset.filter(status__in=OPEN_COMPLAINT_STATES, deadline__lt=timezone.localdate())
         return queryset
 
 

@@ -67,16 +67,12 @@ class HouseholdListSerializer(serializers.ModelSerializer):
     village = serializers.CharField(source="village.code", read_only=True)
     village_name = serializers.CharField(source="village.name", read_only=True)
     members = serializers.SerializerMethodField()
-    has_active_case = serializers.SerializerMethodField()
+    has_active_case = serializers.BooleanField(source="has_paid_case", read_only=True)
 
     class Meta:
         model = Household
         fields = ["id", "village", "village_name", "address", "head_name", "size", "counted_members",
                   "per_capita_monthly_income", "has_active_case", "version", "members"]
-
-    def get_has_active_case(self, obj) -> bool:
-        # selectors.household_list prefetches the page's paid cases as `paid_cases`.
-        return bool(obj.paid_cases)
 
     def get_members(self, obj) -> list[dict]:
         return [{"id": m.pk, "name": m.name, "relationship": m.relationship, "id_number_masked": m.person.masked_id}
@@ -92,7 +88,7 @@ class HouseholdSerializer(serializers.ModelSerializer):
     incomes = IncomeSerializer(many=True, required=False)
     assets = AssetSerializer(many=True, required=False)
     version = serializers.IntegerField(required=False)
-    has_active_case = serializers.BooleanField(read_only=True, required=False)
+    has_active_case = serializers.BooleanField(source="has_paid_case", read_only=True)
 
     class Meta:
         model = Household

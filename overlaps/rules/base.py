@@ -14,14 +14,12 @@ from datetime import date
 from django.db import connection
 from django.utils import timezone
 
+from accounts.models import LEVEL_PREFIX_LENGTH
+from cases.models import OPEN_STATES
 from overlaps.models import Severity
-
-LEVEL_LENGTHS = (2, 4, 6, 9, 12)
 
 
 def open_states_sql() -> str:
-    from cases.models import OPEN_STATES
-
     return "(" + ", ".join(f"'{s}'" for s in OPEN_STATES) + ")"
 
 
@@ -50,7 +48,7 @@ def common_division(codes) -> str:
     n = 0
     while n < 12 and all(len(c) > n and c[n] == first[n] for c in codes):
         n += 1
-    keep = max((length for length in LEVEL_LENGTHS if length <= n), default=0)
+    keep = max((length for length in LEVEL_PREFIX_LENGTH.values() if length <= n), default=0)
     return first[:keep].ljust(12, "0") if keep else ""
 
 

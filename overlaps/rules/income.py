@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _
 
+from cases.models import PAID_STATES
 from overlaps.models import RuleCode, Severity
 from overlaps.rules.base import (
     Finding,
@@ -152,7 +153,7 @@ class IneligibleRecipient(Rule):
                     f"COALESCE(pol.ratio, {DEFAULT_RATIO}) * (CASE WHEN rh.annual_income_per_capita / 12.0 > "
                     f"h.per_capita_monthly_income THEN rh.annual_income_per_capita / 12.0 "
                     f"ELSE h.per_capita_monthly_income END)")
-        rows = _case_registry_rows(prefix, person_ids, today, ["active", "gradual_exit"],
+        rows = _case_registry_rows(prefix, person_ids, today, PAID_STATES,
                                    f"({above}) OR ({disagree})")
 
         def describe(dibao_income, registry_income, standard, ratio, inelig, rh_status):

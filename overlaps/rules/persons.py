@@ -3,6 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 
 from households.idnumber import check_char
+from households.models import Person
 from overlaps.models import RuleCode, Severity
 from overlaps.rules.base import Finding, Rule, common_division, fetch, in_list, like, open_states_sql
 
@@ -156,8 +157,6 @@ class ProbableDuplicate(Rule):
             WHERE a.name_pinyin <> '' {scope}""", {"prefix": like(prefix)})
 
     def scan(self, prefix="", person_ids=None, today=None):
-        from households.models import Person
-
         pairs = self.candidate_pairs(prefix, person_ids)
         if not pairs:
             return

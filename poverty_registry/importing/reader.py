@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import openpyxl
 from django.conf import settings
 from django.utils.translation import gettext as _
 
@@ -113,8 +114,6 @@ def inspect_file(path: Path, filename: str = "") -> FileInfo:
 
 
 def _open_workbook(path: Path):
-    import openpyxl
-
     try:
         return openpyxl.load_workbook(path, read_only=True, data_only=False)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:

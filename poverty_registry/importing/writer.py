@@ -37,7 +37,7 @@ from households.models import Person
 from households.persons import name_to_pinyin
 from poverty_registry.importing.reader import COLUMNS, FORMULA, FileInfo, iter_rows
 from poverty_registry.importing.rows import CleanRow, HouseholdFields, RowError, clean_row
-from poverty_registry.models import RegistryHousehold, RegistryMember
+from poverty_registry.models import RegistryHousehold, RegistryMember, persons_roster_flags_refresh
 
 logger = logging.getLogger(__name__)
 
@@ -336,6 +336,7 @@ class ImportRun:
         RegistryMember.objects.bulk_create(
             objs, update_conflicts=True, unique_fields=["registry_household", "person"],
             update_fields=["name", "relationship", "is_head", "import_job"], batch_size=1000)
+        persons_roster_flags_refresh({person_id for _h, person_id, _row in rows})
         return changed
 
     def _remove_members_not_listed(self) -> None:
@@ -351,6 +352,7 @@ class ImportRun:
         with transaction.atomic():
             leaving = list(stale.values_list("registry_household_id", "person_id"))
             removed, _detail = stale.delete()
+            persons_roster_flags_refresh({p for _h, p in leaving})
             # The persons who left are no longer found through their registry household: name them.
             feed.changed(RegistryHousehold._meta.label_lower, sorted({h for h, _p in leaving}))
             feed.changed(Person._meta.label_lower, sorted({p for _h, p in leaving}))

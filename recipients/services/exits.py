@@ -7,16 +7,17 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Division, Role
+from accounts.divisions import county_division
+from accounts.models import Role
 from accounts.scoping import require_role
 from audit import services as audit
-from cases.models import Case, CaseStatus
+from cases.models import PAID_STATES, Case, CaseStatus, household_paid_flags_refresh
+from cases.months import add_months, first_of_month, months_between
 from cases.selectors import access_case_by_id
 from dibao.errors import InvalidTransition
 from recipients.models import GRADUAL_EXIT_KINDS, CaseExit, ExitKind, Recovery, Review, ReviewStatus
-from recipients.months import add_months, first_of_month, months_between
 from recipients.services.common import check_version, field_error
-from recipients.services.policy import county_code_of, household_on_poverty_roster, policy_for
+from recipients.services.policy import household_on_poverty_roster, policy_for
 
 
 def _case_snapshot(case: Case) -> dict:
@@ -31,7 +32,7 @@ def case_exit(*, actor, case: Case, kind: str, reason: str, effective_month: dat
     Immediate kinds close the case; payment stops from `effective_month` (the first month not paid).
     `income_above_line` starts a gradual exit at `effective_month` with the county's schedule
     (the longer one when the household is on the poverty roster); the case closes when it ends.
-    `on_poverty_roster=None` asks the poverty registry; pass True/False to decide it explicitly.
+    `on_poverty_roster=None` reads the members' roster flag (kept by the registry); True/False decides it.
     """
     require_role(actor, Role.COUNTY_OFFICER)
     if kind not in ExitKind.values:
@@ -80,7 +81,7 @@ def case_exit(*, actor, case: Case, kind: str, reason: str, effective_month: dat
             locked.closed_at = timezone.now()
         elif kind in GRADUAL_EXIT_KINDS:
             roster = household_on_poverty_roster(locked.household) if on_poverty_roster is None else on_poverty_roster
-            county = Division.objects.get(code=county_code_of(locked.division_code))
+            county = county_division(locked.division_code)
             schedule = policy_for(county, effective_month).gradual_schedule(on_poverty_roster=roster)
             end_month = add_months(effective_month, len(schedule))
             locked.status = CaseStatus.GRADUAL_EXIT
@@ -91,6 +92,8 @@ def case_exit(*, actor, case: Case, kind: str, reason: str, effective_month: dat
         locked.exit_reason = reason
         locked.version += 1
         locked.save(update_fields=["status", "closed_at", "exit_reason", "version", "updated_at"])
+        if locked.status not in PAID_STATES:
+            household_paid_flags_refresh([locked.household_id])
         if not in_gradual_exit:
             case_exit_row = CaseExit.objects.create(
                 case=locked, division_code=locked.division_code, kind=kind, reason=reason,
@@ -130,6 +133,7 @@ def gradual_exits_close(*, today: date, actor=None) -> int:
             locked.closed_at = timezone.now()
             locked.version += 1
             locked.save(update_fields=["status", "closed_at", "version", "updated_at"])
+            household_paid_flags_refresh([locked.household_id])
             audit.record(actor=actor, action="case.gradual_exit_ended", obj=locked,
                          division_code=locked.division_code, before=before, after=_case_snapshot(locked))
             closed += 1

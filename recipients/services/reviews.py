@@ -9,18 +9,21 @@ from django.db.models import Exists, Max, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.divisions import county_code_of, county_division
 from accounts.models import Division, Role
 from accounts.scoping import require_role
 from audit import services as audit
+from cases import benefit as calc
 from cases.models import Case, CaseStatus
+from cases.months import add_months, first_of_month
 from cases.selectors import access_case_by_id
 from dibao.errors import Conflict, InvalidTransition
+from households.models import Member
 from recipients.models import BenefitChange, Review, ReviewKind, ReviewOutcome, ReviewStatus
-from recipients.months import add_months, first_of_month
 from recipients.selectors import access_review_by_id
 from recipients.services.common import check_version, field_error
 from recipients.services.exits import case_exit
-from recipients.services.policy import county_code_of, policy_for
+from recipients.services.policy import policy_for
 
 
 def next_review_due(*, case: Case, last_anchor: date | None, policy) -> date | None:
@@ -99,11 +102,7 @@ def recalculate_amount(*, case: Case, verified_per_capita_income: Decimal, on: d
     household's counted members and surcharge counts, individual inclusion for a 单人保 case);
     only the per-capita income is the one the review verified.
     """
-    from cases import benefit as calc  # noqa: PLC0415
-    from cases.figures import county_of  # noqa: PLC0415
-    from households.models import Member  # noqa: PLC0415
-
-    county = county_of(case)
+    county = county_division(case.division_code)
     standard = calc._standard_in_force(county, on)
     if standard is None:
         raise Conflict(_("No standard is in force for this county on %(date)s: an administrator must set one.")

@@ -12,10 +12,10 @@ from accounts.models import Division, Level, Role
 from accounts.scoping import division_in_scope, require_role
 from audit import services as audit
 from cases.models import PAID_STATES, Case
+from cases.months import first_of_month
 from dibao.errors import Conflict, InvalidTransition, NotFound, NotPermitted
 from households.models import Member
 from recipients.models import BenefitChange, PaymentLine, PaymentRoll, RollStatus
-from recipients.months import first_of_month
 from recipients.payments import payment_for_month
 from recipients.selectors import access_roll_by_id
 from recipients.services.common import check_version, field_error

@@ -1,23 +1,16 @@
-"""`{% list_url "cases:list" division=code status="active" as url %}`: the filtered list behind a figure.
-
-Returns "" when the url name does not exist (those pages land in parallel), so the template
-shows the plain number instead of a broken link.
-"""
+"""`{% list_url "cases:list" division=code status="active" as url %}`: the filtered list behind a figure."""
 
 from urllib.parse import urlencode
 
 from django import template
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 register = template.Library()
 
 
 @register.simple_tag
 def list_url(name, **params):
-    try:
-        url = reverse(name)
-    except NoReverseMatch:
-        return ""
+    url = reverse(name)
     query = urlencode({k: v for k, v in params.items() if v not in (None, "")})
     return f"{url}?{query}" if query else url
 

@@ -6,7 +6,7 @@ import chinese_calendar
 import pytest
 
 from cases.models import Holiday
-from cases.working_days import add_working_days, working_days_between
+from cases.working_days import add_working_days, load_calendar, working_day_numbers, working_days_between
 
 pytestmark = pytest.mark.django_db
 
@@ -26,6 +26,15 @@ def test_across_national_day_2025():
     # 9, 10, 11 (Sat worked), 13
     assert add_working_days(date(2025, 9, 30), 4).date == date(2025, 10, 13)
     assert working_days_between(date(2025, 9, 26), date(2025, 10, 12)) == 6  # 28, 29, 30 Sep, 9, 10, 11 Oct
+
+
+def test_day_numbers_give_the_working_days_between_any_two_days():
+    first, last = date(2025, 9, 20), date(2025, 10, 20)
+    numbers = working_day_numbers(first, last, calendar=load_calendar(first, last))
+    assert numbers[date(2025, 10, 12)] - numbers[date(2025, 9, 26)] == 6  # as test_across_national_day_2025
+    assert numbers[date(2025, 10, 8)] - numbers[date(2025, 9, 30)] == 0  # the holiday week
+    days = [first + timedelta(days=n) for n in range(0, 31, 3)]
+    assert all(numbers[b] - numbers[a] == working_days_between(a, b) for a in days for b in days if a <= b)
 
 
 def test_matches_chinesecalendar_for_30_working_days():

@@ -16,8 +16,9 @@ from django.utils import timezone
 
 from accounts.models import Division
 from audit.models import AuditEvent
-from cases.benefit import add_months, month_start, policy_in_force
+from cases.benefit import policy_in_force
 from cases.models import Case, CaseStatus, Holiday, PublicNotice
+from cases.months import add_months, first_of_month
 from cases.selectors import near_deadline_date, overdue_q
 from cases.working_days import add_working_days, working_days_between
 from demo.clock import at, go_live_date
@@ -167,7 +168,7 @@ def _check_timeline(case, today, policy):
         assert working_days_between(notice.ends_on, decision.decided_on) <= policy.decision_days
         assert decision.decided_on <= case.deadline  # within the 30 working days
         if decision.outcome == "approved":
-            assert case.first_payment_month == add_months(month_start(decision.decided_on), 1)
+            assert case.first_payment_month == add_months(first_of_month(decision.decided_on), 1)
     if case.closed_at and decision is not None:
         assert _local_day(case.closed_at) >= decision.decided_on
 

@@ -128,7 +128,7 @@ def test_list_page_query_count(web, village_staff, village, standard, policy, dj
             [member_row("head" if j == 0 else "child", f"户{i}员{j}", birth=date(1980, 1, 1)) for j in range(6)]))
     c = web(village_staff)
     c.get(reverse("households:list"))
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         r = c.get(reverse("households:list"))
     assert r.content.decode().count("********") == 25 * 6
 
@@ -152,3 +152,18 @@ def test_chinese_error_message(web, village_staff, village, standard):
                                 _post(village, [_member(number="110105194912310021")]), HTTP_ACCEPT_LANGUAGE="zh-hans")
     body = r.content.decode()
     assert r.status_code == 400 and "校验码错误" in body and "新增家庭" in body
+
+
+def test_the_pager_keeps_the_filters(web, village_staff, village, standard, policy):
+    for i in range(30):
+        services.household_create(actor=village_staff, village=village, data=household_data(
+            [member_row("head", f"王{i}", birth=date(1980, 1, 1))]))
+    client = web(village_staff)
+    first = client.get(reverse("households:list"), {"q": "王", "village": village.code}).content.decode()
+    assert "1 / 2" in first
+    assert f'href="?q=%E7%8E%8B&amp;village={village.code}&amp;page=2"' in first
+    second = client.get(reverse("households:list"), {"q": "王", "village": village.code, "page": "2"}).content.decode()
+    assert "2 / 2" in second and f'village={village.code}&amp;page=1"' in second
+    assert "page=3" not in second
+    alone = client.get(reverse("households:list"), {"q": "王1"}).content.decode()  # 王1, 王10-王19: one page
+    assert 'class="pagination' not in alone

@@ -6,8 +6,8 @@ import pytest
 from django.utils import timezone
 
 from audit.models import AccessLog
+from cases.months import add_months, first_of_month
 from recipients.models import CaseExit, PaymentLine, PaymentRoll, Review
-from recipients.months import add_months, first_of_month
 from recipients.services import payment_roll_generate, reviews_create_due
 from tests.recipients.factories import make_case
 

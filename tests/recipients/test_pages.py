@@ -5,8 +5,8 @@ import pytest
 from django.utils import timezone
 
 from cases.models import CaseStatus
+from cases.months import add_months, first_of_month
 from recipients.models import CaseExit, PaymentRoll, Review
-from recipients.months import add_months, first_of_month
 from recipients.services import case_exit, payment_roll_generate, reviews_create_due
 from tests.recipients.factories import make_case
 

@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 
 from cases.models import CaseStatus
+from cases.months import add_months, first_of_month
 from recipients.models import BenefitChange, PaymentLine
-from recipients.months import add_months, first_of_month
 from recipients.services import case_exit, payment_roll_generate, review_complete, review_report_change
 from tests.cases.conftest import TODAY, Walker, new_draft
 from tests.cases.factories import make_household, make_standard

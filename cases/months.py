@@ -16,6 +16,11 @@ def add_months(value: date, months: int) -> date:
     return date(year, month, min(value.day, calendar.monthrange(year, month)[1]))
 
 
+def next_month(value: date) -> date:
+    """The first day of the month after `value`'s."""
+    return add_months(first_of_month(value), 1)
+
+
 def months_between(start: date, end: date) -> int:
     """Whole calendar months from start's month to end's month (same month = 0)."""
     return (end.year - start.year) * 12 + end.month - start.month
