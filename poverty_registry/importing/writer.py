@@ -15,7 +15,6 @@ unchanged, since the interrupted run wrote them) and reports what the file did, 
 second attempt found.
 """
 
-import csv
 import hashlib
 import logging
 from dataclasses import dataclass, field
@@ -31,6 +30,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Division, Level
 from accounts.scoping import code_in_scope, scope_queryset
 from audit import feed
+from dibao.spreadsheets import CsvRows, spreadsheet_writer
 from households import crypto
 from households.idnumber import mask, normalize
 from households.models import Person
@@ -93,12 +93,9 @@ class ImportRun:
             relative = Path("imports") / f"registry-import-{self.job.pk}-errors.csv"
             target = Path(settings.VAR_DIR) / relative
             target.parent.mkdir(parents=True, exist_ok=True)
-            # utf-8-sig so Excel opens the Chinese text correctly.
-            self._error_fh = target.open("w", encoding="utf-8-sig", newline="")
-            self._error_writer = csv.writer(self._error_fh)
-            self._error_writer.writerow(["row", "column", "reason", *COLUMNS])
+            self._error_fh, self._error_writer = error_file_open(target)
             self.error_file = str(relative)
-        cells = [_safe_cell(values.get(c, "")) for c in COLUMNS]
+        cells = [_error_cell(values.get(c, "")) for c in COLUMNS]
         if column != "id_number":
             # The officer has the original file; the report need not carry valid ID numbers in clear.
             cells[COLUMNS.index("id_number")] = mask(normalize(str(values.get("id_number", ""))))
@@ -370,11 +367,16 @@ def _file_column(model_field: str) -> str:
     return model_field
 
 
-def _safe_cell(value) -> str:
-    """Values written back to the error CSV: formulas never run when it is opened in a spreadsheet."""
-    if value is FORMULA:
-        return "(formula)"
-    text = str(value)
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + text
-    return text
+def _error_cell(value):
+    """A formula read from the XLSX is named, not written back (dibao.spreadsheets makes the rest inert)."""
+    return "(formula)" if value is FORMULA else value
+
+
+@spreadsheet_writer("poverty_registry.import_errors")
+def error_file_open(target: Path):
+    """The error CSV of an import: (the open file, its writer), the header written."""
+    # utf-8-sig so Excel opens the Chinese text correctly.
+    handle = target.open("w", encoding="utf-8-sig", newline="")
+    writer = CsvRows(handle)
+    writer.writerow(["row", "column", "reason", *COLUMNS])
+    return handle, writer
