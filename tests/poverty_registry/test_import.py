@@ -1,5 +1,8 @@
 import csv
+import io
 import os
+import re
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -8,7 +11,7 @@ from audit.models import AuditEvent
 from households.models import Person
 from households.persons import person_get_or_create
 from poverty_registry.importing import writer
-from poverty_registry.importing.reader import COLUMNS, ImportRefused
+from poverty_registry.importing.reader import COLUMNS, ImportRefused, count_rows, inspect_file
 from poverty_registry.models import RegistryHousehold, RegistryMember
 from poverty_registry.services import import_start
 from tests.poverty_registry.conftest import csv_bytes, ident, row, xlsx_bytes
@@ -373,3 +376,35 @@ def test_a_task_redelivered_after_its_job_failed_does_not_rerun_it_and_deletes_t
     assert job.status == "failed" and job.message == "The worker stopped answering"
     assert not RegistryHousehold.objects.exists()
     assert not path.exists()
+
+
+def with_dimension(data: bytes, ref: str) -> bytes:
+    """The same workbook with its first sheet's <dimension ref=...> tag rewritten (stale or forged)."""
+    source, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                content, replaced = re.subn(rb'<dimension ref="[^"]*"', f'<dimension ref="{ref}"'.encode(), content)
+                assert replaced == 1
+            target.writestr(item, content)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("ref", ["A1:K3", "A1:C3", "A1"])
+def test_xlsx_is_read_whole_whatever_its_dimension_tag(county_officer, village, run_import, ref, tmp_path):
+    members = family("D1", 1, 4) + family("D2", 10, 3) + family("D3", 20, 3)
+    data = with_dimension(xlsx_bytes([list(COLUMNS)] + [[r[c] for c in COLUMNS] for r in members]), ref)
+    path = tmp_path / "forged.xlsx"
+    path.write_bytes(data)
+    info = inspect_file(path, "forged.xlsx")
+    assert info.header == list(COLUMNS) and count_rows(path, info) == 10  # the progress total is the file's
+    job = run_import(county_officer, data, name="registry.xlsx")
+    assert job.status == "succeeded", job.message
+    assert job.counts["rows_read"] == 10 and job.counts["rows_imported"] == 10 and job.counts["rows_failed"] == 0
+    assert job.counts["households_created"] == 3 and job.counts["members_created"] == 10
+    assert RegistryMember.objects.count() == 10
+    # A re-import of the same file removes nobody: every member listed is read.
+    again = run_import(county_officer, data, name="registry.xlsx")
+    assert again.counts["rows_read"] == 10 and again.counts["members_removed"] == 0
+    assert RegistryMember.objects.count() == 10
