@@ -7,4 +7,5 @@ urlpatterns = [
     path("", views.registry_list, name="list"),
     path("import/", views.registry_import, name="import"),
     path("<int:pk>/", views.registry_detail, name="detail"),
+    path("import/<int:pk>/removals/confirm/", views.import_removals_confirm, name="import_removals_confirm"),
 ]
