@@ -78,6 +78,7 @@ class ImportJobSerializer(serializers.Serializer):
     status = serializers.CharField()
     url = serializers.CharField(help_text=_("Poll this for progress."))
     page = serializers.CharField(help_text=_("The page that shows the progress."))
+    removals = serializers.CharField(help_text=_("Members the file no longer lists, to confirm before they are removed."))
 
 
 class RemovalSerializer(serializers.Serializer):

@@ -105,7 +105,8 @@ class RegistryImportView(APIView):
         job = services.import_start(actor=request.user, uploaded=serializer.validated_data["file"],
                                     year=serializer.validated_data.get("year"))
         body = {"id": job.pk, "status": job.status, "url": reverse("api-job", args=[job.pk]),
-                "page": reverse("jobs:detail", args=[job.pk])}
+                "page": reverse("jobs:detail", args=[job.pk]),
+                "removals": reverse("api-poverty-registry-import-removals", args=[job.pk])}
         return Response(ImportJobSerializer(body).data, status=status.HTTP_202_ACCEPTED)
 
 

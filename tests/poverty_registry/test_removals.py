@@ -67,6 +67,7 @@ def test_a_newer_import_listing_the_member_again_keeps_them(reimported, county_o
 def test_api_shows_the_list_and_confirms(reimported, api, county_officer):
     client = api(county_officer)
     url = f"/api/v1/poverty-registrations/imports/{reimported.pk}/removals/"
+    assert client.get(f"/api/v1/jobs/{reimported.pk}/").json()["counts"]["members_to_remove"] == 1
     body = client.get(url).json()
     assert body["state"] == "pending" and body["count"] == 1 and body["members"][0]["name"] == "张**"
     assert body["members"][0]["household"] == "H1" and body["confirm"] == url + "confirm/"
