@@ -65,8 +65,8 @@ def child(mode: str) -> dict:
     sink = NullSink()
     if mode == "stream":
         from dibao.db_router import reporting_db
+        from dibao.spreadsheets import csv_chunks
         from reports.services import export_rows
-        from reports.writers import csv_chunks
 
         with transaction.atomic(using=reporting_db()):  # server-side cursors live inside a transaction
             rows = export_rows(definition, user=user, filters=filters, unmasked=False)
@@ -79,8 +79,8 @@ def child(mode: str) -> dict:
                 sink.write(chunk)
         rows_out = count[0]
     elif mode == "xlsx":
+        from dibao.spreadsheets import write_xlsx
         from reports.services import export_rows
-        from reports.writers import write_xlsx
 
         count = [0]
         with transaction.atomic(), open(os.devnull, "wb") as target:

@@ -63,13 +63,14 @@ def ensure_fixtures():
 
 
 def generate(path: Path, rows: int) -> None:
+    from dibao.spreadsheets import CsvRows
     from households.idnumber import make_id_number
 
     statuses = [("registered", "", ""), ("monitored", "edge", ""), ("lifted", "", "2020"),
                 ("monitored", "unstable", "2019"), ("monitored", "sudden", "")]
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.writer(fh)
+        writer = CsvRows(fh)
         writer.writerow(COLUMNS)
         n = 0
         household = 0

@@ -3,6 +3,7 @@ from pathlib import Path
 from django.conf import settings
 from django.http import FileResponse
 from django.shortcuts import render
+from django.template.loader import select_template
 
 from dibao.errors import NotFound
 from jobs.selectors import job_for_user
@@ -11,7 +12,9 @@ from jobs.selectors import job_for_user
 def job_detail(request, pk: int):
     job = job_for_user(request.user, pk)
     template = "jobs/_progress.html" if request.headers.get("HX-Request") else "jobs/detail.html"
-    return render(request, template, {"job": job, "errors": job.errors[:50]})
+    # An app may add to the page of its own kind of job (e.g. a confirmation) in jobs/kinds/<kind>.html.
+    kind_template = select_template([f"jobs/kinds/{job.kind}.html", "jobs/kinds/_none.html"]).template.name
+    return render(request, template, {"job": job, "errors": job.errors[:50], "kind_template": kind_template})
 
 
 def job_download(request, pk: int):

@@ -23,15 +23,16 @@ from jobs.models import Job
 from jobs.models import Job as JobModel
 from jobs.outbox import dispatch
 from jobs.services import job_create, job_fail, job_progress, job_start, job_succeed
+from poverty_registry.importing import IMPORT_KIND
 from poverty_registry.importing.reader import FileBroken, ImportRefused, count_rows, inspect_file, max_bytes
 from poverty_registry.importing.rows import RowError, check_household, parse_year
 from poverty_registry.importing.writer import ImportRun
 from poverty_registry.models import RegistryHousehold, RegistryMember, persons_roster_flags_refresh
+from poverty_registry.removals import removals_pending
 from poverty_registry.selectors import access_registration_by_id
 
 logger = logging.getLogger(__name__)
 
-IMPORT_KIND = "poverty_registry_import"
 IMPORT_ROLES = (Role.COUNTY_OFFICER,)
 
 
@@ -139,11 +140,17 @@ def _import_run(job: Job) -> None:
     with transaction.atomic():
         record(actor=job.created_by, action="poverty_registry.import", obj=job, division_code=job.division_code,
                after={"file": params.get("filename"), "year": params.get("year"), "status": "succeeded", **counts})
+        if run.pending_removals:
+            # Saved before the job shows as finished, so its page never shows it done without the list.
+            Job.objects.filter(pk=job_id).update(params={**params, "removals": removals_pending(run.pending_removals)})
     if counts["rows_failed"]:
         message = _("%(ok)d of %(read)d rows imported; %(failed)d rows failed (download the list of problems).") % {
             "ok": counts["rows_imported"], "read": counts["rows_read"], "failed": counts["rows_failed"]}
     else:
         message = _("All %(read)d rows imported.") % {"read": counts["rows_read"]}
+    if run.pending_removals:
+        message += " " + _("%(n)d members this file no longer lists are still in the registry: they are removed "
+                           "only when you confirm the list below.") % {"n": len(run.pending_removals)}
     job_succeed(job_id=job_id, counts=counts, errors=run.errors, message=message, result_file=run.error_file)
 
 

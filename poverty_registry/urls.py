@@ -7,4 +7,5 @@ app_name = "poverty_registry"
 urlpatterns = [
     path("", views.registry_list, name="list"),
     path("import/", views.registry_import, name="import"),
+    path("import/<int:pk>/removals/confirm/", views.import_removals_confirm, name="import_removals_confirm"),
 ]

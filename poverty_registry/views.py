@@ -3,10 +3,12 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from accounts.models import Role
+from dibao.errors import Conflict
 from jobs.models import Job
-from poverty_registry import selectors, services
+from poverty_registry import removals, selectors, services
 from poverty_registry.forms import RegistryFilterForm, RegistryImportForm
 from poverty_registry.importing.reader import COLUMNS, ImportRefused
 
@@ -43,3 +45,18 @@ def registry_import(request):
     return render(request, "poverty_registry/import.html", {
         "title": _("Import a registry file"), "form": form, "columns": COLUMNS, "recent": recent,
     })
+
+
+@require_POST
+def import_removals_confirm(request, pk: int):
+    """The officer confirms the members a re-import listed as leaving; back to the job's page."""
+    if not request.user.has_role(*removals.CONFIRM_ROLES):
+        raise PermissionDenied
+    try:
+        job = removals.import_removals_confirm(actor=request.user, job_id=pk)
+    except Conflict as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("%(n)d members were removed from the registry.")
+                         % {"n": job.params["removals"]["removed"]})
+    return redirect("jobs:detail", pk)

@@ -1,12 +1,9 @@
-"""The bank file of a payment roll: CSV (UTF-8 with BOM, opens in Excel) or XLSX (openpyxl write-only)."""
-
-import csv
-import io
+"""The bank file of a payment roll: CSV (UTF-8 with BOM, opens in Excel) or XLSX, through dibao.spreadsheets."""
 
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 
+from dibao import spreadsheets
+from dibao.spreadsheets import spreadsheet_writer
 from recipients.models import PaymentRoll
 from recipients.selectors import roll_lines
 
@@ -28,34 +25,22 @@ def export_filename(roll: PaymentRoll, fmt: str) -> str:
     return f"payment-roll-{roll.county.code}-{roll.month:%Y-%m}{suffix}.{fmt}"
 
 
+@spreadsheet_writer("recipients.roll_csv")
 def roll_csv(roll: PaymentRoll) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(_header())
-    for row in _rows(roll):
-        # Account numbers as text so spreadsheet programs keep every digit.
-        writer.writerow([str(v) for v in row])
-    writer.writerow([])
-    writer.writerow([_("Total"), roll.county.name, "", "", "", "", "", "", "", str(roll.total_amount)])
-    return "\ufeff".encode() + buffer.getvalue().encode("utf-8")
+    # Account numbers and case numbers as text so spreadsheet programs keep every digit; amounts as numbers.
+    rows = [_header(), *(_as_text(row) for row in _rows(roll)), [],
+            [_("Total"), roll.county.name, "", "", "", "", "", "", "", roll.total_amount]]
+    return spreadsheets.csv_bytes(rows)
 
 
+@spreadsheet_writer("recipients.roll_xlsx")
 def roll_xlsx(roll: PaymentRoll) -> bytes:
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(f"{roll.month:%Y-%m}")
-    sheet.append(_header())
-    for row in _rows(roll):
-        cells = []
-        for index, value in enumerate(row):
-            if index in (7, 9):
-                cell = WriteOnlyCell(sheet, value=value)
-                cell.number_format = "0.00"
-            else:
-                cell = WriteOnlyCell(sheet, value=value if index == 8 else str(value))
-            cells.append(cell)
-        sheet.append(cells)
-    sheet.append([])
-    sheet.append([_("Total"), roll.county.name, "", "", "", "", "", "", "", roll.total_amount])
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    rows = [*(_as_text(row) for row in _rows(roll)), [],
+            [_("Total"), roll.county.name, "", "", "", "", "", "", "", roll.total_amount]]
+    return spreadsheets.xlsx_bytes(_header(), rows, title=f"{roll.month:%Y-%m}",
+                                   number_formats={7: "0.00", 9: "0.00"})
+
+
+def _as_text(row: list) -> list:
+    """Every column but the amounts (7, 9) and the percent (8) is text."""
+    return [value if index in (7, 8, 9) else str(value) for index, value in enumerate(row)]

@@ -17,13 +17,13 @@ from accounts.scoping import require_role
 from audit.services import record_access
 from dibao.db_router import reporting_db
 from dibao.errors import DomainError
+from dibao.spreadsheets import spreadsheet_writer, write_csv, write_xlsx
 from jobs import services as job_services
 from jobs.models import JobStatus
 from jobs.outbox import dispatch
 from reports.definitions import ReportDefinition, convert_rows, get_report
 from reports.filters import ReportFilterForm, ReportFilters
 from reports.models import Export, ExportFormat
-from reports.writers import write_csv, write_xlsx
 
 EXPORT_ROLES = (Role.AUDITOR, Role.COUNTY_OFFICER)
 REPORT_ROLES = (Role.AUDITOR, Role.COUNTY_OFFICER)
@@ -130,6 +130,7 @@ def export_file_name(export: Export) -> str:
     return f"{export.report}-{export.created_at:%Y%m%d-%H%M%S}-{export.pk}.{export.format}"
 
 
+@spreadsheet_writer("reports.export_file")
 def export_write_file(*, export: Export, on_rows=None) -> Path:
     """Write the export's file under VAR_DIR/exports (atomically: temp file, then rename)."""
     definition = resolve_report(export.report)

@@ -16,6 +16,7 @@ from accounts.scoping import code_in_scope
 from accounts.selectors import divisions_visible
 from dibao.db_router import reporting_db
 from dibao.errors import DomainError, NotFound
+from dibao.spreadsheets import csv_chunks, spreadsheet_writer, xlsx_chunks
 from reports import services
 from reports.dashboard import chart_payload, dashboard_data
 from reports.definitions import REPORTS, convert_rows, get_report
@@ -23,7 +24,6 @@ from reports.filters import ReportFilterForm
 from reports.forms import ExportForm
 from reports.models import ExportFormat
 from reports.selectors import export_for_user, exports_of_user
-from reports.writers import csv_chunks, xlsx_chunks
 
 PAGE_SIZE = 50
 
@@ -110,6 +110,7 @@ def export(request, key: str):
     return stream_export(export)
 
 
+@spreadsheet_writer("reports.export_stream")
 def stream_export(export):
     definition = services.resolve_report(export.report)
     filters = services.parse_filters(user=export.requested_by, definition=definition, data=export.filters)

@@ -15,7 +15,6 @@ Built from the demo dibao households when there are any, overlapping them in eac
 Idempotent: the same database gives the same file, and re-importing it changes nothing.
 """
 
-import csv
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -25,6 +24,7 @@ from django.utils import timezone
 
 from accounts.models import Division, Level, User
 from cases.models import OPEN_STATES, PAID_STATES, Case, CaseStatus
+from dibao.spreadsheets import CsvRows, spreadsheet_writer
 from households.idnumber import check_char, make_id_number
 from households.models import Household, Standard
 from jobs.models import Job
@@ -142,6 +142,7 @@ def _registry_only_rows(year: int, standard: Decimal, villages: list[str]) -> li
     return rows
 
 
+@spreadsheet_writer("demo.poverty_registry_file")
 def build_file(year: int | None = None) -> Path | None:
     county = Division.objects.filter(code=COUNTY_CODE).first()
     if county is None:
@@ -156,7 +157,7 @@ def build_file(year: int | None = None) -> Path | None:
     path = Path(settings.VAR_DIR) / "demo" / f"poverty-registry-{year}.csv"
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8-sig", newline="") as fh:
-        writer = csv.writer(fh)
+        writer = CsvRows(fh)
         writer.writerow(COLUMNS)
         writer.writerows(rows)
     return path

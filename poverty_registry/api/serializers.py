@@ -78,3 +78,23 @@ class ImportJobSerializer(serializers.Serializer):
     status = serializers.CharField()
     url = serializers.CharField(help_text=_("Poll this for progress."))
     page = serializers.CharField(help_text=_("The page that shows the progress."))
+    removals = serializers.CharField(help_text=_("Members the file no longer lists, to confirm before they are removed."))
+
+
+class RemovalSerializer(serializers.Serializer):
+    name = serializers.CharField(help_text=_("Masked name."))
+    household = serializers.CharField(help_text=_("Registry household code."))
+    year = serializers.IntegerField()
+    village = serializers.CharField()
+    village_code = serializers.CharField()
+
+
+class ImportRemovalsSerializer(serializers.Serializer):
+    job = serializers.IntegerField()
+    state = serializers.ChoiceField(choices=["none", "pending", "applied"])
+    count = serializers.IntegerField(help_text=_("Members the file no longer lists."))
+    removed = serializers.IntegerField(required=False)
+    confirmed_by = serializers.CharField(required=False)
+    confirmed_at = serializers.CharField(required=False)
+    members = RemovalSerializer(many=True)
+    confirm = serializers.CharField(help_text=_("POST here to remove them."))

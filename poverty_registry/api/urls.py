@@ -8,5 +8,9 @@ router.register("poverty-registrations", views.RegistrationViewSet, basename="po
 
 urlpatterns = [
     path("poverty-registrations/imports/", views.RegistryImportView.as_view(), name="api-poverty-registry-import"),
+    path("poverty-registrations/imports/<int:pk>/removals/", views.ImportRemovalsView.as_view(),
+         name="api-poverty-registry-import-removals"),
+    path("poverty-registrations/imports/<int:pk>/removals/confirm/", views.ImportRemovalsConfirmView.as_view(),
+         name="api-poverty-registry-import-removals-confirm"),
     *router.urls,
 ]

@@ -9,9 +9,10 @@ from rest_framework.views import APIView
 
 from accounts.api.permissions import role_required
 from accounts.models import Role
-from poverty_registry import selectors, services
+from poverty_registry import removals, selectors, services
 from poverty_registry.api.serializers import (
     ImportJobSerializer,
+    ImportRemovalsSerializer,
     ImportUploadSerializer,
     RegistrationDetailSerializer,
     RegistrationPatchSerializer,
@@ -104,5 +105,33 @@ class RegistryImportView(APIView):
         job = services.import_start(actor=request.user, uploaded=serializer.validated_data["file"],
                                     year=serializer.validated_data.get("year"))
         body = {"id": job.pk, "status": job.status, "url": reverse("api-job", args=[job.pk]),
-                "page": reverse("jobs:detail", args=[job.pk])}
+                "page": reverse("jobs:detail", args=[job.pk]),
+                "removals": reverse("api-poverty-registry-import-removals", args=[job.pk])}
         return Response(ImportJobSerializer(body).data, status=status.HTTP_202_ACCEPTED)
+
+
+def _removals_body(job) -> dict:
+    shown = removals.removals_shown(job) or {"state": "none", "count": 0, "members": []}
+    return {"job": job.pk, **shown, "confirm": reverse("api-poverty-registry-import-removals-confirm", args=[job.pk])}
+
+
+class ImportRemovalsView(APIView):
+    """The members a re-import would remove (masked name, household, village), waiting for confirmation."""
+
+    permission_classes = [IsAuthenticated, role_required(Role.COUNTY_OFFICER)]
+
+    @extend_schema(responses=ImportRemovalsSerializer)
+    def get(self, request, pk: int):
+        job = removals.access_import_by_id(request.user, pk)
+        return Response(ImportRemovalsSerializer(_removals_body(job)).data)
+
+
+class ImportRemovalsConfirmView(APIView):
+    """Confirm the list: the members are removed (409 when nothing waits for confirmation)."""
+
+    permission_classes = [IsAuthenticated, role_required(Role.COUNTY_OFFICER)]
+
+    @extend_schema(request=None, responses=ImportRemovalsSerializer)
+    def post(self, request, pk: int):
+        job = removals.import_removals_confirm(actor=request.user, job_id=pk)
+        return Response(ImportRemovalsSerializer(_removals_body(job)).data)

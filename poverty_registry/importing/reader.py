@@ -124,10 +124,24 @@ def _open_workbook(path: Path):
                             code="not_csv_or_xlsx") from None
 
 
+def _first_sheet(wb):
+    """The first worksheet, read whole: its <dimension> tag may be stale or forged.
+
+    In read-only mode openpyxl stops at the rows and columns the tag names; a file whose tag says A1:K3
+    while the sheet holds 10 rows would import 2 rows and report success.
+    """
+    if not wb.worksheets:
+        return None
+    ws = wb.worksheets[0]
+    if hasattr(ws, "reset_dimensions"):
+        ws.reset_dimensions()
+    return ws
+
+
 def _inspect_xlsx(path: Path) -> FileInfo:
     wb = _open_workbook(path)
     try:
-        ws = wb.worksheets[0] if wb.worksheets else None
+        ws = _first_sheet(wb)
         first = next(ws.iter_rows(max_row=1, values_only=True), None) if ws is not None else None
         if not first or not any(c not in (None, "") for c in first):
             raise ImportRefused(_("The workbook is empty."), code="empty_file")
@@ -192,7 +206,7 @@ def _cell_value(cell):
 def _iter_xlsx(path: Path) -> Iterator[tuple[int, dict]]:
     wb = _open_workbook(path)
     try:
-        ws = wb.worksheets[0]
+        ws = _first_sheet(wb)
         rows = ws.iter_rows()
         header = normalise_header([c.value for c in next(rows)])
         index = {name: i for i, name in enumerate(header) if name in COLUMNS}
@@ -209,14 +223,9 @@ def _iter_xlsx(path: Path) -> Iterator[tuple[int, dict]]:
 
 def count_rows(path: Path, info: FileInfo) -> int:
     """A first streaming pass: the row total for progress, and any breakage found before writing."""
-    if info.format == "xlsx":
-        wb = _open_workbook(path)
-        try:
-            return max(0, (wb.worksheets[0].max_row or 1) - 1)
-        finally:
-            wb.close()
     total = 0
-    for _row in _iter_csv(path, info.encoding):
+    # The rows themselves are counted, never the sheet's <dimension> tag (max_row): the counts match the file.
+    for _row in iter_rows(path, info):
         total += 1
     return total
 

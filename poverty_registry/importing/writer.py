@@ -15,7 +15,6 @@ unchanged, since the interrupted run wrote them) and reports what the file did, 
 second attempt found.
 """
 
-import csv
 import hashlib
 import logging
 from dataclasses import dataclass, field
@@ -31,6 +30,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Division, Level
 from accounts.scoping import code_in_scope, scope_queryset
 from audit import feed
+from dibao.spreadsheets import CsvRows, spreadsheet_writer
 from households import crypto
 from households.idnumber import mask, normalize
 from households.models import Person
@@ -47,7 +47,8 @@ HOUSEHOLD_UPDATE_FIELDS = ["village", "division_code", "status", "monitoring_typ
                            "annual_income_per_capita", "import_job", "updated_at"]
 COMPARED_FIELDS = ("division_code", "status", "monitoring_type", "lifted_year", "annual_income_per_capita")
 COUNT_KEYS = ("rows_read", "rows_imported", "rows_failed", "households_created", "households_updated",
-              "households_unchanged", "members_created", "members_updated", "members_unchanged", "members_removed")
+              "households_unchanged", "members_created", "members_updated", "members_unchanged", "members_removed",
+              "members_to_remove")
 # What a row did to the database: the counts a repeated run cannot see again once the rows are written.
 OUTCOME_KEYS = ("households_created", "households_updated", "households_unchanged", "members_created",
                 "members_updated", "members_unchanged")
@@ -75,6 +76,7 @@ class ImportRun:
     counts: dict = field(default_factory=lambda: dict.fromkeys(COUNT_KEYS, 0))
     errors: list = field(default_factory=list)
     error_file: str = ""
+    pending_removals: list = field(default_factory=list)
 
     def __post_init__(self):
         self.today = timezone.localdate()
@@ -93,12 +95,9 @@ class ImportRun:
             relative = Path("imports") / f"registry-import-{self.job.pk}-errors.csv"
             target = Path(settings.VAR_DIR) / relative
             target.parent.mkdir(parents=True, exist_ok=True)
-            # utf-8-sig so Excel opens the Chinese text correctly.
-            self._error_fh = target.open("w", encoding="utf-8-sig", newline="")
-            self._error_writer = csv.writer(self._error_fh)
-            self._error_writer.writerow(["row", "column", "reason", *COLUMNS])
+            self._error_fh, self._error_writer = error_file_open(target)
             self.error_file = str(relative)
-        cells = [_safe_cell(values.get(c, "")) for c in COLUMNS]
+        cells = [_error_cell(values.get(c, "")) for c in COLUMNS]
         if column != "id_number":
             # The officer has the original file; the report need not carry valid ID numbers in clear.
             cells[COLUMNS.index("id_number")] = mask(normalize(str(values.get("id_number", ""))))
@@ -340,26 +339,35 @@ class ImportRun:
         return changed
 
     def _remove_members_not_listed(self) -> None:
-        """A re-import is the household's whole member list: members it no longer lists leave.
+        """A re-import is the household's whole member list: members it no longer lists would leave.
 
         Households with a failed row keep their other members (the file is incomplete for them).
+        Nobody is removed here: the members who would leave are listed in `pending_removals`, and
+        leave only when a county officer confirms the list (poverty_registry.removals).
         """
         failed_ids = [s.pk for s in self._households.values() if s.failed and s.pk]
         stale = RegistryMember.objects.filter(registry_household__import_job_id=self.job.pk).exclude(
             import_job_id=self.job.pk)
         if failed_ids:
             stale = stale.exclude(registry_household_id__in=failed_ids)
-        with transaction.atomic():
-            leaving = list(stale.values_list("registry_household_id", "person_id"))
-            removed, _detail = stale.delete()
-            persons_roster_flags_refresh({p for _h, p in leaving})
-            # The persons who left are no longer found through their registry household: name them.
-            feed.changed(RegistryHousehold._meta.label_lower, sorted({h for h, _p in leaving}))
-            feed.changed(Person._meta.label_lower, sorted({p for _h, p in leaving}))
-            # An interrupted run may already have removed them (and saved the figure with it).
-            self.counts["members_removed"] = removed or (self.resume_counts or {}).get("members_removed", 0)
-            if removed:
-                self._report_progress()
+        self.pending_removals = removals_describe(stale)
+        self.counts["members_to_remove"] = len(self.pending_removals)
+
+
+def mask_name(name: str) -> str:
+    """The family name and a star per other character: enough to recognise, not to disclose."""
+    name = (name or "").strip()
+    return name[:1] + "*" * max(1, len(name) - 1) if name else ""
+
+
+def removals_describe(members) -> list[dict]:
+    """The members a re-import would remove, as the officer confirms them: masked name, household, village."""
+    rows = members.select_related("registry_household__village").order_by(
+        "registry_household__division_code", "registry_household__registry_code", "id")
+    return [{"household_id": m.registry_household_id, "person_id": m.person_id, "name": mask_name(m.name),
+             "household": m.registry_household.registry_code, "year": m.registry_household.year,
+             "village": m.registry_household.village.name if m.registry_household.village_id else "",
+             "village_code": m.registry_household.division_code} for m in rows]
 
 
 @lru_cache(maxsize=50_000)
@@ -372,11 +380,16 @@ def _file_column(model_field: str) -> str:
     return model_field
 
 
-def _safe_cell(value) -> str:
-    """Values written back to the error CSV: formulas never run when it is opened in a spreadsheet."""
-    if value is FORMULA:
-        return "(formula)"
-    text = str(value)
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + text
-    return text
+def _error_cell(value):
+    """A formula read from the XLSX is named, not written back (dibao.spreadsheets makes the rest inert)."""
+    return "(formula)" if value is FORMULA else value
+
+
+@spreadsheet_writer("poverty_registry.import_errors")
+def error_file_open(target: Path):
+    """The error CSV of an import: (the open file, its writer), the header written."""
+    # utf-8-sig so Excel opens the Chinese text correctly.
+    handle = target.open("w", encoding="utf-8-sig", newline="")
+    writer = CsvRows(handle)
+    writer.writerow(["row", "column", "reason", *COLUMNS])
+    return handle, writer

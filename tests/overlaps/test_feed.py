@@ -28,6 +28,7 @@ from jobs.models import Job, OutboxMessage
 from overlaps.models import FlagStatus, OverlapFlag, RuleCode, Severity
 from poverty_registry import services as registry
 from poverty_registry.models import RegistryHousehold
+from poverty_registry.removals import import_removals_confirm
 from poverty_registry.services import import_start
 from recipients import services as recipients
 from recipients.models import RecipientPolicy, Review
@@ -308,8 +309,12 @@ def registry_import_updates(ctx):
 
 
 def registry_import_drops_a_member(ctx):
+    """The member leaves when the officer confirms the removal the re-import listed (poverty_registry.removals)."""
     household = _imported(ctx)
-    return _upload(ctx, [row(601, code="F1")]), registry_persons(household.pk)
+    job = import_start(actor=ctx.county_officer, uploaded=SimpleUploadedFile("registry.csv", csv_bytes([row(601, code="F1")])))
+    registry.import_run(job_id=job.pk)
+    ctx.jobs.append(job.pk)
+    return (lambda: import_removals_confirm(actor=ctx.county_officer, job_id=job.pk)), registry_persons(household.pk)
 
 
 WRITES = {

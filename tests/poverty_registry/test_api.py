@@ -156,6 +156,7 @@ def test_import_endpoint(api, county_officer, village, django_capture_on_commit_
     assert response.status_code == 202, response.json()
     body = response.json()
     assert body["url"] == f"/api/v1/jobs/{body['id']}/"
+    assert body["removals"] == f"/api/v1/poverty-registrations/imports/{body['id']}/removals/"
     job = api(county_officer).get(body["url"]).json()
     assert job["status"] == "succeeded" and job["counts"]["rows_imported"] == 2 and job["counts"]["rows_failed"] == 1
     assert job["errors"][0]["row"] == 4 and job["errors"][0]["column"] == "id_number"

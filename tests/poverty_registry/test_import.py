@@ -1,5 +1,8 @@
 import csv
+import io
 import os
+import re
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -8,8 +11,9 @@ from audit.models import AuditEvent
 from households.models import Person
 from households.persons import person_get_or_create
 from poverty_registry.importing import writer
-from poverty_registry.importing.reader import COLUMNS, ImportRefused
+from poverty_registry.importing.reader import COLUMNS, ImportRefused, count_rows, inspect_file
 from poverty_registry.models import RegistryHousehold, RegistryMember
+from poverty_registry.removals import import_removals_confirm
 from poverty_registry.services import import_start
 from tests.poverty_registry.conftest import csv_bytes, ident, row, xlsx_bytes
 
@@ -182,8 +186,11 @@ def test_reimport_updates_and_reports_changes(county_officer, village, run_impor
     assert job.status == "succeeded"
     c = job.counts
     assert (c["households_created"], c["households_updated"], c["households_unchanged"]) == (1, 1, 2)
-    assert (c["members_created"], c["members_updated"], c["members_unchanged"], c["members_removed"]) == (1, 1, 4, 1)
+    assert (c["members_created"], c["members_updated"], c["members_unchanged"], c["members_removed"]) == (1, 1, 4, 0)
+    assert c["members_to_remove"] == 1  # waits for the officer's confirmation (tests/poverty_registry/test_removals.py)
     assert RegistryHousehold.objects.count() == 4
+    assert RegistryMember.objects.count() == 7
+    import_removals_confirm(actor=county_officer, job_id=job.pk)
     assert RegistryMember.objects.count() == 6
     assert RegistryHousehold.objects.get(registry_code="H2").members.count() == 1
     # a third identical import changes nothing
@@ -373,3 +380,35 @@ def test_a_task_redelivered_after_its_job_failed_does_not_rerun_it_and_deletes_t
     assert job.status == "failed" and job.message == "The worker stopped answering"
     assert not RegistryHousehold.objects.exists()
     assert not path.exists()
+
+
+def with_dimension(data: bytes, ref: str) -> bytes:
+    """The same workbook with its first sheet's <dimension ref=...> tag rewritten (stale or forged)."""
+    source, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                content, replaced = re.subn(rb'<dimension ref="[^"]*"', f'<dimension ref="{ref}"'.encode(), content)
+                assert replaced == 1
+            target.writestr(item, content)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("ref", ["A1:K3", "A1:C3", "A1"])
+def test_xlsx_is_read_whole_whatever_its_dimension_tag(county_officer, village, run_import, ref, tmp_path):
+    members = family("D1", 1, 4) + family("D2", 10, 3) + family("D3", 20, 3)
+    data = with_dimension(xlsx_bytes([list(COLUMNS)] + [[r[c] for c in COLUMNS] for r in members]), ref)
+    path = tmp_path / "forged.xlsx"
+    path.write_bytes(data)
+    info = inspect_file(path, "forged.xlsx")
+    assert info.header == list(COLUMNS) and count_rows(path, info) == 10  # the progress total is the file's
+    job = run_import(county_officer, data, name="registry.xlsx")
+    assert job.status == "succeeded", job.message
+    assert job.counts["rows_read"] == 10 and job.counts["rows_imported"] == 10 and job.counts["rows_failed"] == 0
+    assert job.counts["households_created"] == 3 and job.counts["members_created"] == 10
+    assert RegistryMember.objects.count() == 10
+    # A re-import of the same file removes nobody: every member listed is read.
+    again = run_import(county_officer, data, name="registry.xlsx")
+    assert again.counts["rows_read"] == 10 and again.counts["members_removed"] == 0
+    assert RegistryMember.objects.count() == 10

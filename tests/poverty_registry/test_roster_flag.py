@@ -11,6 +11,7 @@ from django.apps import apps
 from households.models import Person
 from households.persons import id_hash_for, person_get_or_create
 from poverty_registry.models import RegistryHousehold
+from poverty_registry.removals import import_removals_confirm
 from recipients.services.policy import household_on_poverty_roster
 from tests.cases.factories import make_household
 from tests.poverty_registry.conftest import csv_bytes, ident, row
@@ -36,6 +37,9 @@ def test_an_import_flags_its_members_and_a_reimport_that_drops_one_clears_it(cou
     assert not Person.objects.get(pk=outsider.pk).on_poverty_roster
 
     job = run_import(county_officer, csv_bytes(family("H1", 1, 2) + family("H2", 10, 1)))
+    assert job.counts["members_to_remove"] == 1
+    assert on_roster(1, 2, 3, 10) == [True] * 4  # nobody leaves before the officer confirms the removal
+    job = import_removals_confirm(actor=county_officer, job_id=job.pk)
     assert job.counts["members_removed"] == 1
     assert on_roster(1, 2, 3, 10) == [True, True, False, True]
 

@@ -44,6 +44,7 @@ class World:
     complaint: dict = field(default_factory=dict)
     registration: dict = field(default_factory=dict)
     job: dict = field(default_factory=dict)
+    import_job: dict = field(default_factory=dict)
     audit_event: dict = field(default_factory=dict)
     division: dict = field(default_factory=dict)
     user: dict = field(default_factory=dict)
@@ -106,6 +107,7 @@ def world(village, other_village, other_county_village, village_staff, township_
         job.result_file = f"result{n}.csv"
         job.save(update_fields=["result_file"])
         w.job[scope] = job
+        w.import_job[scope] = job_create(actor=officer, kind="poverty_registry_import", division_code=place.code)
         w.audit_event[scope] = AuditEvent.objects.filter(division_code=place.code).order_by("pk").first()
         w.division[scope] = place
         w.user[scope] = staff
