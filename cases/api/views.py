@@ -11,7 +11,6 @@ from cases.api.filters import CaseFilter
 from cases.figures import benefit_for_case
 from cases.models import Case
 from cases.selectors import access_case_by_id, case_detail, case_events, case_list, mark_deadlines
-from cases.sweeps import close_notice_if_due
 
 
 def detail_context(request, case: Case) -> dict:
@@ -43,8 +42,6 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     def _detail(self, request, pk, code=status.HTTP_200_OK):
         case = case_detail(request.user, pk)
-        if close_notice_if_due(case).status != case.status:
-            case = case_detail(request.user, pk)  # the notice was over: show the case as it is now
         mark_deadlines([case])
         return Response(s.CaseDetailSerializer(case, context=detail_context(request, case)).data, status=code)
 
