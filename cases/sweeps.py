@@ -8,7 +8,7 @@ Reading a case never moves it: pages and the API say when the sweep will close t
 from datetime import date, timedelta
 
 from cases import workflow
-from cases.models import Case, CaseStatus, PublicNotice
+from cases.models import CaseStatus, PublicNotice
 from dibao.errors import InvalidTransition, NotPermitted
 
 
