@@ -135,13 +135,18 @@ class CaseWriteSerializer(serializers.Serializer):
                                                      allow_null=True)
 
 
+VERSION_HELP = _("The version you read; 409 if stale.")
+VERSION_MISSING = _("Send the version you read.")
+
+
 class CaseUpdateSerializer(CaseWriteSerializer):
     household = None
-    version = serializers.IntegerField(required=False)
+    # Required even in a PATCH (the view checks it: DRF skips required fields of a partial body).
+    version = serializers.IntegerField(help_text=VERSION_HELP, error_messages={"required": VERSION_MISSING})
 
 
 class VersionSerializer(serializers.Serializer):
-    version = serializers.IntegerField(required=False, help_text=_("The version you read; 409 if stale."))
+    version = serializers.IntegerField(help_text=VERSION_HELP, error_messages={"required": VERSION_MISSING})
 
 
 class ReasonsSerializer(VersionSerializer):
