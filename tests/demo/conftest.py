@@ -11,6 +11,7 @@ import time_machine
 from tests.evidence.conftest import make_case, make_household
 from tests.overlaps import builders
 
+
 # A Wednesday in June 2026: no holiday near, mid-month.
 PINNED_NOW = datetime(2026, 6, 17, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 
