@@ -9,9 +9,10 @@ finalisation time): a newly finalised roll changes the key, and the heavy query 
 import hashlib
 from datetime import date
 
-from django.core.cache import cache
 from django.db.models import Count, Sum
 from django.db.models.functions import TruncMonth
+
+from dibao.cache import cache_get, cache_set
 
 FINALISED = "finalised"
 CACHE_SECONDS = 6 * 3600
@@ -29,7 +30,7 @@ def _rolls_digest(line_model, scope, months, using) -> str:
 def payment_figures(line_model, scope, months: list[date], *, using: str, group) -> dict:
     key = (f"reports:payments:{using}:{scope.prefix}:{scope.child_prefix_length}:{months[0]}:"
            f"{_rolls_digest(line_model, scope, months, using)}")
-    cached = cache.get(key)
+    cached = cache_get(key)
     if cached is not None:
         return cached
     lines = line_model.objects.using(using).filter(village_code__startswith=scope.prefix,
@@ -58,5 +59,5 @@ def payment_figures(line_model, scope, months: list[date], *, using: str, group)
     paid_lines = sum(r["households"] for r in by_month)
     result = {"by_month": by_month, "by_quarter": list(quarters.values()), "by_child": by_child,
               "total": total, "average": (total / paid_lines) if paid_lines else None}
-    cache.set(key, result, CACHE_SECONDS)
+    cache_set(key, result, CACHE_SECONDS)
     return result
