@@ -1,10 +1,14 @@
 """Moves the clock makes: a public notice whose period is over takes its case on to the decision,
-nightly (`cases.tasks.close_due_notices`) and whenever someone opens the case before that ran."""
+nightly (`cases.tasks.close_due_notices`, beat entry "cases-close-due-notices") or when the officer ends it.
 
-from datetime import date
+Reading a case never moves it: pages and the API say when the sweep will close the notice instead
+(`notice_closes_on`), so a GET by anyone, the read-only auditor included, writes nothing.
+"""
+
+from datetime import date, timedelta
 
 from cases import workflow
-from cases.models import Case, CaseStatus, PublicNotice
+from cases.models import CaseStatus, PublicNotice
 from dibao.errors import InvalidTransition, NotPermitted
 
 
@@ -24,14 +28,12 @@ def notices_close_due(today: date | None = None) -> int:
     return closed
 
 
-def close_notice_if_due(case: Case, today: date | None = None) -> Case:
-    """Called when a user opens a case: a notice that is over moves the case on before it is shown."""
-    today = today or workflow.today()
-    if case.status != CaseStatus.IN_NOTICE:
-        return case
-    if not PublicNotice.objects.filter(case=case, outcome=PublicNotice.Outcome.OPEN, ends_on__lt=today).exists():
-        return case
-    try:
-        return workflow.run("end_notice", actor=None, case=case.pk, on_date=today)
-    except InvalidTransition:
-        return Case.objects.get(pk=case.pk)
+def notice_closes_on(notice: PublicNotice) -> date | None:
+    """The day the nightly sweep closes an open notice: the first day after its last day (None once closed).
+
+    A notice whose period is already over still shows that day (in the past) until the sweep or the officer
+    closes it, so the page can say it is due.
+    """
+    if notice.outcome != PublicNotice.Outcome.OPEN:
+        return None
+    return notice.ends_on + timedelta(days=1)

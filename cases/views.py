@@ -17,7 +17,7 @@ from cases.figures import benefit_for_case
 from cases.forms import ACTION_FORMS, ActionForm, CaseFilterForm, CaseForm
 from cases.models import ACCEPTED_PENDING_STATES, OPEN_STATES, CaseStatus
 from cases.selectors import case_detail, case_events, case_list, mark_deadlines
-from cases.sweeps import close_notice_if_due
+from cases.sweeps import notice_closes_on
 from dibao.errors import DomainError, NotFound
 from dibao.forms import show_domain_error
 from households.selectors import access_household_by_id, households_visible
@@ -53,8 +53,6 @@ def case_list_view(request):
 
 def _load(request, pk):
     case = case_detail(request.user, pk)
-    if close_notice_if_due(case).status != case.status:
-        case = case_detail(request.user, pk)
     mark_deadlines([case])
     return case
 
@@ -70,12 +68,14 @@ def case_detail_view(request, pk):
     may_edit = case.status == CaseStatus.DRAFT and request.user.has_role(Role.VILLAGE_STAFF, Role.TOWNSHIP_STAFF)
     visits = list(case.visits.all())
     notices = list(case.notices.all())
+    for notice in notices:
+        notice.closes_on = notice_closes_on(notice)
     decisions = list(case.decisions.all())
     missing = workflow.missing_before(case, "submit") if case.status == CaseStatus.DRAFT else []
     return render(request, "cases/detail.html", {
         "case": case, "benefit": benefit, "actions": actions, "may_edit": may_edit, "visits": visits,
         "notices": notices, "decision": decisions[0] if decisions else None, "events": case_events(case),
-        "missing": missing, "title": _("Case %(id)s") % {"id": case.pk},
+        "missing": missing, "today": workflow.today(), "title": _("Case %(id)s") % {"id": case.pk},
     })
 
 

@@ -209,7 +209,10 @@ if REDIS_URL:
             "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "dibao"),
-            "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient"},
+            # A cache that does not answer within a second is treated as down (dibao/cache.py computes instead).
+            "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient",
+                        "SOCKET_CONNECT_TIMEOUT": env_int("CACHE_SOCKET_TIMEOUT", 1),
+                        "SOCKET_TIMEOUT": env_int("CACHE_SOCKET_TIMEOUT", 1)},
         }
     }
 else:

@@ -26,6 +26,7 @@ from dibao.errors import DomainError, NotFound, NotPermitted
 from dibao.forms import show_domain_error
 from evidence import selectors, services
 from evidence.forms import AssignForm, ComplaintFilterForm, ComplaintForm, DeleteForm, ResolveForm, UploadForm
+from evidence.identity import complainant_visible
 from evidence.models import ComplaintStatus, TargetType
 from evidence.serving import serve_document
 from households.selectors import access_household_by_id
@@ -186,7 +187,7 @@ def complaint_detail(request, pk: int):
     field = AssignForm(complaint=complaint).fields["assigned_to"]
     assign_choices = [(u.pk, field.label_from_instance(u)) for u in field.queryset] if can_act else []
     return render(request, "evidence/complaint_detail.html", {
-        "complaint": complaint, "can_act": can_act, "today": timezone.localdate(), "assign_choices": assign_choices,
+        "complaint": complaint, "can_act": can_act, "identity_visible": complainant_visible(request.user, complaint), "today": timezone.localdate(), "assign_choices": assign_choices,
         "resolve_form": ResolveForm(), "title": _("Complaint #%(id)s") % {"id": complaint.pk}})
 
 

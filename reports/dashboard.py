@@ -25,7 +25,6 @@ from decimal import Decimal
 from pathlib import Path
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connections
 from django.db.models import BooleanField, Count, DateField, F, Func, IntegerField, Q, Sum, Value, When
 from django.db.models import Case as CaseWhen
@@ -46,6 +45,7 @@ from cases.models import (
 )
 from cases.months import add_months, first_of_month, next_month
 from cases.working_days import load_calendar, working_day_numbers
+from dibao.cache import cache_get_many, cache_set_many
 from dibao.db_router import reporting_db
 from reports import changes
 from reports.expressions import Percentile, processing_days, working_days_available
@@ -206,7 +206,7 @@ def leaf_figures(prefix: str, *, today: date, months: list[date], using: str) ->
     database = "-".join(map(str, found.database))
     keys = {code: f"reports:cases:{database}:{code}:{version[0]}-{version[1]}:{context}"
             for code, version in found.codes.items() if usable and code not in found.own}
-    cached = cache.get_many(list(keys.values())) if keys else {}
+    cached = cache_get_many(keys.values())
     result = {code: cached[key] for code, key in keys.items() if key in cached}
     missing = [code for code in found.codes if code not in result]
     if found.codes and not missing:
@@ -221,7 +221,7 @@ def leaf_figures(prefix: str, *, today: date, months: list[date], using: str) ->
     if storable:
         after = changes.code_versions(prefix, using=using)
         if after.database == found.database:
-            cache.set_many({keys[code]: fresh.get(code, {}) for code in storable
+            cache_set_many({keys[code]: fresh.get(code, {}) for code in storable
                             if after.codes.get(code) == found.codes[code]}, FIGURES_SECONDS)
     return {code: figures for code, figures in result.items() if figures}
 

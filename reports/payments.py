@@ -9,10 +9,10 @@ finalisation time): a newly finalised roll changes the key, and the heavy query 
 import hashlib
 from datetime import date
 
-from django.core.cache import cache
 from django.db.models import Count, Sum
 from django.db.models.functions import TruncMonth
 
+from dibao.cache import cache_get, cache_set
 from recipients.models import PaymentLine, PaymentRoll, RollStatus
 
 FINALISED = RollStatus.FINALISED
@@ -31,7 +31,7 @@ def payment_figures(scope, months: list[date], *, using: str, group) -> dict:
     """Money paid per month and quarter and per child from finalised payment rolls."""
     key = (f"reports:payments:{using}:{scope.prefix}:{scope.child_prefix_length}:{months[0]}:"
            f"{_rolls_digest(scope, months, using)}")
-    cached = cache.get(key)
+    cached = cache_get(key)
     if cached is not None:
         return cached
     lines = PaymentLine.objects.using(using).filter(village_code__startswith=scope.prefix,
@@ -60,5 +60,5 @@ def payment_figures(scope, months: list[date], *, using: str, group) -> dict:
     paid_lines = sum(r["households"] for r in by_month)
     result = {"by_month": by_month, "by_quarter": list(quarters.values()), "by_child": by_child,
               "total": total, "average": (total / paid_lines) if paid_lines else None}
-    cache.set(key, result, CACHE_SECONDS)
+    cache_set(key, result, CACHE_SECONDS)
     return result

@@ -1,3 +1,5 @@
+from datetime import date
+
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -7,6 +9,7 @@ from accounts.models import User
 from accounts.selectors import users_serving
 from audit.models import AuditEvent
 from cases.models import Case, CaseStatus, Category, Decision, HomeVisit, Objection, PublicNotice
+from cases.sweeps import notice_closes_on
 from households.models import Household, Member
 
 
@@ -53,11 +56,17 @@ class ObjectionSerializer(serializers.ModelSerializer):
 
 class NoticeSerializer(serializers.ModelSerializer):
     objections = ObjectionSerializer(many=True, read_only=True)
+    closes_automatically_on = serializers.SerializerMethodField(
+        help_text=_("While the notice is open: the day the nightly sweep closes it (the day after ends_on); "
+                    "null once closed. Reading the case never closes it."))
 
     class Meta:
         model = PublicNotice
         fields = ["id", "starts_on", "ends_on", "days", "applicant_name", "household_size", "proposed_amount",
-                  "outcome", "objections"]
+                  "outcome", "closes_automatically_on", "objections"]
+
+    def get_closes_automatically_on(self, notice) -> date | None:
+        return notice_closes_on(notice)
 
 
 class DecisionSerializer(serializers.ModelSerializer):
@@ -126,13 +135,18 @@ class CaseWriteSerializer(serializers.Serializer):
                                                      allow_null=True)
 
 
+VERSION_HELP = _("The version you read; 409 if stale.")
+VERSION_MISSING = _("Send the version you read.")
+
+
 class CaseUpdateSerializer(CaseWriteSerializer):
     household = None
-    version = serializers.IntegerField(required=False)
+    # Required even in a PATCH (the view checks it: DRF skips required fields of a partial body).
+    version = serializers.IntegerField(help_text=VERSION_HELP, error_messages={"required": VERSION_MISSING})
 
 
 class VersionSerializer(serializers.Serializer):
-    version = serializers.IntegerField(required=False, help_text=_("The version you read; 409 if stale."))
+    version = serializers.IntegerField(help_text=VERSION_HELP, error_messages={"required": VERSION_MISSING})
 
 
 class ReasonsSerializer(VersionSerializer):

@@ -2,16 +2,17 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from accounts.scoping import require_role
 from cases import services, workflow
+from cases.api import schema as _schema  # noqa: F401 - registers the schema corrections
 from cases.api import serializers as s
 from cases.api.filters import CaseFilter
 from cases.figures import benefit_for_case
 from cases.models import ACCEPTED_PENDING_STATES, Case
 from cases.selectors import access_case_by_id, case_detail, case_events, case_list, mark_deadlines
-from cases.sweeps import close_notice_if_due
 
 
 def detail_context(request, case: Case) -> dict:
@@ -43,8 +44,6 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     def _detail(self, request, pk, code=status.HTTP_200_OK):
         case = case_detail(request.user, pk)
-        if close_notice_if_due(case).status != case.status:
-            case = case_detail(request.user, pk)  # the notice was over: show the case as it is now
         mark_deadlines([case])
         return Response(s.CaseDetailSerializer(case, context=detail_context(request, case)).data, status=code)
 
@@ -64,6 +63,8 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         case = case_detail(request.user, pk)
         require_role(request.user, *services.ENTRY_ROLES)
         data = self._valid(s.CaseUpdateSerializer, request, partial=True)
+        if "version" not in data:  # a partial body skips required fields: every write names the version read
+            raise ValidationError({"version": [s.VERSION_MISSING]})
         services.case_update(actor=request.user, case=case, **data)
         return self._detail(request, pk)
 

@@ -3,6 +3,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from evidence.identity import complainant_visible
 from evidence.models import Complaint, ComplaintChannel, ComplaintOutcome, Document, DocumentType, TargetType
 
 
@@ -55,12 +56,35 @@ class ComplaintSerializer(serializers.ModelSerializer):
     assigned_to = serializers.CharField(source="assigned_to.username", default=None, allow_null=True, read_only=True)
     staff_member = serializers.CharField(source="staff_member.username", default=None, allow_null=True, read_only=True)
     is_overdue = serializers.SerializerMethodField()
+    identity_withheld = serializers.SerializerMethodField(
+        help_text=_("True when the reader may not see who complained (village and township staff): "
+                    "anonymous, complainant_name and complainant_contact are then null."))
+    anonymous = serializers.SerializerMethodField()
+    complainant_name = serializers.SerializerMethodField()
+    complainant_contact = serializers.SerializerMethodField()
 
     class Meta:
         model = Complaint
-        fields = ["id", "anonymous", "complainant_name", "complainant_contact", "case", "household",
-                  "staff_member", "text", "channel", "received_on", "deadline", "is_overdue", "status",
+        fields = ["id", "identity_withheld", "anonymous", "complainant_name", "complainant_contact", "case",
+                  "household", "staff_member", "text", "channel", "received_on", "deadline", "is_overdue", "status",
                   "assigned_to", "findings", "outcome", "resolved_at", "division_code", "created_at"]
+
+    def _visible(self, complaint) -> bool:
+        # No request in the context: nobody is known to be entitled, so nothing is shown.
+        request = self.context.get("request")
+        return request is not None and complainant_visible(request.user, complaint)
+
+    def get_identity_withheld(self, complaint) -> bool:
+        return not self._visible(complaint)
+
+    def get_anonymous(self, complaint) -> bool | None:
+        return complaint.anonymous if self._visible(complaint) else None
+
+    def get_complainant_name(self, complaint) -> str | None:
+        return complaint.complainant_name if self._visible(complaint) else None
+
+    def get_complainant_contact(self, complaint) -> str | None:
+        return complaint.complainant_contact if self._visible(complaint) else None
 
     def get_is_overdue(self, complaint) -> bool:
         return complaint.is_open and complaint.deadline < timezone.localdate()

@@ -135,7 +135,7 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.
             actor=request.user, text=data["text"], channel=data["channel"], received_on=data.get("received_on"),
             case=case, household=household, staff_member=staff_member, anonymous=data["anonymous"],
             complainant_name=data["complainant_name"], complainant_contact=data["complainant_contact"])
-        return Response(s.ComplaintSerializer(complaint).data, status=status.HTTP_201_CREATED)
+        return Response(s.ComplaintSerializer(complaint, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=s.ComplaintAssignSerializer, responses=s.ComplaintSerializer)
     @action(detail=True, methods=["post"])
@@ -145,13 +145,13 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.
         form.is_valid(raise_exception=True)
         officer = User.objects.select_related("division").filter(username=form.validated_data["assigned_to"]).first()
         complaint = services.complaint_assign(actor=request.user, complaint=complaint, assigned_to=officer)
-        return Response(s.ComplaintSerializer(complaint).data)
+        return Response(s.ComplaintSerializer(complaint, context={"request": request}).data)
 
     @extend_schema(request=None, responses=s.ComplaintSerializer)
     @action(detail=True, methods=["post"])
     def investigate(self, request, pk=None):
         complaint = services.complaint_start_investigation(actor=request.user, complaint=self.get_object())
-        return Response(s.ComplaintSerializer(complaint).data)
+        return Response(s.ComplaintSerializer(complaint, context={"request": request}).data)
 
     @extend_schema(request=s.ComplaintResolveSerializer, responses=s.ComplaintSerializer)
     @action(detail=True, methods=["post"])
@@ -160,5 +160,5 @@ class ComplaintViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.
         form = s.ComplaintResolveSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         complaint = services.complaint_resolve(actor=request.user, complaint=complaint, **form.validated_data)
-        return Response(s.ComplaintSerializer(complaint).data)
+        return Response(s.ComplaintSerializer(complaint, context={"request": request}).data)
 

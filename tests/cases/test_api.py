@@ -13,7 +13,11 @@ URL = "/api/v1/cases/"
 
 
 def post(client, case, action, data=None):
-    return client.post(f"{URL}{case.pk}/{action}/", data or {}, format="json")
+    """As a client does: read the case's version, send it with the action (unless the test sets its own)."""
+    body = dict(data or {})
+    if "version" not in body:
+        body["version"] = Case.objects.get(pk=case.pk).version
+    return client.post(f"{URL}{case.pk}/{action}/", body, format="json")
 
 
 def test_full_approve_path_through_the_api(api, household, village_staff, county_officer, county_officer2,
@@ -29,7 +33,8 @@ def test_full_approve_path_through_the_api(api, household, village_staff, county
     assert post(village, case, "submit", {"version": 1}).status_code == 200
     r = post(county, case, "return", {"reasons": "缺材料"})
     assert r.json()["status"] == "draft" and r.json()["return_reasons"] == "缺材料"
-    assert village.patch(f"{URL}{case.pk}/", {"reason": "因病致贫"}, format="json").status_code == 200
+    assert village.patch(f"{URL}{case.pk}/", {"reason": "因病致贫", "version": Case.objects.get(pk=case.pk).version},
+                         format="json").status_code == 200
     assert post(village, case, "submit").status_code == 200
     r = post(county, case, "accept")
     assert r.json()["deadlines"]["deadline"]
@@ -48,7 +53,11 @@ def test_full_approve_path_through_the_api(api, household, village_staff, county
                                         "investigator_names": ["张三", "李四"]})
     assert post(county, case, "open-notice").json()["status"] == "in_notice"
     case.notices.filter(outcome="open").update(starts_on=TODAY - timedelta(days=8), ends_on=TODAY - timedelta(days=2))
-    r = county.get(f"{URL}{case.pk}/")  # opening a case whose notice is over moves it on
+    r = county.get(f"{URL}{case.pk}/")  # reading a case whose notice is over moves nothing
+    assert r.json()["status"] == "in_notice"
+    assert [n["closes_automatically_on"] for n in r.json()["notices"] if n["outcome"] == "open"] == [
+        str(TODAY - timedelta(days=1))]
+    r = post(county, case, "end-notice")  # the officer ends it (or the nightly sweep does)
     assert r.json()["status"] == "awaiting_decision"
     r = post(county2, case, "approve", {"category": "A"})
     assert r.status_code == 200, r.json()

@@ -49,7 +49,8 @@ def test_submit_refusal_through_the_api_lists_the_missing_documents(api, village
     RequiredDocument.objects.create(county=county, stage="submit", document_type="authorisation",
                                     effective_from=date(2020, 1, 1))
     case = new_draft(village_staff, household)
-    response = api(village_staff).post(f"/api/v1/cases/{case.pk}/submit/", {}, format="json")
+    response = api(village_staff).post(f"/api/v1/cases/{case.pk}/submit/", {"version": case.version},
+                                         format="json")
     assert response.status_code == 400
     assert response.json()["code"] == "missing_documents"
     assert Case.objects.get(pk=case.pk).status == CaseStatus.DRAFT
@@ -102,7 +103,8 @@ def test_approving_with_an_open_double_dibao_finding_needs_a_reason(walker, vill
                                                                      county_officer2, api):
     case = walker.to(new_draft(village_staff, household), CaseStatus.AWAITING_DECISION)
     _double_dibao_flag(case)
-    response = api(county_officer2).post(f"/api/v1/cases/{case.pk}/approve/", {"category": "B"}, format="json")
+    response = api(county_officer2).post(f"/api/v1/cases/{case.pk}/approve/", {"category": "B", "version": case.version},
+                                              format="json")
     assert response.status_code == 400
     assert response.json()["code"] == "open_double_dibao"
     assert "findings_override_reason" in response.json()
@@ -110,7 +112,8 @@ def test_approving_with_an_open_double_dibao_finding_needs_a_reason(walker, vill
 
     response = api(county_officer2).post(
         f"/api/v1/cases/{case.pk}/approve/",
-        {"category": "B", "findings_override_reason": "另一户为迁出前旧记录，已注销"}, format="json")
+        {"category": "B", "findings_override_reason": "另一户为迁出前旧记录，已注销", "version": case.version},
+        format="json")
     assert response.status_code == 200, response.json()
     assert Case.objects.get(pk=case.pk).status == CaseStatus.ACTIVE
     event = AuditEvent.objects.get(action="case.approve", object_id=str(case.pk))
@@ -131,17 +134,21 @@ def test_the_exit_action_runs_the_recipients_exit_service(walker, village_staff,
     assert f"/recipients/cases/{case.pk}/exit/" in web(county_officer).get(f"/cases/{case.pk}/").content.decode()
 
     client = api(county_officer)
-    refused = client.post(f"/api/v1/cases/{case.pk}/exit/", {"kind": "fraud", "reason": "隐瞒收入"}, format="json")
+    refused = client.post(f"/api/v1/cases/{case.pk}/exit/", {"kind": "fraud", "reason": "隐瞒收入", "version": case.version},
+                          format="json")
     assert refused.status_code == 400 and "amount_to_recover" in refused.json()
     assert Case.objects.get(pk=case.pk).status == CaseStatus.ACTIVE
 
     response = client.post(f"/api/v1/cases/{case.pk}/exit/",
-                           {"kind": "income_above_line", "reason": "家庭成员外出务工，收入超过标准"}, format="json")
+                           {"kind": "income_above_line", "reason": "家庭成员外出务工，收入超过标准",
+                            "version": case.version}, format="json")
     assert response.status_code == 200, response.json()
     assert Case.objects.get(pk=case.pk).status == CaseStatus.GRADUAL_EXIT
     assert CaseExit.objects.filter(case=case, kind="income_above_line").exists()
     assert not Recovery.objects.exists()
     # a second exit of the same kind is refused and changes nothing
-    again = client.post(f"/api/v1/cases/{case.pk}/exit/", {"kind": "income_above_line", "reason": "重复"}, format="json")
+    again = client.post(f"/api/v1/cases/{case.pk}/exit/", {"kind": "income_above_line", "reason": "重复",
+                                                          "version": Case.objects.get(pk=case.pk).version},
+                        format="json")
     assert again.status_code in (400, 409)
     assert CaseExit.objects.filter(case=case).count() == 1

@@ -59,6 +59,9 @@ def test_walk_through_the_pages(web, household, village_staff, county_officer, c
     case.notices.filter(outcome="open").update(starts_on=TODAY - timedelta(days=8), ends_on=TODAY - timedelta(days=1))
     county.get(f"/cases/{case.pk}/")
     case.refresh_from_db()
+    assert case.status == CaseStatus.IN_NOTICE  # reading it moves nothing: the officer (or the sweep) ends it
+    assert act(county, case, "end-notice", {"version": case.version}).status_code == 302
+    case.refresh_from_db()
     assert case.status == CaseStatus.AWAITING_DECISION
     r = act(county2, case, "approve", {"category": "B", "override_amount": "900"})
     assert r.status_code == 200 and "override_reason" in r.context["form"].errors

@@ -285,11 +285,6 @@ def test_notice_cannot_end_early(walker, draft, county_officer):
     assert AuditEvent.objects.filter(action="case.end_notice", actor=None).count() == 1
 
 
-def test_close_notice_when_opened(walker, draft):
-    case = walker.to(draft, CaseStatus.IN_NOTICE)
-    assert sweeps.close_notice_if_due(case).status == CaseStatus.AWAITING_DECISION
-
-
 def test_reject_without_reason(walker, draft, county_officer2):
     case = walker.to(draft, CaseStatus.AWAITING_DECISION)
     with pytest.raises(DomainError) as err:

@@ -17,6 +17,7 @@ from django.utils import timezone, translation
 
 from audit.models import AccessLog
 from cases.models import Case, CaseStatus
+from cases.tasks import close_due_notices
 from evidence.models import DocumentType, RequiredDocument, Stage
 from tests.e2e.test_journeys import _members, create_household_in_the_browser
 from tests.evidence.conftest import MINIMAL_PDF
@@ -144,10 +145,14 @@ def test_application_from_entry_to_approval_dashboard_and_export(browser, langua
     assert all(id_number not in b.html for id_number, _name, _rel in _members())
     assert household.address not in board
 
-    # --- Ten days later: the notice closed by itself; the officer approves --------------------------------
+    # --- Ten days later: the nightly sweep closed the notice (reading the case never does); approve -------
     with time_machine.travel(timezone.now() + timedelta(days=notice.days + 3), tick=True):
         b.log_out()
         b.log_in("county1", PASSWORD)
+        b.get(f"/cases/{case.pk}/")
+        assert status_of(case.pk) == CaseStatus.IN_NOTICE
+        assert b.find_all(f'[data-notice-closes="{notice.ends_on + timedelta(days=1):%Y-%m-%d}"]')
+        assert close_due_notices() == 1
         b.get(f"/cases/{case.pk}/")
         assert status_of(case.pk) == CaseStatus.AWAITING_DECISION
         run_action(b, case.pk, "approve", lambda: b.select("select[name=category]", "B"))

@@ -282,7 +282,7 @@ def test_redis_killed_entry_submission_and_decision_work_and_queued_work_is_sent
     response = village_api.post("/api/v1/households/", {
         **household_data(members=[member_row("head", "王大山")]), "village": village.code}, format="json")
     assert response.status_code == 201, response.content
-    response = village_api.post(f"/api/v1/cases/{draft.pk}/submit/", {}, format="json")
+    response = village_api.post(f"/api/v1/cases/{draft.pk}/submit/", {"version": draft.version}, format="json")
     assert response.status_code == 200, response.content
     sent_before = OutboxMessage.objects.filter(pk__gt=start_outbox)
     assert sent_before.count() >= 2 and not sent_before.filter(sent_at__isnull=True).exists()
@@ -310,12 +310,14 @@ def test_redis_killed_entry_submission_and_decision_work_and_queued_work_is_sent
         "household": new_household["id"], "applicant": head, "reason": "因病致贫", "authorisation_signed": True,
         "authorisation_date": str(timezone.localdate() - timedelta(days=1))}, format="json"))
     assert response.status_code == 201, response.content
-    new_case = response.json()["id"]
-    response = timed("submission", lambda: village_api.post(f"/api/v1/cases/{new_case}/submit/", {}, format="json"))
+    new_case, new_version = response.json()["id"], response.json()["version"]
+    response = timed("submission", lambda: village_api.post(f"/api/v1/cases/{new_case}/submit/",
+                                                            {"version": new_version}, format="json"))
     assert response.status_code == 200, response.content
     assert response.json()["status"] == "submitted"
     response = timed("decision", lambda: county_api.post(f"/api/v1/cases/{awaiting.pk}/approve/",
-                                                         {"category": "B"}, format="json"))
+                                                         {"category": "B", "version": awaiting.version},
+                                                         format="json"))
     assert response.status_code == 200, response.content
     assert response.json()["status"] == "active"
     response = timed("import upload", lambda: api(county_officer).post(

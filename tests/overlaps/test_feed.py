@@ -78,13 +78,19 @@ def _case_at(ctx, status, **kw):
     return ctx.walker.to(new_draft(ctx.village_staff, make_household(ctx.village)), status, **kw)
 
 
+def read(case) -> int:
+    """The version a client would have read just before writing."""
+    return Case.objects.get(pk=case.pk).version
+
+
 def _api_transition(user_attr, status, action, body=None):
     def prepare(ctx):
         case = _case_at(ctx, status)
         client = ctx.api(getattr(ctx, user_attr))
 
         def write():
-            response = client.post(f"/api/v1/cases/{case.pk}/{action}/", body or {}, format="json")
+            response = client.post(f"/api/v1/cases/{case.pk}/{action}/", {**(body or {}), "version": read(case)},
+                                   format="json")
             assert response.status_code == 200, response.content
         return write, household_persons(case.household_id)
     return prepare
@@ -171,7 +177,8 @@ def case_update(ctx):
     client = ctx.api(ctx.village_staff)
 
     def write():
-        response = client.patch(f"/api/v1/cases/{case.pk}/", {"reason": "因残致贫"}, format="json")
+        response = client.patch(f"/api/v1/cases/{case.pk}/", {"reason": "因残致贫", "version": read(case)},
+                                format="json")
         assert response.status_code == 200, response.content
     return write, household_persons(case.household_id)
 
@@ -179,10 +186,12 @@ def case_update(ctx):
 def objection(ctx):
     case = _case_at(ctx, CaseStatus.INVESTIGATED)
     client = ctx.api(ctx.county_officer)
-    assert client.post(f"/api/v1/cases/{case.pk}/open-notice/", {}, format="json").status_code == 200
+    assert client.post(f"/api/v1/cases/{case.pk}/open-notice/", {"version": read(case)},
+                       format="json").status_code == 200
 
     def write():
-        response = client.post(f"/api/v1/cases/{case.pk}/objections/", {"content": "有异议"}, format="json")
+        response = client.post(f"/api/v1/cases/{case.pk}/objections/", {"content": "有异议", "version": read(case)},
+                               format="json")
         assert response.status_code == 200, response.content
     return write, household_persons(case.household_id)
 
@@ -192,7 +201,8 @@ def visit(ctx):
     client = ctx.api(ctx.township_staff)
 
     def write():
-        response = client.post(f"/api/v1/cases/{case.pk}/visits/", _visit_body(ctx, 1), format="json")
+        response = client.post(f"/api/v1/cases/{case.pk}/visits/", {**_visit_body(ctx, 1), "version": read(case)},
+                               format="json")
         assert response.status_code == 200, response.content
     return write, household_persons(case.household_id)
 
