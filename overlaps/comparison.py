@@ -46,11 +46,12 @@ def comparison(flag) -> dict:
     records = []
     if flag.rule == "PROBABLE_DUPLICATE":
         records = [_person(p) for p in flag.persons.order_by("pk")]
-    elif flag.rule in ("DOUBLE_DIBAO", "STAFF_RELATIVE", "INELIGIBLE_RECIPIENT", "STATUS_CONFLICT"):
+    elif flag.rule in ("DOUBLE_DIBAO", "STAFF_RELATIVE", "INELIGIBLE_RECIPIENT", "STATUS_CONFLICT",
+                       "APPLICATION_ROSTER_CONFLICT"):
         records = [_case(c) for c in flag.cases.select_related("household__village").order_by("pk")]
     elif flag.rule in ("DUPLICATE_PERSON_HOUSEHOLDS", "EDGE_HOUSEHOLD"):
         records = [_household(h) for h in flag.households.select_related("village").order_by("pk")]
-    if flag.rule in ("PROTECTION_GAP", "INELIGIBLE_RECIPIENT", "STATUS_CONFLICT"):
+    if flag.rule in ("PROTECTION_GAP", "INELIGIBLE_RECIPIENT", "STATUS_CONFLICT", "APPLICATION_ROSTER_CONFLICT"):
         records += [_registry(r) for r in flag.registry_households.select_related("village").prefetch_related(
             "members").order_by("pk")]
     if flag.rule in ("DUPLICATE_PERSON_HOUSEHOLDS", "DOUBLE_DIBAO", "PROTECTION_GAP"):

@@ -27,6 +27,7 @@ class RuleCode(models.TextChoices):
     STATUS_CONFLICT = "STATUS_CONFLICT", _("Lifted out of poverty but paid in full")
     STAFF_RELATIVE = "STAFF_RELATIVE", _("Staff-relative application")
     EDGE_HOUSEHOLD = "EDGE_HOUSEHOLD", _("Edge household to watch")
+    APPLICATION_ROSTER_CONFLICT = "APPLICATION_ROSTER_CONFLICT", _("Application contradicted by the poverty roster")
 
 
 class FlagStatus(models.TextChoices):

@@ -1,12 +1,13 @@
 """Scoped reads of findings, and small helpers the case and household pages include."""
 
+from django.db import models
 from django.db.models import Count, Q
 
 from accounts.divisions import code_prefix
 from accounts.scoping import code_in_scope, get_in_scope, scope_queryset
 from cases.models import Case
 from households.models import Member
-from overlaps.models import FlagStatus, OverlapFlag, RuleCode
+from overlaps.models import FlagStatus, OverlapFlag, RuleCode, Severity
 from poverty_registry.models import RegistryHousehold
 
 
@@ -44,6 +45,19 @@ def open_flag_counts_for_case(case) -> dict:
 def open_flag_counts_for_household(household) -> dict:
     return _counts(Q(households=household) | Q(persons__memberships__household_id=household.pk,
                                                persons__memberships__is_active=True))
+
+
+CASE_FLAGS_SHOWN = 10
+
+
+def open_flags_on_case(user, case) -> list[OverlapFlag]:
+    """The open findings naming this case that the user may open (the case page lists them, each a link),
+    most severe first; at most CASE_FLAGS_SHOWN (the counts above cover the rest)."""
+    severity_rank = models.Case(models.When(severity=Severity.HIGH, then=models.Value(0)),
+                                models.When(severity=Severity.MEDIUM, then=models.Value(1)),
+                                default=models.Value(2))
+    qs = scope_queryset(user, OverlapFlag.objects.filter(status=FlagStatus.OPEN, cases=case))
+    return list(qs.order_by(severity_rank, "-id")[:CASE_FLAGS_SHOWN])
 
 
 def case_has_open_double_dibao(case) -> bool:

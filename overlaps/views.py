@@ -104,13 +104,16 @@ def scan_start(request):
 
 def counts_fragment(request, kind: str, pk: int):
     """Open findings on a case or household, loaded into their pages (htmx); scoped like them."""
+    flags = []
     if kind == "case":
-        counts = selectors.open_flag_counts_for_case(access_case_by_id(request.user, pk))
+        case = access_case_by_id(request.user, pk)
+        counts = selectors.open_flag_counts_for_case(case)
+        flags = selectors.open_flags_on_case(request.user, case)
     elif kind == "household":
         counts = selectors.open_flag_counts_for_household(access_household_by_id(request.user, pk))
     else:
         raise NotFound()
-    return render(request, "overlaps/_open_counts.html", {"counts": counts})
+    return render(request, "overlaps/_open_counts.html", {"counts": counts, "flags": flags})
 
 
 def registration_detail(request, pk: int):
