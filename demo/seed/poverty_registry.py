@@ -4,6 +4,9 @@ Built from the demo dibao households when there are any, overlapping them in eac
 ("What the shared registry compares") lists, plus registry-only households:
 - dibao recipients paid in full whose registry household is marked lifted out of poverty with an
   income above the standard (STATUS_CONFLICT);
+- accepted applications (under investigation and later, not yet decided) whose household the registry
+  marks lifted out of poverty with an income several times the standard and the declared one
+  (APPLICATION_ROSTER_CONFLICT: the home visits verify it);
 - dibao recipients the registry records as registered poor with an income far above the standard
   and far from dibao's figure (INELIGIBLE_RECIPIENT);
 - dibao households without a case that the registry monitors as edge households, or registers as
@@ -23,7 +26,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from accounts.models import Division, Level, User
-from cases.models import OPEN_STATES, PAID_STATES, Case, CaseStatus
+from cases.models import ACCEPTED_PENDING_STATES, OPEN_STATES, PAID_STATES, Case, CaseStatus
 from dibao.spreadsheets import CsvRows, spreadsheet_writer
 from households.idnumber import check_char, make_id_number
 from households.models import Household, Standard
@@ -40,6 +43,7 @@ RELATIONSHIP_LABELS = {"head": "户主", "spouse": "配偶", "child": "子女", 
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
 LIFTED = 2  # recipients the registry marks lifted out of poverty
 INELIGIBLE = 2  # recipients the registry records with a much higher income
+APPLICATIONS = 2  # accepted applications the registry contradicts (lifted, income far above the standard)
 TYPO_EVERY = 5  # every fifth dibao registration has one ID number mistyped
 GIVEN = ["建华", "秀兰", "国强", "桂英", "志明", "玉梅", "海涛", "春燕", "德福", "淑珍", "文斌", "小红"]
 
@@ -72,6 +76,14 @@ def _dibao_rows(year: int, standard: Decimal) -> list[list]:
     lifted += [h for h in active if h not in lifted][:LIFTED - len(lifted)]
     for h in lifted:
         plan.append((h, "lifted", "", year - 3, (annual * Decimal("1.1")).quantize(Decimal("1")), False))
+    # Applicants the registry lists as lifted out with about five times the standard (an annual
+    # per-capita income like 60,000 yuan against a few hundred a month declared).
+    accepted = Case.objects.filter(division_code__startswith=COUNTY_CODE[:6], status__in=ACCEPTED_PENDING_STATES,
+                                   household__is_active=True, household__per_capita_monthly_income__lt=standard)
+    applicants = list(Household.objects.filter(pk__in=accepted.values("household_id")).prefetch_related(
+        "members__person").order_by("id")[:APPLICATIONS])
+    for h in applicants:
+        plan.append((h, "lifted", "", year - 2, (annual * 5).quantize(Decimal("1")), False))
     rest = [h for h in recipients if h not in lifted]
     for i, h in enumerate(rest):
         if i < INELIGIBLE:

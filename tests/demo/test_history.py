@@ -17,7 +17,7 @@ from django.utils import timezone
 from accounts.models import Division
 from audit.models import AuditEvent
 from cases.benefit import policy_in_force
-from cases.models import Case, CaseStatus, Holiday, PublicNotice
+from cases.models import ACCEPTED_PENDING_STATES, Case, CaseStatus, Holiday, PublicNotice
 from cases.months import add_months, first_of_month
 from cases.selectors import near_deadline_date, overdue_q
 from cases.working_days import add_working_days, working_days_between
@@ -293,6 +293,15 @@ def _check_planted_findings():
     for flag in duplicates:
         assert flag.details["reason"] in ("transposition", "one_digit")
         assert len(set(flag.details["names"])) == 1
+    # APPLICATION_ROSTER_CONFLICT: accepted, undecided applications the registry marks lifted out with an
+    # income far above the standard and the declared one.
+    applications = list(flags.filter(rule=RuleCode.APPLICATION_ROSTER_CONFLICT).prefetch_related("cases"))
+    assert len(applications) >= 2
+    for flag in applications:
+        assert [c.status for c in flag.cases.all()][0] in ACCEPTED_PENDING_STATES
+        assert flag.details["registry_status"] == "lifted"
+        assert float(flag.details["registry_monthly_income"]) > 4 * float(flag.details["standard"])
+        assert float(flag.details["dibao_monthly_income"]) < float(flag.details["standard"])
     assert flags.filter(rule=RuleCode.STAFF_RELATIVE).exists()
     assert flags.filter(rule=RuleCode.PROTECTION_GAP).count() >= 5
     assert flags.filter(rule=RuleCode.EDGE_HOUSEHOLD).count() >= 5
