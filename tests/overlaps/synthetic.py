@@ -120,7 +120,7 @@ def build(*, villages, user, n_persons=2000, planted=20, seed=7, duplicate_membe
     b = Builder(villages, user, rng)
     truth_objs = {k: [] for k in ("DUPLICATE_PERSON_HOUSEHOLDS", "DOUBLE_DIBAO", "PROBABLE_DUPLICATE",
                                   "PROTECTION_GAP", "INELIGIBLE_RECIPIENT", "STATUS_CONFLICT", "STAFF_RELATIVE",
-                                  "EDGE_HOUSEHOLD")}
+                                  "EDGE_HOUSEHOLD", "APPLICATION_ROSTER_CONFLICT")}
 
     def rich():
         return Decimal(rng.randrange(1300, 5000))
@@ -236,6 +236,18 @@ def build(*, villages, user, n_persons=2000, planted=20, seed=7, duplicate_membe
         p = b.person()
         b.case(b.household([p], Decimal("500")))
         b.registry_household([p], "lifted", Decimal("7800"))
+        # APPLICATION_ROSTER_CONFLICT: accepted, lifted at 60,000 a year against 300 a month declared;
+        # near misses: only submitted (not yet accepted), a roster that agrees
+        p = b.person()
+        c = b.case(b.household([p], Decimal("300")), status=rng.choice(["under_investigation", "awaiting_decision"]))
+        b.registry_household([p], "lifted", Decimal("60000"))
+        truth_objs["APPLICATION_ROSTER_CONFLICT"].append(("c", c))
+        p = b.person()
+        b.case(b.household([p], Decimal("300")), status="submitted")
+        b.registry_household([p], "lifted", Decimal("60000"))
+        p = b.person()
+        b.case(b.household([p], Decimal("300")), status="investigated")
+        b.registry_household([p], "registered", Decimal("3900"))
         # STAFF_RELATIVE; near miss: closed
         c = b.case(b.household([b.person()], Decimal("500")), status="submitted", staff_relative=True)
         truth_objs["STAFF_RELATIVE"].append(("c", c))
