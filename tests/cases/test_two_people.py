@@ -243,3 +243,24 @@ def test_an_approver_who_shared_the_visits_may_decide(walker, draft, county_offi
         case = walker.visit(case, number, who=[county_officer2, township_staff])
     case = walker.to(case, CaseStatus.ACTIVE)
     assert case.decided_by == county_officer2
+
+
+def test_the_pages_approve_higher_then_confirm(web, awaiting, county_officer, county_officer2):
+    county, county2 = web(county_officer), web(county_officer2)
+    r = county2.post(f"/cases/{awaiting.pk}/approve/", {"category": "B", "override_amount": "1200",
+                                                       "override_reason": "住院", "version": awaiting.version})
+    assert r.status_code == 200 and "override_reason_kind" in r.context["form"].errors
+    awaiting.refresh_from_db()
+    r = county2.post(f"/cases/{awaiting.pk}/approve/", {
+        "category": "B", "override_amount": "1200", "override_reason_kind": "medical",
+        "override_reason": "户主住院，自付医疗费每月约八百元", "version": awaiting.version})
+    assert r.status_code == 302
+    awaiting.refresh_from_db()
+    assert awaiting.status == CaseStatus.AWAITING_DECISION
+    # The approver's confirmation is sent back with the rule; nothing changes.
+    r = county2.post(f"/cases/{awaiting.pk}/confirm-amount/", {"version": awaiting.version}, follow=True)
+    assert "另一名县级审核人员确认" in r.content.decode()
+    unchanged(awaiting, CaseStatus.AWAITING_DECISION)
+    assert county.post(f"/cases/{awaiting.pk}/confirm-amount/", {"version": awaiting.version}).status_code == 302
+    awaiting.refresh_from_db()
+    assert awaiting.status == CaseStatus.ACTIVE and awaiting.monthly_amount == Decimal("1200.00")
