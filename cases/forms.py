@@ -6,7 +6,7 @@ from django.utils.translation import pgettext_lazy
 
 from accounts.models import Role, User
 from accounts.selectors import users_serving
-from cases.models import CaseStatus, Category
+from cases.models import CaseStatus, Category, Decision
 
 
 class DateInput(forms.DateInput):
@@ -122,6 +122,11 @@ class ApproveForm(ActionForm):
     override_amount = forms.DecimalField(label=_("Different monthly amount (yuan)"), required=False,
                                          max_digits=12, decimal_places=2,
                                          help_text=_("Only with a written reason."))
+    override_reason_kind = forms.ChoiceField(
+        label=_("Kind of reason for a higher amount"), required=False,
+        choices=[("", "---------")] + list(Decision.ReasonKind.choices),
+        help_text=_("A higher amount than the calculation needs a kind, a reason of at least 10 characters and "
+                    "a second county officer's confirmation."))
     override_reason = forms.CharField(label=_("Reason for the different amount"), required=False,
                                       widget=forms.Textarea(attrs={"rows": 2}))
     findings_override_reason = forms.CharField(

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.divisions import county_division
 from accounts.models import Role
-from cases import workflow
+from cases import amounts, workflow
 from cases.benefit import policy_in_force
 from cases.figures import benefit_for_case, declared_financial_assets
 from cases.models import Category, Decision, HomeVisit, Objection, PublicNotice
@@ -177,6 +177,7 @@ def case_reinvestigate(*, actor, case, reason: str = ""):
     """Back to investigation for a new round of two visits (a complaint, new information)."""
     reason = _required_text(reason, "reason")
     before = workflow.snapshot(case)
+    amounts.cancel_pending(case)
     case.investigation_round += 1
     return workflow.commit("reinvestigate", actor=actor, case=case, before=before,
                            extra={"reason": reason, "round": case.investigation_round})
@@ -198,8 +199,40 @@ def case_end_notice(*, actor, case, on_date: date | None = None):
     return workflow.commit("end_notice", actor=actor, case=case, before=before, extra={"notice": notice.pk})
 
 
+def _approved_amount(case, policy, benefit, inputs, override_amount, override_reason, override_reason_kind):
+    """(amount, reasons a second officer must confirm, reason text, reason kind) of an approval."""
+    amount = benefit.amount
+    if override_amount is not None:
+        override_reason = (override_reason or "").strip()
+        if not override_reason:
+            raise _invalid("override_reason", _("An amount different from the calculation needs a written reason."))
+        if override_amount <= 0:
+            raise _invalid("override_amount", _("The amount must be more than zero."))
+        amount = Decimal(override_amount).quantize(Decimal("0.01"))
+    elif not benefit.eligible:
+        raise Conflict(_("The calculated benefit is zero (income reaches the standard): reject, or give an "
+                         "amount with a written reason."), code="not_eligible")
+    ceiling = amounts.absolute_ceiling(policy, Decimal(inputs["standard"]), case.household.size)
+    if amount > ceiling:
+        raise DomainError(_("The amount is above the absolute ceiling of %(ceiling)s yuan a month "
+                            "(%(factor)s x the standard x the household size).")
+                          % {"ceiling": ceiling, "factor": policy.absolute_ceiling_factor},
+                          code="above_absolute_ceiling", fields={"override_amount": [_("Above the ceiling.")]})
+    reasons = amounts.second_approval_reasons(policy, benefit.amount, amount)
+    kind = ""
+    if override_amount is not None and amounts.needs_substantial_reason(reasons):
+        if override_reason_kind not in Decision.ReasonKind.values:
+            raise _invalid("override_reason_kind", _("Choose the kind of reason for the higher amount."))
+        if len(override_reason) < amounts.MIN_REASON_LENGTH:
+            raise _invalid("override_reason", _("Explain the higher amount in at least %(n)s characters.")
+                           % {"n": amounts.MIN_REASON_LENGTH})
+        kind = override_reason_kind
+    reason = override_reason if override_amount is not None else ""
+    return amount, reasons, reason, kind
+
+
 def case_approve(*, actor, case, category: str = "", first_payment_month: date | None = None,
-                 override_amount: Decimal | None = None, override_reason: str = "",
+                 override_amount: Decimal | None = None, override_reason: str = "", override_reason_kind: str = "",
                  on_date: date | None = None, findings_override_reason: str = ""):
     findings_override_reason = (findings_override_reason or "").strip()
     on_date = on_date or workflow.today()
@@ -212,36 +245,55 @@ def case_approve(*, actor, case, category: str = "", first_payment_month: date |
                        _("Payment starts the month after approval (%(month)s) at the earliest.")
                        % {"month": earliest.strftime("%Y-%m")})
     benefit, inputs = benefit_for_case(case, on_date)
-    amount = benefit.amount
-    if override_amount is not None:
-        override_reason = (override_reason or "").strip()
-        if not override_reason:
-            raise _invalid("override_reason", _("An amount different from the calculation needs a written reason."))
-        if override_amount <= 0:
-            raise _invalid("override_amount", _("The amount must be more than zero."))
-        amount = Decimal(override_amount).quantize(Decimal("0.01"))
-    elif not benefit.eligible:
-        raise Conflict(_("The calculated benefit is zero (income reaches the standard): reject, or give an "
-                         "amount with a written reason."), code="not_eligible")
+    policy = policy_in_force(county_division(case.division_code), on_date)
+    amount, reasons, reason, kind = _approved_amount(case, policy, benefit, inputs, override_amount,
+                                                     override_reason, override_reason_kind)
     before = workflow.snapshot(case)
     decision = Decision.objects.create(
         case=case, outcome=Decision.Outcome.APPROVED, category=category, calculated_amount=benefit.amount,
-        monthly_amount=amount, override_reason=override_reason if override_amount is not None else "",
+        monthly_amount=amount, override_reason=reason, override_reason_kind=kind,
+        confirmation=Decision.Confirmation.PENDING if reasons else Decision.Confirmation.NOT_NEEDED,
         first_payment_month=month, inputs=inputs, decided_by=actor, decided_on=on_date,
     )
-    case.category, case.monthly_amount, case.first_payment_month = category, amount, month
-    case.decided_at, case.decided_by = timezone.now(), actor
-    case.step_deadline, case.step_name = None, ""
     extra = {"decision": decision.pk}
     if findings_override_reason:
         extra["findings_override_reason"] = findings_override_reason
-    return workflow.commit("approve", actor=actor, case=case, before=before, extra=extra)
+    if reasons:
+        # Nothing is paid yet: the case stays awaiting decision until another county officer confirms.
+        extra |= {"awaiting_second_approval": reasons, "amount": str(amount), "reason_kind": kind}
+        return workflow.commit("approve", actor=actor, case=case, before=before, extra=extra)
+    _apply_approval(case, decision)
+    return workflow.commit("approve", actor=actor, case=case, before=before, status=workflow.S.ACTIVE, extra=extra)
+
+
+def _apply_approval(case, decision):
+    case.category, case.monthly_amount = decision.category, decision.monthly_amount
+    case.first_payment_month = decision.first_payment_month
+    case.decided_at, case.decided_by = timezone.now(), decision.decided_by
+    case.step_deadline, case.step_name = None, ""
+
+
+def case_confirm_amount(*, actor, case, on_date: date | None = None):
+    """The second county officer confirms the pending approval (guards: another officer, not the entrant)."""
+    on_date = on_date or workflow.today()
+    decision = amounts.pending_decision(case)
+    before = workflow.snapshot(case)
+    # Payment starts the month after the approval is complete at the earliest.
+    decision.first_payment_month = max(decision.first_payment_month, next_month(on_date))
+    decision.confirmation, decision.confirmed_by, decision.confirmed_at = (
+        Decision.Confirmation.CONFIRMED, actor, timezone.now())
+    decision.save(update_fields=["first_payment_month", "confirmation", "confirmed_by", "confirmed_at"])
+    _apply_approval(case, decision)
+    return workflow.commit("confirm_amount", actor=actor, case=case, before=before,
+                           extra={"decision": decision.pk, "approved_by": decision.decided_by.username,
+                                  "amount": str(decision.monthly_amount)})
 
 
 def case_reject(*, actor, case, reason: str = "", on_date: date | None = None):
     reason = _required_text(reason, "reason")
     on_date = on_date or workflow.today()
     before = workflow.snapshot(case)
+    amounts.cancel_pending(case)
     benefit, inputs = benefit_for_case(case, on_date, strict=False)
     decision = Decision.objects.create(case=case, outcome=Decision.Outcome.REJECTED, reason=reason,
                                        calculated_amount=benefit.amount if benefit else None, inputs=inputs,
@@ -255,6 +307,7 @@ def case_reject(*, actor, case, reason: str = "", on_date: date | None = None):
 def case_withdraw(*, actor, case, reason: str = ""):
     reason = _required_text(reason, "reason")
     before = workflow.snapshot(case)
+    amounts.cancel_pending(case)
     case.notices.filter(outcome=PublicNotice.Outcome.OPEN).update(outcome=PublicNotice.Outcome.ENDED,
                                                                  closed_at=timezone.now())
     case.closed_at, case.exit_reason = timezone.now(), reason

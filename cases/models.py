@@ -167,6 +167,15 @@ class CasePolicy(models.Model):
                                                      default=10)
     notice_days = models.PositiveSmallIntegerField(_("public notice (days)"), default=7,
                                                    validators=[MinValueValidator(1)])
+    # Money needs two people (cases/amounts.py): above the calculation or this ceiling a second county
+    # officer confirms; above the absolute ceiling (factor x standard x household size) it is refused.
+    second_approval_above = models.DecimalField(_("second officer confirms monthly amounts above (yuan)"),
+                                                null=True, blank=True, **MONEY)
+    absolute_ceiling_factor = models.DecimalField(
+        _("absolute ceiling (times the standard times the household size)"), max_digits=5, decimal_places=2,
+        default=Decimal("10"), validators=[MinValueValidator(Decimal("1"))])
+    second_officer_for_every_approval = models.BooleanField(_("a second officer confirms every approval"),
+                                                            default=False)
 
     class Meta:
         verbose_name = _("case policy")
@@ -292,12 +301,31 @@ class Decision(models.Model):
         APPROVED = "approved", _("Approved")
         REJECTED = "rejected", _("Rejected")
 
+    class ReasonKind(models.TextChoices):
+        MEDICAL = "medical", _("Medical or care expenses")
+        RIGID_EXPENSES = "rigid_expenses", _("Other unavoidable expenses (schooling, housing)")
+        VERIFIED_CIRCUMSTANCES = "verified_circumstances", _("Circumstances verified on the visits")
+        OTHER = "other", _("Other (explained in the text)")
+
+    class Confirmation(models.TextChoices):
+        NOT_NEEDED = "", _("Not needed")
+        PENDING = "pending", _("Awaiting second approval")
+        CONFIRMED = "confirmed", _("Confirmed by a second officer")
+        CANCELLED = "cancelled", _("Cancelled before confirmation")
+
     case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="decisions")
     outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices)
     category = models.CharField(_("category"), max_length=1, choices=Category.choices, blank=True)
     calculated_amount = models.DecimalField(_("calculated monthly amount"), null=True, blank=True, **MONEY)
     monthly_amount = models.DecimalField(_("monthly amount"), null=True, blank=True, **MONEY)
     override_reason = models.TextField(_("reason for overriding the amount"), blank=True)
+    override_reason_kind = models.CharField(_("kind of reason"), max_length=30, choices=ReasonKind.choices,
+                                            blank=True)
+    confirmation = models.CharField(_("second approval"), max_length=10, choices=Confirmation.choices, blank=True,
+                                    default="", db_index=True)
+    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("confirmed by"), null=True,
+                                     blank=True, on_delete=models.PROTECT, related_name="+")
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
     first_payment_month = models.DateField(_("first payment month"), null=True, blank=True)
     reason = models.TextField(_("reasons"), blank=True)
     inputs = models.JSONField(_("calculation inputs"), default=dict, blank=True)

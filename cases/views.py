@@ -15,7 +15,7 @@ from accounts.selectors import villages_visible
 from cases import services, workflow
 from cases.figures import benefit_for_case
 from cases.forms import ACTION_FORMS, ActionForm, CaseFilterForm, CaseForm
-from cases.models import ACCEPTED_PENDING_STATES, OPEN_STATES, CaseStatus
+from cases.models import ACCEPTED_PENDING_STATES, OPEN_STATES, CaseStatus, Decision
 from cases.selectors import case_detail, case_events, case_list, mark_deadlines
 from cases.sweeps import notice_closes_on
 from dibao.errors import DomainError, NotFound
@@ -23,7 +23,8 @@ from dibao.forms import show_domain_error
 from households.selectors import access_household_by_id, households_visible
 
 # URL slug <-> workflow action (the API uses the same slugs)
-SLUGS = {"open_notice": "open-notice", "end_notice": "end-notice", "objection": "objections"}
+SLUGS = {"open_notice": "open-notice", "end_notice": "end-notice", "objection": "objections",
+         "confirm_amount": "confirm-amount"}
 ACTIONS = {SLUGS.get(a, a): a for a in workflow.TRANSITIONS}
 
 
@@ -200,7 +201,8 @@ def notice_print_view(request, pk):
 def decision_letter_view(request, pk):
     case = case_detail(request.user, pk)
     decisions = list(case.decisions.all())
-    if not decisions:
+    # An approval not (or never to be) confirmed by the second officer is no decision yet.
+    if not decisions or decisions[0].confirmation in (Decision.Confirmation.PENDING, Decision.Confirmation.CANCELLED):
         raise NotFound()
     return render(request, "cases/decision_letter.html", {"case": case, "decision": decisions[0],
                                                           "title": _("Decision letter")})

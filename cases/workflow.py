@@ -21,6 +21,7 @@ The layout of cases/, each module importing only those above it:
     benefit.py       the benefit calculator (pure) and the policy look-ups that feed it
     working_days.py  the working-day calendar (time limits)
     figures.py       a case's county, declared assets and benefit, read from the database
+    amounts.py       money needs two people and a ceiling: when a second officer confirms an approval
     checklists.py    what an application still lacks before submission
     workflow.py      this table and its runner (lock, commit, run)
     guards.py        the table's guards owned by cases (evidence/ and overlaps/ keep theirs)
@@ -42,6 +43,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Role
 from accounts.scoping import scope_queryset
 from audit.services import record
+from cases.amounts import pending_decision
 from cases.models import (
     ACCEPTED_PENDING_STATES,
     PAID_STATES,
@@ -90,7 +92,8 @@ TRANSITIONS: dict[str, Transition] = {t.action: t for t in [
     Transition("visits",         (S.UNDER_INVESTIGATION,),           (TOWNSHIP, COUNTY),          None,
                _("Record a home visit"),
                handler="cases.handlers.case_visits",
-               guards=("evidence.guards.guard_signed_visit_record",)),
+               guards=("cases.guards.not_entrant", "cases.guards.investigator_account",
+                       "evidence.guards.guard_signed_visit_record")),
     Transition("extend",         ACCEPTED_PENDING_STATES,            (COUNTY,),                   None,
                _("Extend the time limit"), "secondary",
                handler="cases.handlers.case_extend"),
@@ -106,11 +109,18 @@ TRANSITIONS: dict[str, Transition] = {t.action: t for t in [
     Transition("end_notice",     (S.IN_NOTICE,),                     (COUNTY, SYSTEM),            S.AWAITING_DECISION,
                _("Close the notice (period over)"), "secondary",
                handler="cases.handlers.case_end_notice"),
-    Transition("approve",        (S.AWAITING_DECISION,),             (COUNTY,),                   S.ACTIVE,
+    # Active at once, or (an amount above the calculation or the county's threshold, or a county that
+    # asks it for every approval: cases/amounts.py) still awaiting decision until a second officer confirms.
+    Transition("approve",        (S.AWAITING_DECISION,),             (COUNTY,),                   None,
                _("Approve"), "success",
                handler="cases.handlers.case_approve",
-               guards=("cases.guards.not_entrant", "evidence.guards.guard_decision_after_complaint",
+               guards=("cases.guards.not_entrant", "cases.guards.not_sole_investigator",
+                       "cases.guards.no_pending_approval", "evidence.guards.guard_decision_after_complaint",
                        "overlaps.guards.guard_double_dibao")),
+    Transition("confirm_amount", (S.AWAITING_DECISION,),             (COUNTY,),                   S.ACTIVE,
+               _("Confirm the approval (second officer)"), "success",
+               handler="cases.handlers.case_confirm_amount",
+               guards=("cases.guards.not_entrant", "cases.guards.second_officer")),
     Transition("reject",         (S.AWAITING_DECISION,),             (COUNTY,),                   S.REJECTED,
                _("Reject"), "danger",
                handler="cases.handlers.case_reject",
@@ -134,8 +144,13 @@ def role_may(user, transition: Transition) -> bool:
 
 
 def allowed_actions(case: Case, user) -> list[Transition]:
-    """The transitions this user may fire on the case now (state and role): the page's buttons."""
-    return [t for t in TRANSITIONS.values() if case.status in t.sources and role_may(user, t)]
+    """The transitions this user may fire on the case now (state and role): the page's buttons. While an
+    approval awaits its second officer, confirming replaces approving."""
+    actions = [t for t in TRANSITIONS.values() if case.status in t.sources and role_may(user, t)]
+    if any(t.action in ("approve", "confirm_amount") for t in actions):
+        hidden = "approve" if pending_decision(case) is not None else "confirm_amount"
+        actions = [t for t in actions if t.action != hidden]
+    return actions
 
 
 def missing_before(case: Case, action: str) -> list:

@@ -71,11 +71,14 @@ class NoticeSerializer(serializers.ModelSerializer):
 
 class DecisionSerializer(serializers.ModelSerializer):
     decided_by = serializers.CharField(source="decided_by.username", read_only=True)
+    confirmed_by = serializers.CharField(source="confirmed_by.username", read_only=True, default=None,
+                                         allow_null=True)
 
     class Meta:
         model = Decision
         fields = ["id", "outcome", "category", "calculated_amount", "monthly_amount", "override_reason",
-                  "first_payment_month", "reason", "inputs", "decided_by", "decided_on"]
+                  "override_reason_kind", "first_payment_month", "reason", "inputs", "decided_by", "decided_on",
+                  "confirmation", "confirmed_by", "confirmed_at"]
 
 
 class EventSerializer(serializers.ModelSerializer):
@@ -94,13 +97,16 @@ class CaseDetailSerializer(CaseListSerializer):
     benefit = serializers.SerializerMethodField()
     events = serializers.SerializerMethodField()
     allowed_actions = serializers.SerializerMethodField()
+    awaiting_second_approval = serializers.SerializerMethodField(
+        help_text=_("An approval waits for a second county officer's confirmation (confirm-amount); until then "
+                    "the case is not active and no payment roll includes it."))
 
     class Meta(CaseListSerializer.Meta):
         fields = CaseListSerializer.Meta.fields + [
             "applicant", "applicant_name", "reason", "authorisation_signed", "authorisation_date",
             "staff_relative_relation", "staff_relative_to", "individual_member", "return_reasons",
             "investigation_round", "entered_by", "accepted_on", "deadlines", "visits", "notices", "decision",
-            "benefit", "events", "allowed_actions"]
+            "benefit", "events", "allowed_actions", "awaiting_second_approval"]
 
     def get_deadlines(self, case) -> dict:
         return {"deadline": case.deadline, "extended": case.deadline_extended,
@@ -111,6 +117,11 @@ class CaseDetailSerializer(CaseListSerializer):
     def get_decision(self, case) -> dict | None:
         decisions = list(case.decisions.all())
         return DecisionSerializer(decisions[0]).data if decisions else None
+
+    def get_awaiting_second_approval(self, case) -> bool:
+        decisions = list(case.decisions.all())
+        return bool(case.status == CaseStatus.AWAITING_DECISION and decisions
+                    and decisions[0].confirmation == Decision.Confirmation.PENDING)
 
     def get_benefit(self, case) -> dict | None:
         return self.context.get("benefit")
@@ -199,7 +210,12 @@ class ApproveSerializer(VersionSerializer):
     category = serializers.ChoiceField(choices=Category.choices)
     first_payment_month = serializers.DateField(required=False, help_text=_("Any day of the month; YYYY-MM-01."))
     override_amount = serializers.DecimalField(max_digits=12, decimal_places=2, required=False, allow_null=True)
-    override_reason = serializers.CharField(required=False, allow_blank=True)
+    override_reason = serializers.CharField(
+        required=False, allow_blank=True,
+        help_text=_("Above the calculated amount or the county's threshold: at least 10 characters, with "
+                    "override_reason_kind; a second county officer then confirms (confirm-amount)."))
+    override_reason_kind = serializers.ChoiceField(choices=Decision.ReasonKind.choices, required=False,
+                                                   allow_blank=True)
     findings_override_reason = serializers.CharField(
         required=False, allow_blank=True,
         help_text=_("Needed to approve while an open DOUBLE_DIBAO finding concerns the household."))

@@ -133,6 +133,11 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def approve(self, request, pk=None):
         return self._transition(request, pk, "approve", s.ApproveSerializer)
 
+    @extend_schema(request=s.VersionSerializer, responses=s.CaseDetailSerializer)
+    @action(detail=True, methods=["post"], url_path="confirm-amount")
+    def confirm_amount(self, request, pk=None):
+        return self._transition(request, pk, "confirm_amount")
+
     @extend_schema(request=s.ReasonSerializer, responses=s.CaseDetailSerializer)
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):

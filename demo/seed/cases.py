@@ -179,11 +179,13 @@ def walk(*, household: Household, goal: str, pins: dict, users: DemoUsers, sched
     return case
 
 
-def _visit(case, number, day, users, rng):
+def _visit(case, number, day, users, entrant):
     # Visit 1: a county officer with a village cadre; visit 2: the township and the county officer.
-    # Whoever entered the application (the township for most villages) joins one visit only.
+    # Whoever entered the application (the township for most villages) joins one visit only and never
+    # records a visit (separation of duties): the county officer records them then.
     who, names = ([users.county2], ["村委委员孙立"]) if number == 1 else ([users.township, users.county2], [])
-    return workflow.run("visits", actor=users.township, case=case, number=number, visit_date=day,
+    recorder = users.county2 if entrant.pk == users.township.pk else users.township
+    return workflow.run("visits", actor=recorder, case=case, number=number, visit_date=day,
                                    investigators=who, investigator_names=names, findings=VISIT_FINDINGS[number - 1],
                                    verified_monthly_income=case.household.monthly_counted_income,
                                    applicant_signed=True)
@@ -207,7 +209,7 @@ def _step(name, case, day, *, household, entrant, users, rng, reason, staff_rela
     if name == "accept":
         return workflow.run("accept", actor=county1, case=case, on_date=day)
     if name in ("visit1", "visit2"):
-        return _visit(case, int(name[-1]), day, users, rng)
+        return _visit(case, int(name[-1]), day, users, entrant)
     if name == "open_notice":
         return workflow.run("open_notice", actor=county1, case=case, on_date=day)
     if name == "objection":

@@ -50,7 +50,7 @@ def test_full_approve_path_through_the_api(api, household, village_staff, county
     assert r.json()["status"] == "under_investigation"
     for number in (1, 2):
         post(township, case, "visits", {"number": number, "visit_date": str(TODAY), "findings": "复查属实",
-                                        "investigator_names": ["张三", "李四"]})
+                                        "investigators": [investigator.pk], "investigator_names": ["张三"]})
     assert post(county, case, "open-notice").json()["status"] == "in_notice"
     case.notices.filter(outcome="open").update(starts_on=TODAY - timedelta(days=8), ends_on=TODAY - timedelta(days=2))
     r = county.get(f"{URL}{case.pk}/")  # reading a case whose notice is over moves nothing

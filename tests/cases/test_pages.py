@@ -54,7 +54,7 @@ def test_walk_through_the_pages(web, household, village_staff, county_officer, c
     act(county, case, "objections", {"content": "有车辆"})
     for number in (1, 2):
         act(township, case, "visits", {"number": number, "visit_date": str(TODAY), "findings": "复查",
-                                       "investigator_names": "张三\n李四"})
+                                       "investigators": [investigator.pk], "investigator_names": "张三"})
     act(county, case, "open-notice")
     case.notices.filter(outcome="open").update(starts_on=TODAY - timedelta(days=8), ends_on=TODAY - timedelta(days=1))
     county.get(f"/cases/{case.pk}/")

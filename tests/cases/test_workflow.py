@@ -131,6 +131,7 @@ ALLOWED_FROM = {
     "reinvestigate": {"investigated", "awaiting_decision"},
     "end_notice": {"in_notice"},
     "approve": {"awaiting_decision"},
+    "confirm_amount": {"awaiting_decision"},
     "reject": {"awaiting_decision"},
     "withdraw": PENDING,
     "exit": {"active", "gradual_exit"},
@@ -227,8 +228,8 @@ def test_approve_before_both_visits(walker, draft, county_officer2):
 
 def test_visit_with_one_investigator_or_same_person_twice(walker, draft, township_staff):
     case = walker.to(draft, CaseStatus.UNDER_INVESTIGATION)
-    for who, names in [([township_staff], []), ([township_staff, township_staff], []), ([], ["张三", "张三"]),
-                       ([township_staff], [township_staff.username])]:
+    for who, names in [([township_staff], []), ([township_staff, township_staff], []),
+                       ([township_staff], ["张三", "张三"]), ([township_staff], [township_staff.username])]:
         with pytest.raises(DomainError) as err:
             workflow.run("visits", actor=township_staff, case=case, number=1, visit_date=TODAY,
                          investigators=who, investigator_names=names, findings="x")
@@ -237,11 +238,18 @@ def test_visit_with_one_investigator_or_same_person_twice(walker, draft, townshi
     assert not HomeVisit.objects.exists()
 
 
-def test_named_investigators_are_enough(walker, draft, township_staff):
+def test_named_cadres_need_an_account_among_the_investigators(walker, draft, township_staff):
+    """Separation of duties: named village cadres alone are not enough; one investigator is a user account
+    serving the area (not the entrant), the others may be named cadres."""
     case = walker.to(draft, CaseStatus.UNDER_INVESTIGATION)
+    with pytest.raises(NotPermitted) as err:
+        workflow.run("visits", actor=township_staff, case=case, number=1, visit_date=TODAY,
+                     investigator_names=["张三", "李四"], findings="x")
+    assert err.value.code == "investigator_account"
+    unchanged(case, CaseStatus.UNDER_INVESTIGATION)
     case = workflow.run("visits", actor=township_staff, case=case, number=1, visit_date=TODAY,
-                        investigator_names=["张三", "李四"], findings="x")
-    assert case.visits.get().investigator_names == ["张三", "李四"]
+                        investigators=[township_staff], investigator_names=["张三"], findings="x")
+    assert case.visits.get().investigator_names == ["张三"]
 
 
 def test_entrant_cannot_investigate_both_visits(walker, draft, village_staff, township_staff):

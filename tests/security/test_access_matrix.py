@@ -224,6 +224,7 @@ ROWS = [
           allowed=allowed, ok={400, 409}, scope_first=True, data={"version": 99})
       for name, path, allowed in (
           ("accept", "accept", OFFICER), ("approve", "approve", OFFICER),
+          ("confirm-amount", "confirm-amount", OFFICER),
           ("end-notice", "end-notice", OFFICER), ("extend", "extend", OFFICER),
           ("objections", "objections", OFFICER), ("open-notice", "open-notice", OFFICER),
           ("reinvestigate", "reinvestigate", OFFICER), ("reject", "reject", OFFICER),
