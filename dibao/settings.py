@@ -151,6 +151,11 @@ if os.environ.get("DATABASE_REPLICA_URL"):
 DATABASE_ROUTERS = ["dibao.db_router.ReplicaRouter"]
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["ENGINE"] = "dibao.sqlite"  # creates VAR_DIR on first connect
+    # A job thread (jobs/embedded.py) writes while requests read and write: WAL lets readers go on
+    # during a write, IMMEDIATE takes the write lock at BEGIN (a read lock upgraded mid-transaction
+    # fails at once, whatever the timeout) and a writer waits up to 20 s instead of "database is locked".
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"})
     # The embedded default: covering indexes are a PostgreSQL feature; SQLite ignores the
     # extra columns, which is harmless for a single-office database.
     SILENCED_SYSTEM_CHECKS = ["models.W040"]
@@ -235,6 +240,13 @@ CELERY_BEAT_SCHEDULE: dict = {}
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_PUBLISH_RETRY = False
+# The embedded mode (no Redis, tasks eager): long jobs (tasks declared runs_long: imports, scans,
+# exports) run in JOBS_THREADS background threads of the server process, never in the request
+# (jobs/embedded.py), whose sweeper also fails jobs left without a heartbeat every JOBS_SWEEP_SECONDS.
+# The tests turn it off to keep tasks eager and deterministic.
+JOBS_RUN_IN_THREAD = env_bool("JOBS_RUN_IN_THREAD", CELERY_TASK_ALWAYS_EAGER)
+JOBS_THREADS = env_int("JOBS_THREADS", 1)
+JOBS_SWEEP_SECONDS = env_int("JOBS_SWEEP_SECONDS", 60)
 
 # The change feed (audit/feed.py): after a transaction that recorded audit events commits, each of
 # these functions (dotted paths) receives the changed objects, in a worker, through the outbox. The
