@@ -3,6 +3,9 @@ stays "running" after its worker is gone, without Celery beat.
 
 These tests turn settings.JOBS_RUN_IN_THREAD on (the other tests run every task eagerly) and use
 transactional databases: the job thread has its own connection and sees only what was committed.
+They need PostgreSQL: the SQLite test database is a shared-cache in-memory one, whose table locks
+other connections cannot wait for. The embedded mode's real SQLite (a file, WAL) is tested with a
+thread in a subprocess by tests/jobs/test_embedded_sqlite.py.
 """
 
 import threading
@@ -21,7 +24,7 @@ from jobs.outbox import dispatch
 from poverty_registry.models import RegistryHousehold, RegistryMember
 from tests.poverty_registry.conftest import csv_bytes, row
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
 
 
 @pytest.fixture
