@@ -151,11 +151,6 @@ if os.environ.get("DATABASE_REPLICA_URL"):
 DATABASE_ROUTERS = ["dibao.db_router.ReplicaRouter"]
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["ENGINE"] = "dibao.sqlite"  # creates VAR_DIR on first connect
-    # A job thread (jobs/embedded.py) writes while requests read and write: WAL lets readers go on
-    # during a write, IMMEDIATE takes the write lock at BEGIN (a read lock upgraded mid-transaction
-    # fails at once, whatever the timeout) and a writer waits up to 20 s instead of "database is locked".
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"})
     # The embedded default: covering indexes are a PostgreSQL feature; SQLite ignores the
     # extra columns, which is harmless for a single-office database.
     SILENCED_SYSTEM_CHECKS = ["models.W040"]
