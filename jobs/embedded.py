@@ -37,7 +37,7 @@ logger = logging.getLogger(__name__)
 
 
 def enabled() -> bool:
-    return bool(getattr(settings, "JOBS_RUN_IN_THREAD", False))
+    return settings.JOBS_RUN_IN_THREAD
 
 
 class Executor:
@@ -112,7 +112,7 @@ def ensure_started() -> Executor:
     global _executor
     with _lock:
         if _executor is None:
-            _executor = Executor(getattr(settings, "JOBS_THREADS", 1), getattr(settings, "JOBS_SWEEP_SECONDS", 60))
+            _executor = Executor(settings.JOBS_THREADS, settings.JOBS_SWEEP_SECONDS)
         return _executor
 
 
