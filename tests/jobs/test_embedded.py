@@ -18,6 +18,7 @@ from django.utils import timezone
 
 import overlaps.tasks as overlap_tasks
 import poverty_registry.services as registry_services
+from dibao.celery import app
 from jobs import embedded, services
 from jobs.models import Job, JobStatus
 from jobs.outbox import dispatch
@@ -195,3 +196,13 @@ def test_a_slow_job_running_in_the_thread_is_kept_alive_by_the_sweeper(job_threa
     assert Job.objects.get(pk=job.pk).status == JobStatus.SUCCEEDED
     # Once it ended it is no longer this process's: an old heartbeat on it is no longer renewed.
     assert services.jobs_beat_here() == 0
+
+
+def test_long_tasks_are_declared_and_the_change_feed_stays_eager():
+    """The tasks with a job page go to the thread; the feed's checks stay in the request (their
+    findings show on the page after a save and must not wait behind an import)."""
+    app.loader.import_default_modules()
+    for name in ("poverty_registry.tasks.import_registry_file", "overlaps.tasks.run_scan", "reports.tasks.run_export"):
+        assert app.tasks[name].runs_long is True, name
+    assert not getattr(app.tasks["audit.tasks.deliver_changes"], "runs_long", False)
+    assert not getattr(app.tasks["jobs.tasks.fail_stale_jobs"], "runs_long", False)
