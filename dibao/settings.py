@@ -235,6 +235,13 @@ CELERY_BEAT_SCHEDULE: dict = {}
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_PUBLISH_RETRY = False
+# The embedded mode (no Redis, tasks eager): long jobs (tasks declared runs_long: imports, scans,
+# exports) run in JOBS_THREADS background threads of the server process, never in the request
+# (jobs/embedded.py), whose sweeper also fails jobs left without a heartbeat every JOBS_SWEEP_SECONDS.
+# The tests turn it off to keep tasks eager and deterministic.
+JOBS_RUN_IN_THREAD = env_bool("JOBS_RUN_IN_THREAD", CELERY_TASK_ALWAYS_EAGER)
+JOBS_THREADS = env_int("JOBS_THREADS", 1)
+JOBS_SWEEP_SECONDS = env_int("JOBS_SWEEP_SECONDS", 60)
 
 # The change feed (audit/feed.py): after a transaction that recorded audit events commits, each of
 # these functions (dotted paths) receives the changed objects, in a worker, through the outbox. The

@@ -4,6 +4,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from jobs import embedded
 from jobs.models import Job
 from jobs.selectors import job_for_user
 
@@ -26,6 +27,7 @@ class JobView(APIView):
     @extend_schema(responses=JobSerializer)
     def get(self, request, pk: int):
         job = job_for_user(request.user, pk)
+        embedded.watch(job)
         data = JobSerializer(job).data
         data["errors"] = data["errors"][:200]  # the full list is in the downloadable report
         return Response(data)

@@ -22,6 +22,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
 from dibao.celery import app
+from jobs import embedded
 from jobs.models import OutboxMessage
 
 logger = logging.getLogger(__name__)
@@ -54,10 +55,21 @@ def _publish(message: OutboxMessage) -> str:
             # Register every app's tasks. Only when needed: with Celery's Django fix-up this
             # also runs Django's system checks (~45 ms), which every eager task paid before.
             app.loader.import_default_modules()
-        try:
-            app.tasks[locked.task_name].apply(args=locked.args, kwargs=locked.kwargs, throw=True)
-        except Exception as exc:  # the task failed: the message waits for the next flush
-            return _failed(locked, exc, outage=False)
+        task = app.tasks[locked.task_name]
+        if getattr(task, "runs_long", False) and embedded.enabled():
+            # The embedded mode's long jobs (imports, scans, exports) run in a thread of the server,
+            # never in the request (jobs/embedded.py); the job's page shows their progress.
+            embedded.submit(lambda: _run_eager(locked, task))
+            return SENT
+        return _run_eager(locked, task)
+    return SENT
+
+
+def _run_eager(message: OutboxMessage, task) -> str:
+    try:
+        task.apply(args=message.args, kwargs=message.kwargs, throw=True)
+    except Exception as exc:  # the task failed: the message waits for the next flush
+        return _failed(message, exc, outage=False)
     return SENT
 
 

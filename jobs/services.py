@@ -1,9 +1,11 @@
 """Job bookkeeping. Progress updates are single UPDATEs so a long task stays cheap.
 
-A worker that dies leaves a job "running" with an old heartbeat; `jobs_fail_stale` (beat)
-marks those failed so no job hangs as running.
+A worker that dies leaves a job "running" with an old heartbeat; `jobs_fail_stale` (beat, and the
+embedded executor's sweeper, jobs/embedded.py) marks those failed so no job hangs as running.
 """
 
+import contextlib
+import threading
 from datetime import timedelta
 
 from django.db import transaction
@@ -15,6 +17,32 @@ from django.utils.translation import gettext as _
 from jobs.models import Job, JobStatus
 
 STALE_AFTER = timedelta(minutes=10)
+
+# Jobs running in a thread of this process under `jobs_tracked()` (the embedded executor): alive while
+# it runs, whatever their progress writes say; `jobs_beat_here` renews their heartbeat.
+_tracking = threading.local()
+_running_here: set[int] = set()
+_running_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def jobs_tracked():
+    _tracking.ids = set()
+    try:
+        yield
+    finally:
+        with _running_lock:
+            _running_here.difference_update(_tracking.ids)
+        _tracking.ids = None
+
+
+def jobs_beat_here() -> int:
+    """Renew the heartbeat of the jobs running in this process. Returns how many."""
+    with _running_lock:
+        ids = list(_running_here)
+    if not ids:
+        return 0
+    return Job.objects.filter(pk__in=ids, status=JobStatus.RUNNING).update(heartbeat_at=timezone.now())
 
 
 def job_create(*, actor, kind: str, division_code: str = "", params: dict | None = None) -> Job:
@@ -31,6 +59,11 @@ def job_start(*, job_id: int) -> bool:
     now = timezone.now()
     updated = Job.objects.filter(pk=job_id, status__in=[JobStatus.QUEUED, JobStatus.RUNNING]).update(
         status=JobStatus.RUNNING, started_at=Coalesce("started_at", Value(now)), heartbeat_at=now)
+    tracked = getattr(_tracking, "ids", None)
+    if updated and tracked is not None:
+        tracked.add(job_id)
+        with _running_lock:
+            _running_here.add(job_id)
     return bool(updated)
 
 

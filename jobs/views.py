@@ -6,11 +6,13 @@ from django.shortcuts import render
 from django.template.loader import select_template
 
 from dibao.errors import NotFound
+from jobs import embedded
 from jobs.selectors import job_for_user
 
 
 def job_detail(request, pk: int):
     job = job_for_user(request.user, pk)
+    embedded.watch(job)
     template = "jobs/_progress.html" if request.headers.get("HX-Request") else "jobs/detail.html"
     # An app may add to the page of its own kind of job (e.g. a confirmation) in jobs/kinds/<kind>.html.
     kind_template = select_template([f"jobs/kinds/{job.kind}.html", "jobs/kinds/_none.html"]).template.name

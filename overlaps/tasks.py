@@ -6,7 +6,7 @@ from jobs.services import job_fail, job_progress, job_start, job_succeed
 from overlaps.services import overlaps_scan, scan_start
 
 
-@shared_task
+@shared_task(runs_long=True)
 def run_scan(job_id: int, prefix: str = "") -> None:
     if not job_start(job_id=job_id):
         return

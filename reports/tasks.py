@@ -5,7 +5,7 @@ from reports.dashboard import warm_case_figures
 from reports.services import export_run, exports_delete_expired
 
 
-@shared_task
+@shared_task(runs_long=True)
 def run_export(export_id: int) -> None:
     export_run(export_id=export_id)
 

@@ -18,6 +18,8 @@ def pytest_configure(config):
     app.conf.task_always_eager = True
     app.conf.task_eager_propagates = True
     settings.CACHES["default"]["KEY_PREFIX"] = f"test{os.getpid()}"
+    # Long jobs too run eagerly, in the test's thread; tests of the embedded job thread turn it on.
+    settings.JOBS_RUN_IN_THREAD = False
     # A fast hasher: every user fixture hashes a password (PBKDF2 costs ~0.3 s each).
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
