@@ -17,14 +17,13 @@ The details hold no case status or amount, so a finding explained once is not ra
 case moving on through the investigation; it is raised again only when the compared figures change.
 """
 
-from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import ACCEPTED_PENDING_STATES
 from overlaps.models import RuleCode, Severity
-from overlaps.rules.base import Finding, Rule, money
-from overlaps.rules.income import DEFAULT_INELIGIBLE, DEFAULT_RATIO, _case_registry_rows
+from overlaps.rules.base import Rule
+from overlaps.rules.income import DEFAULT_INELIGIBLE, DEFAULT_RATIO, _case_findings, _case_registry_rows
 
 REG = "rh.annual_income_per_capita / 12.0"
 BELOW = "h.per_capita_monthly_income < std.amount"
@@ -61,18 +60,4 @@ class ApplicationRosterConflict(Rule):
     def scan(self, prefix="", person_ids=None, today=None):
         where = f"({BELOW} AND (({LIFTED}) OR ({ABOVE}))) OR ({DISAGREE})"
         rows = _case_registry_rows(prefix, person_ids, today, ACCEPTED_PENDING_STATES, where)
-        seen = set()
-        for (case_id, division, household_id, _status, _amount, declared, rh_id, code, rh_status, rh_income,
-             standard, ratio, inelig) in rows:
-            if case_id in seen:
-                continue
-            seen.add(case_id)
-            declared, rh_income, standard, ratio, inelig = (
-                Decimal(str(v)) for v in (declared, rh_income, standard, ratio, inelig))
-            registry = rh_income / 12
-            details = {"case": case_id, "household": household_id, "dibao_monthly_income": money(declared),
-                       "registry_household": rh_id, "registry_code": code, "registry_status": rh_status,
-                       "registry_monthly_income": money(registry), "standard": money(standard),
-                       "reasons": reasons(declared, registry, standard, ratio, inelig, rh_status)}
-            yield Finding(subject_key=f"c:{case_id}", details=details, division_code=division,
-                          case_ids=[case_id], household_ids=[household_id], registry_household_ids=[rh_id])
+        yield from _case_findings(rows, lambda *figures: {"reasons": reasons(*figures)}, with_case_state=False)

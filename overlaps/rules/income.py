@@ -112,7 +112,9 @@ def _case_registry_rows(prefix, person_ids, today, statuses, extra_where):
         ORDER BY c.id, rh.id""", params)
 
 
-def _case_findings(rows, describe):
+def _case_findings(rows, describe, *, with_case_state: bool = True):
+    """One finding per case from the case-registry rows. Without the case's state (an application moving
+    through its investigation), a finding explained once is not raised again at each step."""
     seen = set()
     for (case_id, division, household_id, status, amount, dibao_income, rh_id, code, rh_status, rh_income,
          standard, ratio, inelig) in rows:
@@ -121,10 +123,12 @@ def _case_findings(rows, describe):
         seen.add(case_id)
         dibao_income, rh_income, standard, ratio, inelig = (
             Decimal(str(v)) for v in (dibao_income, rh_income, standard, ratio, inelig))
-        details = {"case": case_id, "household": household_id, "case_status": status,
-                   "monthly_amount": money(amount), "dibao_monthly_income": money(dibao_income),
-                   "registry_household": rh_id, "registry_code": code, "registry_status": rh_status,
-                   "registry_monthly_income": money(rh_income / 12), "standard": money(standard)}
+        details = {"case": case_id, "household": household_id}
+        if with_case_state:
+            details |= {"case_status": status, "monthly_amount": money(amount)}
+        details |= {"dibao_monthly_income": money(dibao_income), "registry_household": rh_id,
+                    "registry_code": code, "registry_status": rh_status,
+                    "registry_monthly_income": money(rh_income / 12), "standard": money(standard)}
         details.update(describe(dibao_income, rh_income / 12, standard, ratio, inelig, rh_status))
         yield Finding(subject_key=f"c:{case_id}", details=details, division_code=division,
                       case_ids=[case_id], household_ids=[household_id], registry_household_ids=[rh_id])
