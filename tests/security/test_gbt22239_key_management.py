@@ -92,7 +92,7 @@ def test_swapped_ciphertexts_do_not_decrypt(keys, village, caplog):
     Person.objects.filter(pk=a.pk).update(id_encrypted=b.id_encrypted)
     a.refresh_from_db()
     with caplog.at_level(logging.ERROR, logger="dibao.security"), pytest.raises(crypto.DecryptionFailed):
-        a.id_number
+        _ = a.id_number
     assert "households_person.id_encrypted" in caplog.text  # the alert names the column, not the number
     assert number(3) not in caplog.text
     # Another table or column is another context as well.
