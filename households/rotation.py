@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count
 
 from audit.services import record
@@ -119,17 +119,22 @@ def _rotate_batch(ring, last_pk: int, batch_size: int, counts: dict, errors: lis
             for name, value in fields.items():
                 setattr(person, name, value)
             rotated.append(person)
-        taken = dict(Person.objects.filter(id_hash__in=[p.id_hash for p in rotated])
-                     .exclude(pk__in=[p.pk for p in rotated]).values_list("id_hash", "id"))
         clean = []
         for person in rotated:
-            if person.id_hash in taken:
+            # One UPDATE per row under a savepoint: a number already stored under this index by another
+            # row (one person in two rows) fails alone, is reported, and keeps its old keys.
+            try:
+                with transaction.atomic():
+                    Person.objects.filter(pk=person.pk).update(
+                        id_hash=person.id_hash, id_encrypted=person.id_encrypted,
+                        id_suffix_hash=person.id_suffix_hash, key_state=person.key_state)
+            except IntegrityError:
                 counts["duplicates"] += 1
-                _keep(errors, {"person": person.pk, "same_person_as": taken[person.id_hash],
+                twin = Person.objects.filter(id_hash=person.id_hash).values_list("pk", flat=True).first()
+                _keep(errors, {"person": person.pk, "same_person_as": twin,
                                "reason": "the same ID number is stored in two person rows"})
-            else:
-                clean.append(person)
-        Person.objects.bulk_update(clean, ["id_hash", "id_encrypted", "id_suffix_hash", "key_state"])
+                continue
+            clean.append(person)
         counts["persons_rotated"] += len(clean)
         return batch[-1].pk, len(batch) == batch_size
 
