@@ -14,6 +14,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count
+from django.utils.translation import gettext as _
 
 from audit.services import record
 from dibao import filecrypt
@@ -81,18 +82,20 @@ def rotation_run(*, job_id: int, batch_size: int | None = None,
                 _keep(errors, {"file": filecrypt.context_of(path), "reason": "cannot be decrypted with any key"})
             progress()
     except Exception as exc:
-        job_fail(job_id=job_id, message=f"Key rotation stopped: {exc}", errors=errors, counts=counts)
+        job_fail(job_id=job_id, message=_("The key rotation stopped: %(error)s") % {"error": type(exc).__name__},
+                 errors=errors, counts=counts)
         raise
     problems = counts["persons_failed"] + counts["duplicates"] + counts["files_failed"]
     with transaction.atomic():
         record(actor=None, action="keys.rotation_end", object_type="jobs.job", object_id=job_id,
                after={"target": ring.state, **counts})
     if problems:
-        job_fail(job_id=job_id, message=f"Key rotation finished with {problems} rows or files left on old keys.",
+        job_fail(job_id=job_id, message=_("The key rotation finished, but %(n)d records or files could not be moved "
+                                          "to the new keys; see the list below.") % {"n": problems},
                  errors=errors, counts=counts)
     else:
         job_succeed(job_id=job_id, counts=counts, errors=errors,
-                    message=f"Every encrypted column and file is on {ring.state}.")
+                    message=_("Every encrypted record and file now uses the current keys."))
     return counts
 
 
