@@ -19,6 +19,8 @@ import hashlib
 import hmac
 import logging
 import os
+import threading
+import time
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -189,10 +191,28 @@ class Keyring:
         return found
 
 
+ALERT_EVERY_SECONDS = 60
+_alerted: dict[tuple, list] = {}  # (kind, suite, version) -> [last logged, failures since]
+_alert_lock = threading.Lock()
+
+
 def alert(kind: str, context: str, header: Header | None) -> None:
-    """An alert for the security administrator (the log's ERROR level reaches monitoring)."""
-    logger.error("decryption failed: %s %s made with %s; check DIBAO_FIELD_KEYS / DIBAO_CRYPTO",
-                 kind, context, f"{header.suite} key version {header.version}" if header else "the pre-keyring format")
+    """An alert for the security administrator (the log's ERROR level reaches monitoring).
+
+    At most one line a minute per kind of data and key version, with the number of failures since, so a
+    wrong key on a list page or a rotation of a million rows does not flood the log.
+    """
+    key = (kind, header.suite if header else "legacy", header.version if header else 1)
+    now = time.monotonic()
+    with _alert_lock:
+        last = _alerted.setdefault(key, [float("-inf"), 0])
+        last[1] += 1
+        if now - last[0] < ALERT_EVERY_SECONDS:
+            return
+        failures, last[0], last[1] = last[1], now, 0
+    logger.error("decryption failed (%d times): %s %s made with %s; check DIBAO_FIELD_KEYS / DIBAO_CRYPTO",
+                 failures, kind, context.rpartition(":")[0] if kind == "field" else context,
+                 f"{header.suite} key version {header.version}" if header else "the pre-keyring format")
 
 
 @lru_cache(maxsize=8)

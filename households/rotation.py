@@ -162,6 +162,9 @@ def rotation_check() -> dict:
         if number in numbers:
             problems.setdefault("persons_stored_twice", []).append((numbers[number], pk))
         numbers[number] = pk
+    for name, found in problems.items():
+        if isinstance(found, list) and len(found) > 20:
+            problems[name] = found[:20] + [f"... {len(found)} in all"]
     twice_active = (Member.objects.filter(is_active=True).values("person_id").order_by()
                     .annotate(n=Count("id")).filter(n__gt=1).count())
     if twice_active:

@@ -25,6 +25,29 @@ def number(n: int) -> str:
     return make_id_number("370283", date(1970, 5, 1), n)
 
 
+@pytest.fixture(autouse=True)
+def fresh_alerts():
+    crypto._alerted.clear()  # the alert is logged once a minute per key version; each test starts anew
+
+
+def test_the_alert_is_logged_once_a_minute_with_the_count(caplog, monkeypatch):
+    clock = [1000.0]
+    monkeypatch.setattr(crypto.time, "monotonic", lambda: clock[0])
+    ring = crypto.Keyring({1: K1}, {1: K3}, "aes")
+    blob = crypto.Keyring({1: K2}, {1: K3}, "aes").encrypt(b"x", context="t.c:1")
+    with caplog.at_level(logging.ERROR, logger="dibao.security"):
+        for _ in range(500):
+            with pytest.raises(crypto.DecryptionFailed):
+                ring.decrypt(blob, context="t.c:1")
+        clock[0] += 61
+        with pytest.raises(crypto.DecryptionFailed):
+            ring.decrypt(blob, context="t.c:1")
+    lines = [r.getMessage() for r in caplog.records]
+    assert len(lines) == 2
+    assert lines[0].startswith("decryption failed (1 times): field t.c made with aes key version 1")
+    assert lines[1].startswith("decryption failed (500 times)")
+
+
 # -- the start in production -----------------------------------------------------------------------
 
 @pytest.mark.slow
