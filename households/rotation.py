@@ -122,22 +122,26 @@ def _rotate_batch(ring, last_pk: int, batch_size: int, counts: dict, errors: lis
             for name, value in fields.items():
                 setattr(person, name, value)
             rotated.append(person)
-        clean = []
-        for person in rotated:
-            # One UPDATE per row under a savepoint: a number already stored under this index by another
-            # row (one person in two rows) fails alone, is reported, and keeps its old keys.
-            try:
-                with transaction.atomic():
-                    Person.objects.filter(pk=person.pk).update(
-                        id_hash=person.id_hash, id_encrypted=person.id_encrypted,
-                        id_suffix_hash=person.id_suffix_hash, key_state=person.key_state)
-            except IntegrityError:
-                counts["duplicates"] += 1
-                twin = Person.objects.filter(id_hash=person.id_hash).values_list("pk", flat=True).first()
-                _keep(errors, {"person": person.pk, "same_person_as": twin,
-                               "reason": "the same ID number is stored in two person rows"})
-                continue
-            clean.append(person)
+        fields = ["id_hash", "id_encrypted", "id_suffix_hash", "key_state"]
+        try:
+            with transaction.atomic():
+                Person.objects.bulk_update(rotated, fields)
+            clean = rotated
+        except IntegrityError:
+            # A number already stored under its new index by another row (one person in two rows): row by
+            # row under savepoints, so only that row fails, is reported, and keeps its old keys.
+            clean = []
+            for person in rotated:
+                try:
+                    with transaction.atomic():
+                        Person.objects.bulk_update([person], fields)
+                except IntegrityError:
+                    counts["duplicates"] += 1
+                    twin = Person.objects.filter(id_hash=person.id_hash).values_list("pk", flat=True).first()
+                    _keep(errors, {"person": person.pk, "same_person_as": twin,
+                                   "reason": "the same ID number is stored in two person rows"})
+                    continue
+                clean.append(person)
         counts["persons_rotated"] += len(clean)
         return batch[-1].pk, len(batch) == batch_size
 
