@@ -86,6 +86,16 @@ class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         review = services.review_complete(actor=request.user, review=review, **data)
         return Response(self.get_serializer(review).data)
 
+    @extend_schema(request=s.ReviewVersionSerializer, responses={200: s.ReviewSerializer})
+    @action(detail=True, methods=["post"], url_path="confirm-amount",
+            permission_classes=[IsAuthenticated, role_required(Role.COUNTY_OFFICER)])
+    def confirm_amount(self, request, pk=None):
+        """A second county officer confirms the higher amount the review proposed."""
+        review = self.get_object()
+        data = _valid(s.ReviewVersionSerializer, request.data)
+        review = services.review_confirm_amount(actor=request.user, review=review, version=data["version"])
+        return Response(self.get_serializer(review).data)
+
 
 def _valid(serializer_class, data) -> dict:
     serializer = serializer_class(data=data)

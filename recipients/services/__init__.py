@@ -6,6 +6,7 @@ from recipients.services.reviews import (
     next_review_due,
     recalculate_amount,
     review_complete,
+    review_confirm_amount,
     review_report_change,
     reviews_create_due,
 )
@@ -13,6 +14,6 @@ from recipients.services.rolls import payment_roll_finalise, payment_roll_genera
 
 __all__ = [
     "case_exit", "gradual_exits_close", "policy_for", "next_review_due", "recalculate_amount",
-    "review_complete", "review_report_change", "reviews_create_due", "payment_roll_generate",
+    "review_complete", "review_confirm_amount", "review_report_change", "reviews_create_due", "payment_roll_generate",
     "payment_roll_review", "payment_roll_finalise",
 ]

@@ -61,10 +61,12 @@ def test_complete_review_through_the_api(api, county_officer, due_reviews, stand
     response = api(county_officer).post(url, {"outcome": "adjust", "findings": "visited", "version": 99,
                                               "verified_per_capita_income": "300"}, format="json")
     assert response.status_code == 409 and response.json()["code"] == "stale_version"
+    # A lower amount (600 verified: (800 - 600) x 2 = 400 < 500) needs no second officer (raises:
+    # tests/recipients/test_review_two_people.py).
     response = api(county_officer).post(url, {"outcome": "adjust", "findings": "visited", "version": review.version,
-                                              "verified_per_capita_income": "300.00"}, format="json")
+                                              "verified_per_capita_income": "600.00"}, format="json")
     assert response.status_code == 200, response.json()
-    assert response.json()["new_amount"] == "1000.00" and response.json()["status"] == "completed"
+    assert response.json()["new_amount"] == "400.00" and response.json()["status"] == "completed"
     again = api(county_officer).post(url, {"outcome": "continue"}, format="json")
     assert again.status_code == 409 and again.json()["code"] == "invalid_transition"
 

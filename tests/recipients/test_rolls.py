@@ -17,6 +17,7 @@ from recipients.services import (
     payment_roll_generate,
     payment_roll_review,
     review_complete,
+    review_confirm_amount,
     reviews_create_due,
 )
 from tests.recipients.factories import make_case
@@ -25,13 +26,17 @@ TODAY = date(2026, 12, 15)
 
 
 @pytest.fixture
-def worked_example(db, village, other_village, other_county_village, county_officer, policy, standard):
+def worked_example(db, village, other_village, other_county_village, county_officer, county_officer2, policy,
+                   standard):
     """Six households; see the sums in the test."""
     cases = {}
     cases["a"] = make_case(village, county_officer, amount="500.00", category="A", first_payment_month=date(2026, 1, 1))
     review = review_report_change_for(cases["a"], county_officer)
     review_complete(actor=county_officer, review=review, outcome="adjust", findings="pension rose",
-                    verified_per_capita_income="490.00", today=date(2026, 3, 20))  # 620 from April
+                    verified_per_capita_income="490.00", today=date(2026, 3, 20),
+                    override_reason_kind="medical", override_reason="户主住院，自付医疗费每月约八百元")
+    # A raise: the second officer's confirmation makes it 620 from April.
+    review_confirm_amount(actor=county_officer2, review=review, today=date(2026, 3, 20))
     cases["b"] = make_case(village, county_officer, amount="400.00", first_payment_month=date(2026, 1, 1))
     case_exit(actor=county_officer, case=cases["b"], kind="moved_away", reason="moved to the city",
               effective_month=date(2026, 5, 1))

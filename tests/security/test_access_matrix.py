@@ -233,6 +233,9 @@ ROWS = [
     # --- recipients ---------------------------------------------------------------------------------------------
     Row("recipients:reviews", "GET", "/recipients/reviews/", allowed=OFFICIALS, target=False),
     Row("recipients:review", "GET", lambda w, s: f"/recipients/reviews/{w.review[s].pk}/", allowed=OFFICIALS),
+    # Sent without the version it was read at: 400 (the confirmation itself: tests/recipients/test_review_two_people.py).
+    Row("recipients:review_confirm_amount", "POST", lambda w, s: f"/recipients/reviews/{w.review[s].pk}/confirm-amount/",
+        allowed=OFFICER, ok=400, data={}),
     Row("recipients:report_change", "GET", lambda w, s: f"/recipients/cases/{w.active_case[s].pk}/report-change/",
         allowed=WRITERS),
     Row("recipients:exit", "GET", lambda w, s: f"/recipients/cases/{w.active_case[s].pk}/exit/", allowed=OFFICER),
@@ -253,6 +256,8 @@ ROWS = [
     api("review-detail", "GET", lambda w, s: f"/api/v1/reviews/{w.review[s].pk}/", allowed=OFFICIALS),
     api("review-complete", "POST", lambda w, s: f"/api/v1/reviews/{w.review[s].pk}/complete/", allowed=OFFICER,
         ok=400, data={}),
+    api("review-confirm-amount", "POST", lambda w, s: f"/api/v1/reviews/{w.review[s].pk}/confirm-amount/",
+        allowed=OFFICER, ok=400, data={}),
     api("payment-roll-list", "GET", "/api/v1/payment-rolls/", allowed=OFFICIALS, target=False),
     api("payment-roll-list", "POST", "/api/v1/payment-rolls/", allowed=OFFICER, ok=400, target=False, data={}),
     api("payment-roll-detail", "GET", lambda w, s: f"/api/v1/payment-rolls/{w.roll[s].pk}/",
