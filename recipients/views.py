@@ -173,13 +173,12 @@ def roll_list(request):
         form = RollGenerateForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
-                roll = services.payment_roll_generate(actor=user, county=user.division,
-                                                      month=form.cleaned_data["month"])
+                job = services.payment_roll_start(actor=user, county=user.division, month=form.cleaned_data["month"])
             except DomainError as error:
                 show_domain_error(form, error)
             else:
-                messages.success(request, _("The payment roll is generated."))
-                return redirect("recipients:payment_roll", pk=roll.pk)
+                messages.success(request, _("The payment roll is being generated; this page shows the progress."))
+                return redirect("jobs:detail", pk=job.pk)
     page = Paginator(rolls, 50).get_page(request.GET.get("page"))
     return render(request, "recipients/roll_list.html", {"title": _("Payment rolls"), "page": page, "form": form})
 
@@ -200,8 +199,9 @@ def roll_action(request, pk, action):
     version = request.POST.get("version")
     try:
         if action == "regenerate":
-            services.payment_roll_generate(actor=request.user, county=roll.county, month=roll.month)
-            messages.success(request, _("The payment roll is regenerated."))
+            job = services.payment_roll_start(actor=request.user, county=roll.county, month=roll.month)
+            messages.success(request, _("The payment roll is being generated; this page shows the progress."))
+            return redirect("jobs:detail", pk=job.pk)
         elif action == "review":
             services.payment_roll_review(actor=request.user, roll=roll, version=version)
             messages.success(request, _("The payment roll is marked reviewed."))

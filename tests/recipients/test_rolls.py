@@ -9,6 +9,7 @@ from django.http import Http404
 from audit.models import AuditEvent
 from cases.models import CaseStatus
 from dibao.errors import Conflict, DomainError, InvalidTransition, NotPermitted, StaleVersion
+from jobs.models import Job, JobStatus
 from recipients.models import PaymentLine, PaymentRoll, Review
 from recipients.selectors import roll_village_totals
 from recipients.services import (
@@ -16,6 +17,7 @@ from recipients.services import (
     payment_roll_finalise,
     payment_roll_generate,
     payment_roll_review,
+    payment_roll_start,
     review_complete,
     review_confirm_amount,
     reviews_create_due,
@@ -179,3 +181,36 @@ def test_concurrent_generations_make_one_roll(village, county, county_officer):
     roll = PaymentRoll.objects.get()
     assert PaymentLine.objects.filter(roll=roll).count() == 3
     assert roll.total_amount == Decimal("1000.00") and roll.version == 4
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_requests_start_one_job_and_make_one_roll(village, county, county_officer, county_officer2):
+    """Four officers press "generate" at once (the page and the API come here): one job is queued for the
+    county and month, and running it makes the one roll."""
+    for amount in ("500.00", "300.00", "200.00"):
+        make_case(village, county_officer, amount=amount)
+    barrier = threading.Barrier(4)
+    jobs, errors = [], []
+
+    def start(actor):
+        try:
+            barrier.wait(timeout=10)
+            jobs.append(payment_roll_start(actor=actor, county=county, month=date(2026, 3, 1), today=TODAY).pk)
+        except Exception as exc:  # collected and asserted below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    # Tests run tasks eagerly: the first job has run (and succeeded) once its transaction committed, so a
+    # later start may queue a regeneration; none may run alongside another, and there is one roll.
+    threads = [threading.Thread(target=start, args=(u,)) for u in (county_officer, county_officer2) * 2]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert errors == [] and len(jobs) == 4
+    assert {j.status for j in Job.objects.filter(pk__in=jobs)} == {JobStatus.SUCCEEDED}
+    roll = PaymentRoll.objects.get()
+    assert PaymentLine.objects.filter(roll=roll).count() == 3 and roll.total_amount == Decimal("1000.00")
+    assert {Job.objects.get(pk=pk).params["roll"] for pk in jobs} == {roll.pk}
