@@ -14,7 +14,8 @@ pytestmark = pytest.mark.django_db
 
 
 def act(client, case, slug, data=None):
-    return client.post(f"/cases/{case.pk}/{slug}/", data or {})
+    """Post the action's form as the page does: with the version the page read (its hidden field)."""
+    return client.post(f"/cases/{case.pk}/{slug}/", {"version": Case.objects.get(pk=case.pk).version, **(data or {})})
 
 
 def test_walk_through_the_pages(web, household, village_staff, county_officer, county_officer2, township_staff,

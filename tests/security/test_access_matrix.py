@@ -197,7 +197,7 @@ ROWS = [
     Row("cases:detail", "GET", lambda w, s: f"/cases/{w.case[s].pk}/"),
     Row("cases:edit", "GET", lambda w, s: f"/cases/{w.case[s].pk}/edit/", allowed=ENTRY, scope_first=True),
     Row("cases:edit", "POST", lambda w, s: f"/cases/{w.case[s].pk}/edit/", allowed=ENTRY, scope_first=True,
-        data={"version": "x"}),
+        ok=400, data={"version": "x"}),  # no version read: 400, as the API
     # A draft has no notice and no decision letter yet: 404 for everyone who can see the case.
     Row("cases:notice", "GET", lambda w, s: f"/cases/{w.case[s].pk}/notice/", ok=404),
     Row("cases:letter", "GET", lambda w, s: f"/cases/{w.case[s].pk}/letter/", ok=404),
@@ -205,7 +205,7 @@ ROWS = [
     # the case's state does not allow sends the allowed role back to the case with the reason; nothing changes.
     Row("cases:action", "GET", lambda w, s: f"/cases/{w.case[s].pk}/submit/", allowed=ENTRY, scope_first=True),
     Row("cases:action", "POST", lambda w, s: f"/cases/{w.case[s].pk}/submit/", allowed=ENTRY,
-        scope_first=True, data={"version": "x"}),  # the form comes back with its error
+        scope_first=True, ok=400, data={"version": "x"}),  # no version read: 400 with the reason
     Row("cases:action", "POST", lambda w, s: f"/cases/{w.case[s].pk}/accept/", allowed=OFFICER,
         ok=302, scope_first=True, data={"version": 1}),
     # Recipients' page performs the exit: the case's own action URL sends the officer there.
