@@ -107,6 +107,11 @@ class VisitForm(ActionForm):
     verified_financial_assets = forms.DecimalField(label=_("Verified financial assets (yuan)"), required=False,
                                                    min_value=0, max_digits=12, decimal_places=2)
     applicant_signed = forms.BooleanField(label=_("Applicant signed the findings"), required=False)
+    signed_record = forms.FileField(
+        label=_("Signed visit record (photo or PDF)"), required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "image/*,application/pdf", "capture": True}),
+        help_text=_("Photograph the visit record the applicant and investigators signed, or choose its PDF. "
+                    "Needed when the applicant signed."))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -117,6 +122,13 @@ class VisitForm(ActionForm):
 
     def clean_investigator_names(self):
         return [line.strip() for line in self.cleaned_data["investigator_names"].splitlines() if line.strip()]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("applicant_signed") and not data.get("signed_record"):
+            self.add_error("signed_record", _("The applicant signed: attach the signed visit record (a photo or a "
+                                              "PDF), or untick “Applicant signed the findings”."))
+        return data
 
 
 class ObjectionForm(ActionForm):

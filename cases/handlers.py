@@ -100,7 +100,10 @@ def _check_investigators(case, users, names, number):
 
 def case_visits(*, actor, case, number: int, visit_date: date, investigators=(), investigator_names=(),
                 findings: str = "", verified_monthly_income: Decimal | None = None,
-                verified_financial_assets: Decimal | None = None, applicant_signed: bool = False):
+                verified_financial_assets: Decimal | None = None, applicant_signed: bool = False,
+                signed_record=None):
+    # `signed_record` (the signed visit record's file, sent with the page's form) is stored by evidence,
+    # the row's effect, once the visit exists.
     if number not in (1, 2):
         raise _invalid("number", _("The visit number is 1 or 2."))
     if case.visits.filter(round=case.investigation_round, number=number).exists():

@@ -159,7 +159,8 @@ def case_action_view(request, pk, slug):
     if transition.page:  # another app's page performs this action (recipients' exit form)
         return redirect(action_url(case, action))
     form_class = ACTION_FORMS.get(action, ActionForm)
-    form = form_class(request.POST if request.method == "POST" else None, case=case, initial={"version": case.version})
+    form = form_class(request.POST if request.method == "POST" else None, request.FILES or None, case=case,
+                      initial={"version": case.version})
     if request.method == "POST" and "version" in form.errors:
         return _version_missing(request, "cases/action.html", {"form": form, "case": case, "transition": transition,
                                                                "benefit": None, "title": transition.label})

@@ -93,6 +93,10 @@ def test_a_raise_waits_for_a_second_officer_then_is_paid(api, web, review, count
     assert body["new_amount"] == "700.00" and body["status"] == "due"
     page = web(county_officer2).get(f"/recipients/reviews/{review.pk}/").content.decode()
     assert "待第二名审核人确认" in page and f"/recipients/reviews/{review.pk}/confirm-amount/" in page
+    # The review links its case and household and shows the household's current per-capita income.
+    case = review.case
+    assert f'href="/cases/{case.pk}/"' in page and f'href="/households/{case.household_id}/"' in page
+    assert "家庭当前人均月收入" in page and str(case.household.per_capita_monthly_income) in page
     own = web(county_officer).get(f"/recipients/reviews/{review.pk}/").content.decode()
     assert "待第二名审核人确认" in own and "confirm-amount" not in own  # the proposer is not offered it
 

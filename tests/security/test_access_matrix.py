@@ -273,6 +273,7 @@ ROWS = [
     # --- findings -------------------------------------------------------------------------------------------
     Row("overlaps:list", "GET", "/findings/", target=False),
     Row("overlaps:detail", "GET", lambda w, s: f"/findings/{w.flag[s].pk}/"),
+    Row("overlaps:watch_list", "GET", "/findings/watch-list/", target=False),
     Row("overlaps:scan", "POST", "/findings/scan/", allowed=OFFICER, ok=302, target=False, mutates=True),
     Row("overlaps:counts", "GET", lambda w, s: f"/findings/counts/household/{w.household[s].pk}/"),
     api("overlap-flag-list", "GET", "/api/v1/overlap-flags/", target=False),
