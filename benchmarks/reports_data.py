@@ -78,16 +78,16 @@ def load_persons(cursor, n: int):
     from households.idnumber import make_id_number
 
     start = date(1940, 1, 1)
-    columns = ("id_hash", "id_encrypted", "name", "name_pinyin", "birth_date", "sex", "region_code", "created_at")
+    columns = ("id_hash", "id_encrypted", "key_state", "name", "name_pinyin", "birth_date", "sex", "region_code", "created_at")
     batch = 50_000
     for first in range(0, n, batch):
         buffer = io.StringIO()
         for i in range(first, min(n, first + batch)):
             birth = start + timedelta(days=i // 1000)
             number = make_id_number(REGION, birth, i % 1000)
-            blob = crypto.encrypt(number)
+            fields = crypto.person_key_fields(number, f"张{i % 97}")
             sex = "M" if (i % 1000) % 2 == 1 else "F"
-            buffer.write(f"{crypto.blind_index(number)}\t\\\\x{blob.hex()}\t张{i % 97}\tzhang\t{birth}\t{sex}\t{REGION}\t2026-01-01 00:00:00+08\n")
+            buffer.write(f"{fields['id_hash']}\t\\\\x{fields['id_encrypted'].hex()}\t{fields['key_state']}\t张{i % 97}\tzhang\t{birth}\t{sex}\t{REGION}\t2026-01-01 00:00:00+08\n")
         buffer.seek(0)
         cursor.copy_from(buffer, "households_person", columns=columns)
 

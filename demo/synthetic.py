@@ -276,7 +276,7 @@ def insert_rows(model, columns: list[str], rows: list[tuple]) -> None:
         cursor.cursor.copy_expert(sql, buf) if hasattr(cursor, "cursor") else cursor.copy_expert(sql, buf)
 
 
-PERSON_COLUMNS = ["id", "id_hash", "id_encrypted", "name", "name_pinyin", "birth_date", "sex", "region_code"]
+PERSON_COLUMNS = ["id", "id_hash", "id_encrypted", "id_suffix_hash", "key_state", "name", "name_pinyin", "birth_date", "sex", "region_code"]
 HOUSEHOLD_COLUMNS = ["id", "village_id", "division_code", "address", "head_name", "size", "counted_members",
                      "elderly_count", "minor_count", "monthly_counted_income", "per_capita_monthly_income",
                      "bank_name", "bank_account"]
@@ -323,9 +323,9 @@ def _case_row(case_id: int, household_id: int, division_code: str, status: str, 
 
 
 def insert_chunk(chunk: list[tuple], pinyin_cache: dict, users: dict | None = None,
-                 cipher: crypto.Cipher | None = None) -> dict[str, int]:
+                 cipher: crypto.keys.Keyring | None = None) -> dict[str, int]:
     """Insert one chunk: persons, households, members, one income each, cases and roster rows."""
-    cipher = cipher or crypto.cipher()
+    cipher = cipher or crypto.keyring()
     users = users or {}
     n_people = sum(len(people) for _v, people, *_rest in chunk)
     with transaction.atomic():
@@ -356,8 +356,9 @@ def insert_chunk(chunk: list[tuple], pinyin_cache: dict, users: dict | None = No
                 if pinyin is None:
                     pinyin = pinyin_cache[name] = name_to_pinyin(name)
                 person_id, member_id = next(person_ids), next(member_ids)
-                persons.append((person_id, cipher.blind_index(number), cipher.encrypt(number), name, pinyin, birth,
-                                sex, number[:6]))
+                fields = crypto.person_key_fields(number, name, cipher)
+                persons.append((person_id, fields["id_hash"], fields["id_encrypted"], fields["id_suffix_hash"],
+                                fields["key_state"], name, pinyin, birth, sex, number[:6]))
                 members.append((member_id, household_id, person_id, name, rel, sex, birth))
                 household_people.append((person_id, name, rel))
                 head_member_id = head_member_id or member_id

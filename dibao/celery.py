@@ -10,7 +10,8 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 # Each app that runs periodic work declares BEAT_SCHEDULE in `<app>/schedule.py`.
-SCHEDULE_MODULES = ["jobs.schedule", "cases.schedule", "recipients.schedule", "overlaps.schedule", "reports.schedule"]
+SCHEDULE_MODULES = ["jobs.schedule", "cases.schedule", "recipients.schedule", "overlaps.schedule", "reports.schedule",
+                    "poverty_registry.schedule"]
 
 
 @app.on_after_finalize.connect

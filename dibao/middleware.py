@@ -7,9 +7,11 @@ import uuid
 from django.conf import settings
 from django.contrib.auth import logout
 from django.http import HttpResponseBadRequest, JsonResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+
+from dibao.crypto import DecryptionFailed
 
 _request_context: contextvars.ContextVar[dict | None] = contextvars.ContextVar("request_context", default=None)
 
@@ -112,3 +114,25 @@ class NulByteGuardMiddleware:
                 return JsonResponse({"detail": message, "code": "null_characters_not_allowed"}, status=400)
             return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
         return self.get_response(request)
+
+
+class DecryptionFailedMiddleware:
+    """Stored data the configured keys cannot open (dibao.crypto.DecryptionFailed, already logged as an
+    alert) answers a plain 503 page, or the API's JSON body, instead of a 500 on every request."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, DecryptionFailed):
+            return None
+        if request.path.startswith("/api/"):
+            response = JsonResponse({"detail": str(exception.message), "code": exception.code}, status=503)
+        else:
+            response = render(request, "503_keys.html", {"message": exception.message}, status=503)
+        response["Retry-After"] = "300"
+        response["Cache-Control"] = "no-store"
+        return response

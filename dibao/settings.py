@@ -7,6 +7,8 @@ keys and ALLOWED_HOSTS; see README.md. Every tunable is declared here (nothing e
 environment), and importing this module writes no files.
 """
 
+import base64
+import binascii
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -51,17 +53,102 @@ if not SECRET_KEY:
     # Development only (DEBUG on): a fixed, public value, so sessions survive a restart.
     SECRET_KEY = "dibao-development-only-secret-key-never-use-in-production-0123456789"
 
-# Key for encrypting resident ID numbers at rest, and for their blind index.
-# Base64 of 32 bytes. The embedded default uses a fixed development key.
-FIELD_ENCRYPTION_KEY = os.environ.get("DIBAO_FIELD_KEY", "")
-BLIND_INDEX_KEY = os.environ.get("DIBAO_BLIND_INDEX_KEY", "")
-if not FIELD_ENCRYPTION_KEY or not BLIND_INDEX_KEY:
+# Keys for data at rest (see README, "Keys"): a keyring per purpose, version -> base64 key. The highest
+# version writes, every version reads. DIBAO_FIELD_KEYS="2:<base64>,1:<base64>" (or the same lines in the
+# file DIBAO_KEY_FILE); the single-key form DIBAO_FIELD_KEY / DIBAO_BLIND_INDEX_KEY is version 1.
+# DIBAO_CRYPTO chooses the algorithms of new writes: "aes" (AES-256-GCM, HMAC-SHA256) or "sm"
+# (SM4-GCM, HMAC-SM3, GB/T 32907 and 32905); `manage.py rotate_keys` moves stored data to them.
+DEVELOPMENT_FIELD_KEY = "ZGliYW8tZGV2ZWxvcG1lbnQtZmllbGQta2V5LTMyYiE="
+DEVELOPMENT_BLIND_INDEX_KEY = "ZGliYW8tZGV2ZWxvcG1lbnQtYmxpbmQtaW5kZXgtMzIh"
+# Keys published in this repository (development, load benchmark): never accepted in production.
+PUBLIC_KEYS = frozenset({
+    DEVELOPMENT_FIELD_KEY, DEVELOPMENT_BLIND_INDEX_KEY,
+    "bG9hZC1iZW5jaG1hcmstZmllbGQta2V5LTMyYnl0ZXM=", "bG9hZC1iZW5jaG1hcmstaW5kZXgta2V5LTMyYnl0ZXM=",
+})
+KEY_VARIABLES = ("DIBAO_FIELD_KEYS", "DIBAO_FIELD_KEY", "DIBAO_BLIND_INDEX_KEYS", "DIBAO_BLIND_INDEX_KEY")
+
+
+def _key_source() -> dict[str, str]:
+    """The key variables from the environment, or from DIBAO_KEY_FILE (NAME=value lines) when set."""
+    key_file = os.environ.get("DIBAO_KEY_FILE", "").strip()
+    if not key_file:
+        return {name: os.environ.get(name, "").strip() for name in KEY_VARIABLES}
+    try:
+        lines = Path(key_file).read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise ImproperlyConfigured(f"DIBAO_KEY_FILE cannot be read ({exc.strerror}).") from None
+    found = {}
+    for line in lines:
+        name, sep, value = line.strip().partition("=")
+        if line.strip().startswith("#") or not sep:
+            continue
+        if name.strip() not in KEY_VARIABLES:
+            raise ImproperlyConfigured(f"DIBAO_KEY_FILE names an unknown variable {name.strip()!r}.")
+        found[name.strip()] = value.strip()
+    return {name: found.get(name, "") for name in KEY_VARIABLES}
+
+
+def _keyring(ring_name: str, single_name: str, values: dict[str, str]) -> dict[int, tuple[str, str]]:
+    """version -> (base64 key, the variable it came from)."""
+    where = f"{ring_name} in DIBAO_KEY_FILE" if os.environ.get("DIBAO_KEY_FILE") else ring_name
+    ring: dict[int, tuple[str, str]] = {}
+    for item in filter(None, (part.strip() for part in values[ring_name].split(","))):
+        version, sep, key = item.partition(":")
+        if not sep or not version.strip().isdigit() or not 1 <= int(version) <= 65535:
+            raise ImproperlyConfigured(f"{where} must read \"<version>:<base64 key>,...\" with versions "
+                                       "1 to 65535.")
+        if int(version) in ring:
+            raise ImproperlyConfigured(f"{where} lists version {int(version)} twice.")
+        ring[int(version)] = (key.strip(), f"{where} (version {int(version)})")
+    if values[single_name]:
+        single = f"{single_name} in DIBAO_KEY_FILE" if os.environ.get("DIBAO_KEY_FILE") else single_name
+        if 1 in ring and ring[1][0] != values[single_name]:
+            raise ImproperlyConfigured(f"{single} (version 1) differs from version 1 of {where}.")
+        ring[1] = (values[single_name], single)
+    return ring
+
+
+def _check_keys(rings: list[dict[int, tuple[str, str]]], *, production: bool) -> None:
+    """Every key decodes; in production each is 32 bytes, unique, and not one published here."""
+    seen: dict[bytes, str] = {}
+    for ring in rings:
+        for _version, (key, name) in sorted(ring.items()):
+            try:
+                raw = base64.b64decode(key, validate=True)
+            except (binascii.Error, ValueError):
+                raise ImproperlyConfigured(f"{name} is not valid base64.") from None
+            if not production:
+                continue
+            if len(raw) != 32:
+                raise ImproperlyConfigured(f"{name} must decode to 32 bytes, not {len(raw)}.")
+            if key in PUBLIC_KEYS or base64.b64encode(raw).decode() in PUBLIC_KEYS:
+                raise ImproperlyConfigured(f"{name} is a development key published in the repository; "
+                                           "generate a new one.")
+            if raw in seen:
+                raise ImproperlyConfigured(f"{name} is the same key as {seen[raw]}; every key must be different.")
+            seen[raw] = name
+
+
+_keys = _key_source()
+_field_ring = _keyring("DIBAO_FIELD_KEYS", "DIBAO_FIELD_KEY", _keys)
+_index_ring = _keyring("DIBAO_BLIND_INDEX_KEYS", "DIBAO_BLIND_INDEX_KEY", _keys)
+if not _field_ring or not _index_ring:
     if not DEBUG:
         raise ImproperlyConfigured(
-            "DIBAO_FIELD_KEY and DIBAO_BLIND_INDEX_KEY must be set when DJANGO_DEBUG is off."
+            "DIBAO_FIELD_KEY and DIBAO_BLIND_INDEX_KEY (or DIBAO_FIELD_KEYS and DIBAO_BLIND_INDEX_KEYS, or "
+            "DIBAO_KEY_FILE) must be set when DJANGO_DEBUG is off."
         )
-    FIELD_ENCRYPTION_KEY = FIELD_ENCRYPTION_KEY or "ZGliYW8tZGV2ZWxvcG1lbnQtZmllbGQta2V5LTMyYiE="
-    BLIND_INDEX_KEY = BLIND_INDEX_KEY or "ZGliYW8tZGV2ZWxvcG1lbnQtYmxpbmQtaW5kZXgtMzIh"
+    _field_ring = _field_ring or {1: (DEVELOPMENT_FIELD_KEY, "development field key")}
+    _index_ring = _index_ring or {1: (DEVELOPMENT_BLIND_INDEX_KEY, "development blind-index key")}
+_check_keys([_field_ring, _index_ring], production=not DEBUG)
+# version -> base64 key; households/crypto and dibao/crypto read them.
+FIELD_KEYS = {version: key for version, (key, _name) in _field_ring.items()}
+BLIND_INDEX_KEYS = {version: key for version, (key, _name) in _index_ring.items()}
+CRYPTO_ALGORITHM = os.environ.get("DIBAO_CRYPTO", "aes").strip().lower() or "aes"
+if CRYPTO_ALGORITHM not in ("aes", "sm"):
+    raise ImproperlyConfigured(f"DIBAO_CRYPTO must be \"aes\" or \"sm\", not {CRYPTO_ALGORITHM!r}.")
+# Rows re-encrypted per transaction by rotate_keys (short transactions: the site keeps serving).
+KEY_ROTATION_BATCH = env_int("KEY_ROTATION_BATCH", 500)
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
@@ -106,6 +193,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "dibao.middleware.RequestContextMiddleware",
     "dibao.middleware.LoginRequiredMiddleware",
+    "dibao.middleware.DecryptionFailedMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -327,6 +415,8 @@ if not DEBUG:
     CSRF_COOKIE_SECURE = True
 
 DATA_RETENTION_EXPORT_HOURS = env_int("EXPORT_EXPIRY_HOURS", 72)
+# Hours a registry import's error list is kept after its job ends (it repeats the file's rows).
+IMPORT_ERROR_FILE_EXPIRY_HOURS = env_int("IMPORT_ERROR_FILE_EXPIRY_HOURS", 72)
 # Exports with fewer rows stream at once; larger ones run as a job (reports.services).
 EXPORT_STREAM_MAX_ROWS = env_int("EXPORT_STREAM_MAX_ROWS", 5000)
 # Uploaded documents: largest file, and largest image in pixels (a decompression bomb is refused).

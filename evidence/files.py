@@ -1,5 +1,8 @@
 """Checking and storing uploaded files: content sniffing, limits, private storage, thumbnails.
 
+Stored files and thumbnails are encrypted at rest with the keyring (dibao.filecrypt): what lies under
+VAR_DIR/documents is ciphertext, readable only by the service account (0600).
+
 The type is decided by the bytes, never by the name or the browser's Content-Type: a renamed
 executable is refused. Images are opened with Pillow only after their header says the pixel
 count is within the limit, so a small file that decodes to gigabytes (an image bomb) is refused
@@ -8,7 +11,6 @@ before it is decoded.
 
 import hashlib
 import io
-import os
 import re
 import unicodedata
 import uuid
@@ -20,6 +22,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
+from dibao import filecrypt
 from dibao.errors import DomainError
 
 THUMBNAIL_SIZE = (320, 320)
@@ -200,12 +203,8 @@ def write_files(checked: CheckedFile) -> tuple[str, str]:
 
 
 def _write_new(path: Path, data: bytes) -> None:
-    tmp = path.with_suffix(path.suffix + ".part")
-    with open(tmp, "xb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    # Encrypted with the keyring, mode 0600, written atomically (dibao.filecrypt).
+    filecrypt.write_bytes(path, data)
 
 
 def remove_files(*names: str) -> None:

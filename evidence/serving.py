@@ -5,10 +5,10 @@ import unicodedata
 from pathlib import PurePosixPath
 from urllib.parse import quote
 
-from django.http import FileResponse
 from django.utils.cache import patch_cache_control
 
 from audit.services import record_access
+from dibao import filecrypt
 from dibao.errors import NotFound
 from evidence import files
 from evidence.models import Document
@@ -20,15 +20,15 @@ def serve_document(request, document: Document, *, inline: bool = False, thumbna
     name = document.thumbnail_name if thumbnail else document.stored_name
     if not name:
         raise NotFound()
+    content_type = "image/jpeg" if thumbnail else document.content_type
     try:
-        handle = files.stored_path(name).open("rb")
+        # Decrypted as it is sent; a wrong key raises DecryptionFailed here (a 503 page), before any byte.
+        response = filecrypt.download_response(files.stored_path(name), content_type=content_type)
     except (FileNotFoundError, OSError):
         raise NotFound() from None
     if not thumbnail:
         record_access(user=request.user, action="document.view" if inline else "document.download",
                       obj=document, division_code=document.division_code)
-    content_type = "image/jpeg" if thumbnail else document.content_type
-    response = FileResponse(handle, content_type=content_type)
     attachment = not (inline and content_type in INLINE_TYPES)
     response["Content-Disposition"] = content_disposition(
         "attachment" if attachment else "inline", document.original_name)

@@ -1,79 +1,64 @@
-"""Encryption at rest for resident ID numbers: AES-256-GCM plus an HMAC-SHA256 blind index.
+"""Resident ID numbers at rest: encrypted with the keyring (dibao.crypto), found by blind indexes.
 
-The ciphertext (nonce + ciphertext + tag, with a key-version byte in front) is what the
-database holds; the blind index is a keyed hash for exact lookups and uniqueness, useless
-without the key. Keys come from the environment (DIBAO_FIELD_KEY, DIBAO_BLIND_INDEX_KEY).
+- `id_encrypted`: the number sealed with the current suite and field key; its associated data names
+  the table, the column and the row (the row's blind index, unique per person), so two persons'
+  ciphertexts swapped in the database do not decrypt.
+- `id_hash`: keyed hash of the whole number, for exact lookups and "one person, one row".
+- `id_suffix_hash`: keyed hash of the last six characters together with the name, so a clerk can find
+  "张三 + 12345X" without the digits ever being stored or searched in clear.
+- `key_state`: the suite and key versions the row was written with; `rotate_keys` rewrites the rows
+  whose state is not the current one.
 """
 
-import base64
-import hashlib
-import hmac
-import os
-from functools import lru_cache
+from dibao import crypto as keys
+from households.idnumber import normalize
 
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from django.conf import settings
-
-KEY_VERSION = 1
-_ASSOCIATED_DATA = b"dibao:id_number"
+ID_CONTEXT = "households_person.id_encrypted"
+SUFFIX_LENGTH = 6
 
 
-@lru_cache(maxsize=4)
-def _key(raw: str, length: int = 32) -> bytes:
-    decoded = base64.b64decode(raw)
-    if len(decoded) < length:
-        # Stretch a short development key deterministically; production keys are 32 bytes.
-        decoded = hashlib.sha256(decoded).digest()
-    return decoded[:length]
+def keyring() -> keys.Keyring:
+    return keys.keyring()
 
 
-class Cipher:
-    """The field key and the blind-index key, each prepared once.
-
-    `encrypt`, `decrypt` and `blind_index` below go through the cipher of the configured keys; a bulk
-    writer (an import, the synthetic province) holds one with `cipher()` and calls it per row.
-    """
-
-    def __init__(self, field_key: str, index_key: str):
-        self._aes = AESGCM(_key(field_key))
-        self._hmac = hmac.new(_key(index_key), digestmod=hashlib.sha256)
-
-    def encrypt(self, plaintext: str) -> bytes:
-        nonce = os.urandom(12)
-        return bytes([KEY_VERSION]) + nonce + self._aes.encrypt(nonce, plaintext.encode(), _ASSOCIATED_DATA)
-
-    def decrypt(self, blob: bytes | memoryview) -> str:
-        blob = bytes(blob)
-        if not blob:
-            return ""
-        if blob[0] != KEY_VERSION:
-            raise ValueError("unknown key version")
-        return self._aes.decrypt(blob[1:13], blob[13:], _ASSOCIATED_DATA).decode()
-
-    def blind_index(self, normalized_id: str) -> str:
-        mac = self._hmac.copy()
-        mac.update(normalized_id.encode())
-        return mac.hexdigest()
+def blind_index(normalized_id: str, ring: keys.Keyring | None = None) -> str:
+    """The current blind index of a (normalized) ID number."""
+    return (ring or keys.keyring()).blind_index(normalized_id)
 
 
-@lru_cache(maxsize=4)
-def _cipher(field_key: str, index_key: str) -> Cipher:
-    # Built once per key pair: a list page decrypts every member's number to mask it.
-    return Cipher(field_key, index_key)
+def blind_indexes(normalized_id: str, ring: keys.Keyring | None = None) -> list[str]:
+    """Every blind index the number may be stored under (the current one first)."""
+    return (ring or keys.keyring()).blind_indexes(normalized_id)
 
 
-def cipher() -> Cipher:
-    """The cipher of the configured keys."""
-    return _cipher(settings.FIELD_ENCRYPTION_KEY, settings.BLIND_INDEX_KEY)
+def _suffix_value(suffix: str, name: str) -> str:
+    return f"id-suffix:{normalize(suffix)[-SUFFIX_LENGTH:]}\x1f{(name or '').strip()}"
 
 
-def encrypt(plaintext: str) -> bytes:
-    return cipher().encrypt(plaintext)
+def suffix_hash(id_number: str, name: str, ring: keys.Keyring | None = None) -> str:
+    """The blind index of (last six characters, name)."""
+    return (ring or keys.keyring()).blind_index(_suffix_value(id_number, name))
 
 
-def decrypt(blob: bytes | memoryview) -> str:
-    return cipher().decrypt(blob)
+def suffix_hashes(suffix: str, name: str, ring: keys.Keyring | None = None) -> list[str]:
+    return (ring or keys.keyring()).blind_indexes(_suffix_value(suffix, name))
 
 
-def blind_index(normalized_id: str) -> str:
-    return cipher().blind_index(normalized_id)
+def encrypt_id(number: str, *, id_hash: str, ring: keys.Keyring | None = None) -> bytes:
+    return (ring or keys.keyring()).encrypt(number.encode(), context=f"{ID_CONTEXT}:{id_hash}")
+
+
+def decrypt_id(blob: bytes | memoryview | None, *, id_hash: str, ring: keys.Keyring | None = None) -> str:
+    """The number; raises dibao.crypto.DecryptionFailed (a 503 page) when the keys cannot open it."""
+    blob = bytes(blob or b"")
+    if not blob:
+        return ""
+    return (ring or keys.keyring()).decrypt(blob, context=f"{ID_CONTEXT}:{id_hash}").decode()
+
+
+def person_key_fields(number: str, name: str, ring: keys.Keyring | None = None) -> dict:
+    """The key-dependent columns of a new Person row for a normalized `number`."""
+    ring = ring or keys.keyring()
+    digest = ring.blind_index(number)
+    return {"id_hash": digest, "id_encrypted": encrypt_id(number, id_hash=digest, ring=ring),
+            "id_suffix_hash": suffix_hash(number, name, ring), "key_state": ring.state}

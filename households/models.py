@@ -34,6 +34,11 @@ class Person(models.Model):
 
     id_hash = models.CharField(_("ID number blind index"), max_length=64, unique=True)
     id_encrypted = models.BinaryField(_("ID number (encrypted)"))
+    # Blind index of (last six characters of the number, name): search without the digits in clear.
+    id_suffix_hash = models.CharField(_("ID suffix and name blind index"), max_length=64, blank=True,
+                                      db_default="", db_index=True, editable=False)
+    # Suite and key versions of id_encrypted and the indexes ("aes:2:1"); rotate_keys rewrites the others.
+    key_state = models.CharField(_("key state"), max_length=20, blank=True, db_default="", editable=False)
     name = models.CharField(_("name"), max_length=50)
     name_pinyin = models.CharField(_("name in pinyin"), max_length=200, blank=True, db_index=True)
     birth_date = models.DateField(_("birth date"))
@@ -55,7 +60,7 @@ class Person(models.Model):
     @property
     def id_number(self) -> str:
         """The full number. Show it only on a detail view to a user in scope."""
-        return crypto.decrypt(self.id_encrypted)
+        return crypto.decrypt_id(self.id_encrypted, id_hash=self.id_hash)
 
     @property
     def masked_id(self) -> str:

@@ -1,5 +1,6 @@
 """Scoped reads of households and the county configuration in force on a date."""
 
+import re
 from datetime import date
 
 from django.db.models import Prefetch, Q, QuerySet
@@ -7,9 +8,10 @@ from django.db.models import Prefetch, Q, QuerySet
 from accounts.divisions import code_prefix, county_code_of
 from accounts.scoping import get_in_scope, scope_queryset
 from audit.models import AuditEvent
+from households import crypto
 from households.idnumber import normalize
 from households.models import Asset, Household, IncomeItem, IncomePolicy, Member, Standard
-from households.persons import id_hash_for
+from households.persons import id_hashes_for
 
 
 def _county_code(county) -> str:
@@ -61,19 +63,42 @@ def household_list(user, *, q: str = "", division: str = "", has_active_case: bo
                                      .select_related("person").order_by("id"), to_attr="active_members")))
     q = (q or "").strip()
     if q:
-        number = normalize(q)
-        if len(number) == 18 and number[:17].isdigit():
-            qs = qs.filter(members__person__id_hash=id_hash_for(number), members__is_active=True)
-        else:
-            # The head is an active member too (household_recalculate copies its name to head_name), so
-            # one semi-join on the member name index finds heads and members alike; an OR with
-            # head_name would turn it into a filter over every household in scope.
-            qs = qs.filter(pk__in=Member.objects.filter(is_active=True, name__startswith=q).values("household_id"))
+        qs = qs.filter(household_search(q))
     if division:
         qs = qs.filter(division_code__startswith=code_prefix(division))
     if has_active_case is not None:
         qs = qs.filter(has_paid_case=has_active_case)
     return qs.order_by("division_code", "id")
+
+
+# A name and the last six characters of an ID number, either way round: "张三 12345X", "12345x张三".
+_NAME_SUFFIX = (re.compile(r"^(?P<name>[^\d\s]{1,20})\s*(?P<suffix>\d{5}[\dXx])$"),
+                re.compile(r"^(?P<suffix>\d{5}[\dXx])\s*(?P<name>[^\d\s]{1,20})$"))
+_PHONE = re.compile(r"^\+?[\d-]{4,20}$")
+
+
+def household_search(q: str) -> Q:
+    """What the list's q= means: a full ID number, a name with the last six characters of an ID number,
+    part of a phone number, or else the start of a member's name or part of the address.
+
+    ID numbers are matched by blind index only (every key version, so rows not yet rotated are found).
+    """
+    number = normalize(q)
+    if len(number) == 18 and number[:17].isdigit():
+        return Q(pk__in=Member.objects.filter(is_active=True, person__id_hash__in=id_hashes_for(number))
+                 .values("household_id"))
+    for pattern in _NAME_SUFFIX:
+        match = pattern.match(q)
+        if match:
+            digests = crypto.suffix_hashes(match["suffix"], match["name"])
+            return Q(pk__in=Member.objects.filter(is_active=True, person__id_suffix_hash__in=digests)
+                     .values("household_id"))
+    if _PHONE.match(q):
+        return Q(contact_phone__contains=q)
+    # The head is an active member too (household_recalculate copies its name to head_name), so one
+    # semi-join on the member name index finds heads and members alike.
+    return (Q(pk__in=Member.objects.filter(is_active=True, name__startswith=q).values("household_id"))
+            | Q(address__icontains=q))
 
 
 def household_detail_queryset(user) -> QuerySet:

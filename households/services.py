@@ -21,7 +21,7 @@ from dibao.errors import InvalidInput, NotPermitted, StaleVersion
 from households.idnumber import mask, normalize, parse_id_number
 from households.income import ELDERLY_AGE, MINOR_AGE, age_on, asset_check_reasons, compute_income
 from households.models import Asset, Household, IncomeItem, Member, Person, Standard
-from households.persons import id_hash_for, person_get_or_create
+from households.persons import id_hashes_for, person_get_or_create
 from households.selectors import access_household_by_id, income_policy_in_force, standard_in_force
 
 HOUSEHOLD_FIELDS = ("address", "registration_type", "contact_phone", "bank_name", "bank_account")
@@ -112,7 +112,7 @@ def _prepare_members(household, rows, existing, errors):
                 errors.setdefault(f"{key}.id_number", []).append(
                     _("The same ID number is entered twice in this household (row %(n)d).") % {"n": seen[info.number] + 1})
             seen.setdefault(info.number, i)
-            other = (Member.objects.filter(person__id_hash=id_hash_for(info.number), is_active=True)
+            other = (Member.objects.filter(person__id_hash__in=id_hashes_for(info.number), is_active=True)
                      .select_related("household__village").first())
             if other and other.household_id != household.pk:
                 errors.setdefault(f"{key}.id_number", []).append(

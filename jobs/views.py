@@ -1,10 +1,10 @@
 from pathlib import Path
 
 from django.conf import settings
-from django.http import FileResponse
 from django.shortcuts import render
 from django.template.loader import select_template
 
+from dibao import filecrypt
 from dibao.errors import NotFound
 from jobs import embedded
 from jobs.selectors import job_for_user
@@ -27,4 +27,6 @@ def job_download(request, pk: int):
     path = (var_dir / job.result_file).resolve()
     if not path.is_relative_to(var_dir) or not path.is_file():
         raise NotFound()
-    return FileResponse(path.open("rb"), as_attachment=True, filename=path.name)
+    response = filecrypt.download_response(path, filename=path.name)  # decrypted as it is sent
+    response["Cache-Control"] = "no-store"
+    return response

@@ -3,6 +3,7 @@ single registrations created or changed through the API."""
 
 import logging
 import uuid
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from accounts.models import Division, Level, Role
 from accounts.scoping import division_in_scope, require_role
 from audit import feed
 from audit.services import changed_fields, record
+from dibao import filecrypt
 from dibao.errors import DomainError
 from households.idnumber import parse_id_number
 from households.models import Person
@@ -39,8 +41,8 @@ IMPORT_ROLES = (Role.COUNTY_OFFICER,)
 def _save_upload(uploaded, suffix: str) -> Path:
     relative = Path("imports") / f"registry-upload-{uuid.uuid4().hex}{suffix}"
     target = Path(settings.VAR_DIR) / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with target.open("wb") as out:
+    # Plain-text ID numbers: encrypted at rest, 0600, deleted when its job ends (dibao.filecrypt).
+    with filecrypt.writer(target) as out:
         for block in uploaded.chunks():
             out.write(block)
     return target
@@ -278,3 +280,20 @@ def registration_update(*, actor, household: RegistryHousehold, **changes) -> Re
     record(actor=actor, action="poverty_registry.update", obj=household, division_code=household.division_code,
            before=old, after=new)
     return household
+
+
+def import_error_files_delete_expired(*, now=None) -> int:
+    """Delete the error lists of registry imports that finished more than IMPORT_ERROR_FILE_EXPIRY_HOURS
+    ago (they hold the other department's rows); the job keeps its counts and first errors."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(hours=settings.IMPORT_ERROR_FILE_EXPIRY_HOURS)
+    root = Path(settings.VAR_DIR).resolve()
+    deleted = 0
+    for job in Job.objects.filter(kind=IMPORT_KIND, finished_at__lte=cutoff).exclude(result_file="").only(
+            "id", "result_file"):
+        path = (root / job.result_file).resolve()
+        if path.is_relative_to(root):
+            path.unlink(missing_ok=True)
+        Job.objects.filter(pk=job.pk).update(result_file="")
+        deleted += 1
+    return deleted

@@ -10,7 +10,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.db import connections
 from django.db.models import Count, DateTimeField, F, Func, Max, QuerySet, Sum, TextField, Value
@@ -75,19 +74,28 @@ class ReportDefinition:
         if self.build is not None:
             qs = self.build(qs)
         qs = qs.order_by(*self.order_by)
+        # An encrypted ID number opens only with its row's blind index (its associated data): each such
+        # column brings that value along after the columns; convert_rows uses it and drops it.
+        row_keys = [id_row_key_path(c) for c in self.columns if c.kind == "id_number"]
         if connections[using].vendor == "postgresql":
             # Format dates and money in SQL: text is far cheaper for the driver than timestamptz
             # and numeric objects, which roughly halves the export time.
             formatted = {f"_cell_{c.key}": expr for c in self.columns if (expr := sql_formatted(c)) is not None}
             qs = qs.annotate(**formatted)
             return qs.values_list(*[f"_cell_{c.key}" if f"_cell_{c.key}" in formatted else c.path
-                                    for c in self.columns])
-        return qs.values_list(*[c.path for c in self.columns])
+                                    for c in self.columns], *row_keys)
+        return qs.values_list(*[c.path for c in self.columns], *row_keys)
 
     def converters(self, *, unmasked: bool, using: str = "default") -> list[Callable | None]:
         in_sql = connections[using].vendor == "postgresql"
-        return [None if in_sql and sql_formatted(c) is not None else _converter(c, unmasked=unmasked)
-                for c in self.columns]
+        converters = [None if in_sql and sql_formatted(c) is not None else _converter(c, unmasked=unmasked)
+                      for c in self.columns]
+        key_index = len(self.columns)
+        for i, column in enumerate(self.columns):
+            if column.kind == "id_number":
+                converters[i] = RowKeyed(converters[i], key_index)
+                key_index += 1
+        return converters
 
     def headers(self) -> list[str]:
         return [str(c.label) for c in self.columns]
@@ -128,41 +136,29 @@ def sql_formatted(column: Column):
     return None
 
 
-def fast_decryptor() -> Callable[[bytes], str]:
-    """households.crypto.decrypt with the AES-GCM cipher built once per export, not once per row.
+def id_row_key_path(column: Column) -> str:
+    """The path of the Person blind index next to an encrypted ID number's path."""
+    return column.path.removesuffix("id_encrypted") + "id_hash"
 
-    It relies on the ciphertext layout of households.crypto (key-version byte, 12-byte nonce, the
-    associated data); it proves itself on a round trip first and otherwise falls back to
-    crypto.decrypt, so a change of layout there costs speed, never correctness.
-    """
-    try:
-        aes = AESGCM(crypto._key(settings.FIELD_ENCRYPTION_KEY))
-        version, associated = crypto.KEY_VERSION, crypto._ASSOCIATED_DATA
 
-        def decrypt(blob) -> str:
-            blob = bytes(blob)
-            if blob[0] != version:
-                return crypto.decrypt(blob)
-            return aes.decrypt(blob[1:13], blob[13:], associated).decode()
+@dataclass
+class RowKeyed:
+    """A converter that needs a second value of the row (at `key_index`, after the columns)."""
 
-        probe = "11010519491231002X"
-        if decrypt(crypto.encrypt(probe)) == probe:
-            return decrypt
-    except Exception:  # noqa: BLE001 - any surprise means: use the reference implementation
-        pass
-    return crypto.decrypt
+    convert: Callable
+    key_index: int
 
 
 def _converter(column: Column, *, unmasked: bool) -> Callable | None:
     """How a raw value becomes a cell; None means the value is written as it comes."""
     kind = column.kind
     if kind == "id_number":
-        decrypt = fast_decryptor()
+        ring = crypto.keyring()  # its ciphers are built once, not per row
 
-        def id_number(blob):
+        def id_number(blob, id_hash):
             if not blob:
                 return ""
-            number = decrypt(blob)
+            number = crypto.decrypt_id(blob, id_hash=id_hash, ring=ring)
             return number if unmasked else number[:6] + "********" + number[14:] if len(number) == 18 else mask(number)
         return id_number
     if kind == "datetime":
@@ -185,12 +181,17 @@ def _converter(column: Column, *, unmasked: bool) -> Callable | None:
     return None
 
 
-def convert_rows(rows: Iterable[tuple], converters: list[Callable | None]) -> Iterable[list]:
-    active = [(i, conv) for i, conv in enumerate(converters) if conv is not None]
+def convert_rows(rows: Iterable[tuple], converters: list[Callable | RowKeyed | None]) -> Iterable[list]:
+    active = [(i, conv) for i, conv in enumerate(converters) if conv is not None and not isinstance(conv, RowKeyed)]
+    keyed = [(i, conv.convert, conv.key_index) for i, conv in enumerate(converters) if isinstance(conv, RowKeyed)]
+    width = len(converters)
     for row in rows:
         row = list(row)
         for i, conv in active:
             row[i] = conv(row[i])
+        for i, conv, key_index in keyed:
+            row[i] = conv(row[i], row[key_index])
+        del row[width:]
         yield row
 
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Role
 from accounts.scoping import require_role
 from audit.services import record_access
+from dibao import filecrypt
 from dibao.db_router import reporting_db
 from dibao.errors import DomainError
 from dibao.spreadsheets import spreadsheet_writer, write_csv, write_xlsx
@@ -132,18 +133,16 @@ def export_file_name(export: Export) -> str:
 
 @spreadsheet_writer("reports.export_file")
 def export_write_file(*, export: Export, on_rows=None) -> Path:
-    """Write the export's file under VAR_DIR/exports (atomically: temp file, then rename)."""
+    """Write the export's file under VAR_DIR/exports, encrypted, 0600, atomically (dibao.filecrypt)."""
     definition = resolve_report(export.report)
     filters = parse_filters(user=export.requested_by, definition=definition, data=export.filters)
     rows = export_rows(definition, user=export.requested_by, filters=filters, unmasked=export.unmasked)
     path = export_dir() / export_file_name(export)
-    partial = path.with_suffix(path.suffix + ".part")
-    with partial.open("wb") as target:
+    with filecrypt.writer(path) as target:
         if export.format == ExportFormat.CSV:
             write_csv(target, definition.headers(), rows, on_rows=on_rows)
         else:
             write_xlsx(target, definition.headers(), rows, title=str(definition.title), on_rows=on_rows)
-    partial.replace(path)
     return path
 
 

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.scoping import code_in_scope
 from accounts.selectors import divisions_visible
+from dibao import filecrypt
 from dibao.db_router import reporting_db
 from dibao.errors import DomainError, NotFound
 from dibao.spreadsheets import csv_chunks, spreadsheet_writer, xlsx_chunks
@@ -151,4 +152,6 @@ def export_download(request, pk: int):
     path = (root / export.file).resolve()
     if not str(path).startswith(str(root)) or not path.exists():
         raise NotFound()
-    return FileResponse(path.open("rb"), as_attachment=True, filename=path.name)
+    response = filecrypt.download_response(path, filename=path.name)  # decrypted as it is sent
+    response["Cache-Control"] = "no-store"
+    return response

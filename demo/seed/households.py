@@ -199,7 +199,7 @@ def _bulk(plans, actor, policy, rng, today):
     persons = []
     for _v, members, _i, _a in plans:
         for m in members:
-            persons.append(Person(id_hash=crypto.blind_index(m["id_number"]), id_encrypted=crypto.encrypt(m["id_number"]),
+            persons.append(Person(**crypto.person_key_fields(m["id_number"], m["name"]),
                                   name=m["name"], name_pinyin=name_to_pinyin(m["name"]), birth_date=m["_birth"],
                                   sex="M" if int(m["id_number"][16]) % 2 else "F", region_code=REGION))
     Person.objects.bulk_create(persons, batch_size=1000)

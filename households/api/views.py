@@ -37,7 +37,9 @@ def _write_data(validated: dict) -> dict:
 
 @extend_schema_view(
     list=extend_schema(parameters=[
-        OpenApiParameter("q", OpenApiTypes.STR, description="Name prefix (head or member) or full ID number"),
+        OpenApiParameter("q", OpenApiTypes.STR, description=(
+            "Name prefix (head or member), part of the address or phone number, a name with the last six "
+            "characters of an ID number (\"张三 12345X\"), or a full ID number")),
         OpenApiParameter("division", OpenApiTypes.STR, description="Division code of any level"),
         OpenApiParameter("has_active_case", OpenApiTypes.BOOL),
     ]),

@@ -162,7 +162,7 @@ class ProbableDuplicate(Rule):
             return
         ids = {i for pair in pairs for i in pair}
         persons = {p.pk: p for p in Person.objects.filter(pk__in=ids).only(
-            "id", "id_encrypted", "name", "birth_date", "sex")}
+            "id", "id_hash", "id_encrypted", "name", "birth_date", "sex")}
         numbers = {pk: p.id_number for pk, p in persons.items()}  # decrypt only within blocks
         codes: dict = {}
         for pid, code in fetch(f"""SELECT m.person_id, h.division_code FROM households_member m

@@ -7,6 +7,7 @@ accepted file: the whole file is never held in memory.
 
 import codecs
 import csv
+import io
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ import openpyxl
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from dibao import filecrypt
 from dibao.errors import DomainError
 
 COLUMNS = (
@@ -85,14 +87,14 @@ def _detect_encoding(sample: bytes, complete: bool) -> str:
 
 def inspect_file(path: Path, filename: str = "") -> FileInfo:
     """Refuse at once what can never be imported; say what was found."""
-    size = path.stat().st_size
+    size = filecrypt.plaintext_size(path)  # stored encrypted (dibao.filecrypt)
     if size == 0:
         raise ImportRefused(_("The file is empty."), code="empty_file")
     if size > max_bytes():
         raise ImportRefused(
             _("The file is %(size)s MB; the largest file accepted is %(max)s MB.")
             % {"size": round(size / 1048576, 1), "max": round(max_bytes() / 1048576, 1)}, code="too_large")
-    with path.open("rb") as fh:
+    with filecrypt.open_reader(path) as fh:
         head = fh.read(SNIFF_BYTES)
     if head.startswith(b"PK\x03\x04"):
         return _inspect_xlsx(path)
@@ -114,8 +116,10 @@ def inspect_file(path: Path, filename: str = "") -> FileInfo:
 
 
 def _open_workbook(path: Path):
+    # A zip needs seeking: the decrypted workbook is held in memory (XLSX is read whole anyway).
+    content = io.BytesIO(filecrypt.read_bytes(path))
     try:
-        return openpyxl.load_workbook(path, read_only=True, data_only=False)
+        return openpyxl.load_workbook(content, read_only=True, data_only=False)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
         raise ImportRefused(_("This is not a readable XLSX workbook (%(e)s).") % {"e": type(exc).__name__},
                             code="not_csv_or_xlsx") from None
@@ -169,7 +173,7 @@ def iter_rows(path: Path, info: FileInfo) -> Iterator[tuple[int, dict]]:
 
 
 def _iter_csv(path: Path, encoding: str) -> Iterator[tuple[int, dict]]:
-    with path.open("rb") as fh:
+    with filecrypt.open_reader(path) as fh:
         # Decoded line by line (a newline byte never occurs inside a UTF-8 or GBK character), so an
         # undecodable byte is reported at its own row rather than somewhere in a read-ahead buffer.
         decoder = codecs.getincrementaldecoder(encoding)(errors="strict")

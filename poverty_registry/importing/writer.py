@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Division, Level
 from accounts.scoping import code_in_scope, scope_queryset
 from audit import feed
+from dibao import filecrypt
 from dibao.spreadsheets import CsvRows, spreadsheet_writer
 from households import crypto
 from households.idnumber import mask, normalize
@@ -250,16 +251,24 @@ class ImportRun:
         return kept
 
     def _resolve_persons(self, good) -> dict[str, int]:
-        infos = {}
+        """{current blind index: person id}; rows stored under an older key (a rotation under way) are
+        found through every blind index of the number, so no person is created twice."""
+        ring = crypto.keyring()
+        infos, aliases = {}, {}
         for row, _values in good:
-            infos.setdefault(crypto.blind_index(row.id_info.number), (row.id_info, row.name))
-        found = dict(Person.objects.filter(id_hash__in=list(infos)).values_list("id_hash", "id"))
+            digest = ring.blind_index(row.id_info.number)
+            if digest not in infos:
+                infos[digest] = (row.id_info, row.name)
+                for alias in ring.blind_indexes(row.id_info.number):
+                    aliases[alias] = digest
+        found = {aliases[h]: pk for h, pk in Person.objects.filter(id_hash__in=list(aliases))
+                 .values_list("id_hash", "id")}
         missing = [h for h in infos if h not in found]
         if missing:
             new = []
             for digest in missing:
                 info, name = infos[digest]
-                new.append(Person(id_hash=digest, id_encrypted=crypto.encrypt(info.number), name=name,
+                new.append(Person(**crypto.person_key_fields(info.number, name, ring), name=name,
                                   name_pinyin=_pinyin(name), birth_date=info.birth_date, sex=info.sex,
                                   region_code=info.region))
             Person.objects.bulk_create(new, ignore_conflicts=True, batch_size=1000)
@@ -387,9 +396,28 @@ def _error_cell(value):
 
 @spreadsheet_writer("poverty_registry.import_errors")
 def error_file_open(target: Path):
-    """The error CSV of an import: (the open file, its writer), the header written."""
+    """The error CSV of an import: (the open file, its writer), the header written.
+
+    Encrypted at rest and 0600 (dibao.filecrypt): the file appears, complete, when the handle is closed.
+    """
     # utf-8-sig so Excel opens the Chinese text correctly.
-    handle = target.open("w", encoding="utf-8-sig", newline="")
+    handle = ErrorFile(target)
     writer = CsvRows(handle)
     writer.writerow(["row", "column", "reason", *COLUMNS])
     return handle, writer
+
+
+class ErrorFile:
+    """The error list's text stream, encrypted as it is written; `close()` completes the file."""
+
+    def __init__(self, target: Path):
+        self._context = filecrypt.writer(target, text_encoding="utf-8-sig", newline="")
+        self._stream = self._context.__enter__()
+
+    def write(self, text: str) -> int:
+        return self._stream.write(text)
+
+    def close(self) -> None:
+        if self._context is not None:
+            context, self._context = self._context, None
+            context.__exit__(None, None, None)

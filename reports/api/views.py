@@ -1,7 +1,6 @@
 from pathlib import Path
 
 from django.conf import settings
-from django.http import FileResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -11,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api.permissions import role_required
+from dibao import filecrypt
 from dibao.errors import NotFound
 from reports import services
 from reports.api.serializers import ExportCreateSerializer, ExportSerializer
@@ -71,4 +71,6 @@ class ExportDownloadView(APIView):
         path = (root / export.file).resolve()
         if not str(path).startswith(str(root)) or not path.exists():
             raise NotFound()
-        return FileResponse(path.open("rb"), as_attachment=True, filename=path.name)
+        response = filecrypt.download_response(path, filename=path.name)  # decrypted as it is sent
+        response["Cache-Control"] = "no-store"
+        return response

@@ -41,6 +41,8 @@ EXPECTED = {
                                                 crontab(hour=1, minute=20)),
     "overlaps-nightly-scan": ("overlaps.tasks.nightly_scan", crontab(hour=2, minute=30)),
     "reports-delete-expired-exports": ("reports.tasks.delete_expired_exports", crontab(minute=17)),
+    "poverty-registry-delete-expired-import-error-files": (
+        "poverty_registry.tasks.delete_expired_import_error_files", crontab(minute=23)),
 }
 
 
@@ -158,6 +160,24 @@ def delete_expired_exports(request):
         ("exports/new.csv", False), ("exports/old.csv", True)]
 
 
+def delete_expired_import_error_files(request):
+    settings, officer = request.getfixturevalue("settings"), request.getfixturevalue("county_officer")
+    settings.VAR_DIR = request.getfixturevalue("tmp_path")
+    jobs, files = [], []
+    for name, hours_ago in (("old", 73), ("new", 71)):
+        path = Path(settings.VAR_DIR) / "imports" / f"registry-import-{name}-errors.csv"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("row,column\n")
+        job = job_create(actor=officer, kind="poverty_registry_import")
+        Job.objects.filter(pk=job.pk).update(status=JobStatus.SUCCEEDED, result_file=f"imports/{path.name}",
+                                             finished_at=timezone.now() - timedelta(hours=hours_ago))
+        jobs.append(job)
+        files.append(path)
+    yield
+    assert [path.exists() for path in files] == [False, True]
+    assert [Job.objects.get(pk=job.pk).result_file for job in jobs] == ["", "imports/registry-import-new-errors.csv"]
+
+
 def refresh_dashboard_cache(request):
     village = request.getfixturevalue("village")
     make_report_case(village, request.getfixturevalue("county_officer"), status="active", size=2, amount="100")
@@ -177,6 +197,7 @@ JOBS = {
     "recipients-close-finished-gradual-exits": close_finished_gradual_exits,
     "overlaps-nightly-scan": nightly_scan,
     "reports-delete-expired-exports": delete_expired_exports,
+    "poverty-registry-delete-expired-import-error-files": delete_expired_import_error_files,
 }
 
 

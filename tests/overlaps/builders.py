@@ -4,7 +4,7 @@ from datetime import date
 from decimal import Decimal
 
 from cases.models import Case
-from households.crypto import blind_index, encrypt
+from households.crypto import person_key_fields
 from households.idnumber import make_id_number
 from households.models import Household, Member, Person, Standard
 from households.persons import name_to_pinyin
@@ -18,7 +18,7 @@ def person(name="张三", birth=date(1980, 5, 1), sex="M", region="370283", sequ
         _seq[0] += 2
         seq = sequence if sequence is not None else (_seq[0] % 998) + (1 if sex == "M" else 0)
         number = make_id_number(region, birth, seq)
-    return Person.objects.create(id_hash=blind_index(number), id_encrypted=encrypt(number), name=name,
+    return Person.objects.create(**person_key_fields(number, name), name=name,
                                  name_pinyin=name_to_pinyin(name), birth_date=birth, sex=sex, region_code=region)
 
 

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from cases.models import Case
-from households.crypto import blind_index, encrypt
+from households.crypto import person_key_fields
 from households.idnumber import check_char
 from households.models import Household, Member, Person
 from households.persons import name_to_pinyin
@@ -62,7 +62,7 @@ class Builder:
         if number[:17] in self.used and number[17] == check_char(number[:17]):
             raise ValueError("duplicate synthetic id")
         self.used.add(number[:17])
-        p = Person(id_hash=blind_index(number), id_encrypted=encrypt(number), name=name,
+        p = Person(**person_key_fields(number, name), name=name,
                    name_pinyin=name_to_pinyin(name), birth_date=birth, sex=sex, region_code=region)
         p._number = number
         self.persons.append(p)

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from audit.models import AuditEvent
+from dibao import filecrypt
 from households.models import Person
 from households.persons import person_get_or_create
 from poverty_registry.importing import writer
@@ -167,9 +168,9 @@ def test_row_errors_are_reported_and_good_rows_kept(county_officer, village, oth
     assert RegistryMember.objects.count() == 2
     # the downloadable error CSV has one line per bad row, with the values
     assert job.result_file
-    with (Path(job.result_file) if Path(job.result_file).is_absolute() else
-          Path(__import__("django.conf").conf.settings.VAR_DIR) / job.result_file).open(encoding="utf-8-sig") as fh:
-        lines = list(csv.reader(fh))
+    stored = Path(__import__("django.conf").conf.settings.VAR_DIR) / job.result_file
+    assert b"reason" not in stored.read_bytes()  # encrypted at rest
+    lines = list(csv.reader(io.StringIO(filecrypt.read_bytes(stored).decode("utf-8-sig"))))
     assert lines[0][:3] == ["row", "column", "reason"]
     assert len(lines) == 12 and lines[1][0] == "4"
 
@@ -299,7 +300,7 @@ def test_upload_deleted_after_job_and_error_csv_masks_valid_ids(county_officer, 
     valid = ident(3)
     job = run_import(county_officer, csv_bytes([row(1), row(3, code="H3", status="poor")]))
     assert not (Path(settings.VAR_DIR) / job.params["path"]).exists()
-    text = (Path(settings.VAR_DIR) / job.result_file).read_text(encoding="utf-8-sig")
+    text = filecrypt.read_bytes(Path(settings.VAR_DIR) / job.result_file).decode("utf-8-sig")
     assert valid not in text and valid[:6] + "********" + valid[14:] in text
 
 

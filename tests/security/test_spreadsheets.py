@@ -20,7 +20,7 @@ from django.conf import settings
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from dibao import spreadsheets
+from dibao import filecrypt, spreadsheets
 from reports.definitions import REPORTS
 from reports.models import Export
 from reports.services import export_write_file
@@ -121,7 +121,7 @@ def scenario_export_file(request):
         for fmt in ("csv", "xlsx"):
             export = Export.objects.create(report=key, format=fmt, filters={}, requested_by=county_officer,
                                            row_count=0, streamed=False, expires_at=timezone.now() + timedelta(days=1))
-            data = export_write_file(export=export).read_bytes()
+            data = filecrypt.read_bytes(export_write_file(export=export))  # encrypted at rest
             carries = HOSTILE if key in ("case_register", "recipients_roster", "staff_relative") else ()
             outputs.append((fmt, data, carries))
     assert len(outputs) >= 10
@@ -180,7 +180,8 @@ def scenario_import_errors(request):
     job = request.getfixturevalue("run_import")(officer, registry_csv(rows))
     assert job.counts["rows_failed"] == len(HOSTILE)
     # The reader strips the cells it reads: the tab- and CR-prefixed names arrive as "=1+1", "=2+2".
-    return [("csv", (Path(settings.VAR_DIR) / job.result_file).read_bytes(), tuple(t.strip() for t in HOSTILE))]
+    return [("csv", filecrypt.read_bytes(Path(settings.VAR_DIR) / job.result_file),
+             tuple(t.strip() for t in HOSTILE))]
 
 
 def scenario_demo_registry_file(request):

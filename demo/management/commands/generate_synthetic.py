@@ -37,7 +37,7 @@ class Command(BaseCommand):
             self.stdout.write("note: poverty_registry.models is not importable; no poverty roster generated")
         totals: dict[str, int] = {}
         cache: dict = {}
-        cipher = crypto.cipher()
+        cipher = crypto.keyring()
         for chunk in builder.iter_household_chunks(villages, plan, seed):
             for key, value in builder.insert_chunk(chunk, cache, users, cipher).items():
                 totals[key] = totals.get(key, 0) + value
