@@ -9,6 +9,7 @@ The QR code is drawn here as SVG (the `qrcode` library): no CDN, no image servic
 
 import base64
 import io
+import time
 from base64 import b32encode
 
 import qrcode
@@ -21,8 +22,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django_otp import login as otp_login
 from django_otp import verify_token
+from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
-from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
 
 from accounts.models import User
 from audit.services import record_login_event
@@ -44,13 +46,17 @@ def has_second_factor(user: User) -> bool:
     return confirmed_totp(user) is not None
 
 
-@transaction.atomic
-def enrolment_start(*, user: User) -> TOTPDevice:
-    """The device being enrolled (a new secret the first time; the same one until it is confirmed)."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=False, name=TOTP_NAME).order_by("pk").first()
-    if device is None:
-        device = TOTPDevice.objects.create(user=user, name=TOTP_NAME, confirmed=False)
-    return device
+ENROL_SESSION_KEY = "otp_enrol_key"
+
+
+def enrolment_start(request) -> TOTPDevice:
+    """The authenticator being enrolled, not yet saved: its secret waits in the session until the first
+    code confirms it (so opening the page writes nothing)."""
+    key = request.session.get(ENROL_SESSION_KEY)
+    if not key:
+        key = default_key()
+        request.session[ENROL_SESSION_KEY] = key
+    return TOTPDevice(user=request.user, name=TOTP_NAME, key=key, confirmed=False)
 
 
 def secret_base32(device: TOTPDevice) -> str:
@@ -73,17 +79,31 @@ def _new_recovery_codes(user: User) -> list[str]:
     return codes
 
 
+def _code_matches(device: TOTPDevice, code: str) -> bool:
+    """Check the first code; on success the device remembers its time step, so the code cannot be replayed."""
+    try:
+        token = int(code)
+    except ValueError:
+        return False
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time()
+    if not totp.verify(token, device.tolerance):
+        return False
+    device.last_t = totp.t()
+    return True
+
+
 @transaction.atomic
-def enrolment_confirm(*, user: User, device_id: int, code: str) -> tuple[TOTPDevice, list[str]]:
-    """Confirm the authenticator with its first code; returns it and the new recovery codes (shown once)."""
-    device = TOTPDevice.objects.select_for_update().filter(pk=device_id, user=user, confirmed=False).first()
-    if device is None or not device.verify_token((code or "").strip()):
+def enrolment_confirm(*, user: User, device: TOTPDevice, code: str) -> tuple[TOTPDevice, list[str]]:
+    """Save the authenticator once its first code matches; returns it and new recovery codes (shown once)."""
+    if not _code_matches(device, (code or "").strip()):
         record_login_event(action="auth.otp_enrol_failed", user=user)
         raise InvalidInput(fields={"otp": [_("The code is not correct. Check the time on your phone and try again.")]},
                            code="invalid_otp")
-    TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+    TOTPDevice.objects.filter(user=user).delete()
+    device.user = user
     device.confirmed = True
-    device.save(update_fields=["confirmed"])
+    device.save()
     codes = _new_recovery_codes(user)
     record_login_event(action="auth.otp_enrol", user=user, detail={"recovery_codes": len(codes)})
     return device, codes

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 
 from accounts.otp import (
+    ENROL_SESSION_KEY,
     enrolment_confirm,
     enrolment_start,
     has_second_factor,
@@ -50,15 +51,15 @@ def otp_enrol(request):
     """Set up the authenticator app: scan the QR code (or type the key), confirm with its first code."""
     if has_second_factor(request.user) and not request.user.is_verified():
         return redirect(f"{reverse('otp_verify')}?next={_next_url(request)}")
-    device = enrolment_start(user=request.user)
+    device = enrolment_start(request)
     error = None
     if request.method == "POST":
         try:
-            confirmed, codes = enrolment_confirm(user=request.user, device_id=device.pk,
-                                                 code=request.POST.get("otp", ""))
+            confirmed, codes = enrolment_confirm(user=request.user, device=device, code=request.POST.get("otp", ""))
         except DomainError as exc:
             error = exc.fields.get("otp", [exc.message])[0]
         else:
+            request.session.pop(ENROL_SESSION_KEY, None)
             otp_login(request, confirmed)  # the code just given verifies this session
             return render(request, "accounts/recovery_codes.html",
                           {"title": _("Recovery codes"), "codes": codes, "next": _next_url(request)})

@@ -20,6 +20,7 @@ from accounts.models import Division, Role, User
 from accounts.scoping import require_role
 from accounts.selectors import divisions_visible, users_visible
 from accounts.tokens import tokens_revoke_all
+from dibao.errors import NotPermitted
 
 
 class MeView(APIView):
@@ -70,6 +71,10 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
     def get_queryset(self):
         return users_visible(self.request.user)
 
+    def create(self, request, *args, **kwargs):
+        require_role(request.user, Role.ADMIN)  # the system administrator creates accounts, before validation
+        return super().create(request, *args, **kwargs)
+
     def perform_create(self, serializer):
         require_role(self.request.user, Role.ADMIN)
         data = serializer.validated_data
@@ -79,13 +84,16 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
             last_name=data.get("last_name", ""), email=data.get("email", ""),
         )
 
-    def _target(self):
+    def _target(self, *, security_only: bool = False):
+        # Who may is decided before the body is read: a refused role gets 403 whatever it sent.
+        if security_only and self.request.user.role != Role.SECURITY_ADMIN:
+            raise NotPermitted(_("Only the security administrator may do this."))
         return self.get_object()
 
     @extend_schema(request=UserRoleSerializer, responses=UserSerializer)
     @action(detail=True, methods=["post"])
     def role(self, request, pk=None):
-        target = self._target()
+        target = self._target(security_only=True)
         serializer = UserRoleSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user = services.user_set_role(actor=request.user, user=target, role=serializer.validated_data["role"],
@@ -105,7 +113,7 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
     @extend_schema(request=UserPasswordSerializer, responses={204: None})
     @action(detail=True, methods=["post"])
     def password(self, request, pk=None):
-        target = self._target()
+        target = self._target(security_only=True)
         serializer = UserPasswordSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.user_set_password(actor=request.user, user=target, password=serializer.validated_data["password"])
@@ -114,5 +122,5 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
     @extend_schema(request=None, responses={200: {"type": "object", "properties": {"revoked": {"type": "integer"}}}})
     @action(detail=True, methods=["post"], url_path="revoke-tokens")
     def revoke_tokens(self, request, pk=None):
-        target = self._target()
+        target = self._target(security_only=True)
         return Response({"revoked": tokens_revoke_all(actor=request.user, owner=target, reason="security_admin")})
