@@ -27,10 +27,14 @@ class RolePermissionBackend(BaseBackend):
 
     def has_perm(self, user_obj, perm, obj=None):
         app, _, codename = perm.partition(".")
+        verb, _, model = codename.partition("_")
         verbs = self._grants(user_obj).get(app, ())
-        if app == "accounts" and codename.endswith("apitoken"):
-            verbs = ("view", "delete") if user_obj.role == Role.SECURITY_ADMIN else ()
-        return codename.split("_", 1)[0] in verbs
+        if app == "accounts" and user_obj.role == Role.SECURITY_ADMIN:
+            # Accounts to look at, tokens to end; divisions are the system administrator's.
+            verbs = {"user": ("view",), "apitoken": ("view", "delete")}.get(model, ())
+        elif app == "accounts" and model == "apitoken":
+            verbs = ()
+        return verb in verbs
 
     def has_module_perms(self, user_obj, app_label):
         return bool(self._grants(user_obj).get(app_label))

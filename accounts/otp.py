@@ -93,13 +93,18 @@ def _code_matches(device: TOTPDevice, code: str) -> bool:
     return True
 
 
-@transaction.atomic
 def enrolment_confirm(*, user: User, device: TOTPDevice, code: str) -> tuple[TOTPDevice, list[str]]:
-    """Save the authenticator once its first code matches; returns it and new recovery codes (shown once)."""
+    """Save the authenticator once its first code matches; returns it and new recovery codes (shown once).
+    A wrong code is audited (outside any transaction, so the refusal keeps its trace)."""
     if not _code_matches(device, (code or "").strip()):
         record_login_event(action="auth.otp_enrol_failed", user=user)
         raise InvalidInput(fields={"otp": [_("The code is not correct. Check the time on your phone and try again.")]},
                            code="invalid_otp")
+    with transaction.atomic():
+        return _enrol(user, device)
+
+
+def _enrol(user: User, device: TOTPDevice) -> tuple[TOTPDevice, list[str]]:
     TOTPDevice.objects.filter(user=user).delete()
     device.user = user
     device.confirmed = True
@@ -123,8 +128,9 @@ def check_code(*, user: User, code: str):
     device = None
     totp = confirmed_totp(user)
     if code and totp is not None:
-        device = verify_token(user, totp.persistent_id, code)
-        if device is None:
+        if code.isdigit() and len(code) == totp.digits:
+            device = verify_token(user, totp.persistent_id, code)
+        else:  # a recovery code (8 letters and digits): only then is that device tried (and slowed)
             recovery = StaticDevice.objects.filter(user=user, confirmed=True).first()
             if recovery is not None:
                 device = verify_token(user, recovery.persistent_id, code.lower())

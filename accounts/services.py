@@ -77,7 +77,7 @@ def user_set_role(*, actor: User, user: User, role: str, division: Division | No
     user.is_staff = role in ADMIN_ROLES
     user.full_clean()
     user.save(update_fields=["role", "division", "is_staff"])
-    tokens_revoke_all(actor=actor, owner=user, reason="role_changed")
+    tokens_revoke_all(actor=None, owner=user, reason="role_changed")
     audit.record(actor=actor, action="user.set_role", obj=user,
                  division_code=user.division.code if user.division else "", before=before,
                  after={"role": role, "division": user.division.code if user.division else None})
@@ -96,7 +96,7 @@ def user_set_password(*, actor: User, user: User, password: str) -> User:
         raise InvalidInput(fields={"password": exc.messages}) from None
     user.set_password(password)
     user.save(update_fields=["password"])
-    tokens_revoke_all(actor=actor, owner=user, reason="password_changed")
+    tokens_revoke_all(actor=None, owner=user, reason="password_changed")
     audit.record(actor=actor, action="user.set_password", obj=user,
                  division_code=user.division.code if user.division else "", after={"password": "(changed)"})
     return user
@@ -112,7 +112,7 @@ def user_set_active(*, actor: User, user: User, active: bool) -> User:
     User.objects.filter(pk=user.pk).update(is_active=active)
     user.is_active = active
     if not active:
-        tokens_revoke_all(actor=actor, owner=user, reason="deactivated")
+        tokens_revoke_all(actor=None, owner=user, reason="deactivated")
     audit.record(actor=actor, action="user.activate" if active else "user.deactivate", obj=user,
                  division_code=user.division.code if user.division else "",
                  before={"is_active": not active}, after={"is_active": active})

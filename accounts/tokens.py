@@ -58,9 +58,10 @@ def token_revoke(*, actor: User, owner: User, token_ref: str, reason: str = "rev
     tokens = list(ApiToken.objects.filter(user=owner, digest__startswith=token_ref)[:2])
     if len(tokens) != 1:
         raise NotFound()
-    tokens[0].delete()
+    revoked = token_id(tokens[0])
+    tokens[0].delete()  # the digest is the primary key: read before the delete clears it
     record_login_event(action="auth.token_revoke", user=owner,
-                       detail={"token": token_id(tokens[0]), "reason": reason, "by": actor.username})
+                       detail={"token": revoked, "reason": reason, "by": actor.username})
 
 
 @transaction.atomic

@@ -7,6 +7,7 @@ from typing import Any
 from django.db import transaction
 
 from audit import feed as changes
+from audit.disclosure import protect
 from audit.models import AccessLog, AuditEvent
 from dibao.middleware import current_request_context
 
@@ -61,8 +62,9 @@ def record(
         object_type=object_type or "",
         object_id=str(object_id if object_id is not None else ""),
         division_code=division_code or "",
-        before=_jsonable(before) if before is not None else None,
-        after=_jsonable(after) if after is not None else None,
+        # Bank accounts are stored masked with a keyed hash (audit/disclosure.py), never in full.
+        before=protect(_jsonable(before)) if before is not None else None,
+        after=protect(_jsonable(after)) if after is not None else None,
         request_id=context.get("request_id", ""),
         ip=context.get("ip"),
     )

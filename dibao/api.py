@@ -103,6 +103,17 @@ class TokenThrottle(AddressThrottle):
     scope = "token"
 
 
+class UserThrottle(SafeRateThrottle):
+    """Per signed-in user (the scope names the rate in REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"])."""
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": f"user:{request.user.pk}"}
+
+
+class RevealThrottle(UserThrottle):
+    scope = "reveal"
+
+
 class ScopedThrottle(SafeRateThrottle):
     """A throttle a page or a service asks directly: `ScopedThrottle("reveal", f"user:{pk}").allow()`."""
 

@@ -54,6 +54,16 @@ def household_detail(actor, household_id) -> Household:
     return get_in_scope(actor, household_detail_queryset(actor), pk=household_id)
 
 
+def looks_like_id_number(value: str) -> bool:
+    number = normalize(value or "")
+    return len(number) == 18 and number[:17].isdigit()
+
+
+def id_number_blind_index(number: str) -> str:
+    """What the access log keeps of a searched ID number (its blind index, never the number)."""
+    return id_hash_for(normalize(number))
+
+
 def household_list(user, *, q: str = "", division: str = "", has_active_case: bool | None = None) -> QuerySet:
     """The list: village and active members (for masked IDs) in a fixed number of queries."""
     qs = (households_visible(user).filter(is_active=True).select_related("village")
@@ -62,7 +72,7 @@ def household_list(user, *, q: str = "", division: str = "", has_active_case: bo
     q = (q or "").strip()
     if q:
         number = normalize(q)
-        if len(number) == 18 and number[:17].isdigit():
+        if looks_like_id_number(number):
             qs = qs.filter(members__person__id_hash=id_hash_for(number), members__is_active=True)
         else:
             # The head is an active member too (household_recalculate copies its name to head_name), so

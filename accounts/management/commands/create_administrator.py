@@ -4,11 +4,11 @@
     manage.py create_administrator --username secadmin --role security_admin
     manage.py create_administrator --username auditadmin --role audit_admin
 
-The password is asked for twice (never on the command line); DIBAO_ADMIN_PASSWORD may give it to a script.
+The password is asked for twice (never on the command line); a script may pipe it with --password-stdin.
 """
 
 import getpass
-import os
+import sys
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -25,12 +25,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--username", required=True)
         parser.add_argument("--role", required=True, choices=[str(r) for r in ADMIN_ROLES])
+        parser.add_argument("--password-stdin", action="store_true", help="Read the password from standard input.")
 
-    def handle(self, *args, username, role, **options):
+    def handle(self, *args, username, role, password_stdin=False, **options):
         if User.objects.filter(username=username).exists():
             raise CommandError(f"The username {username!r} is taken.")
-        password = os.environ.get("DIBAO_ADMIN_PASSWORD") or ""
-        if not password:
+        password = sys.stdin.readline().rstrip("\n") if password_stdin else ""
+        if not password_stdin:
             password = getpass.getpass("Password: ")
             if password != getpass.getpass("Password (again): "):
                 raise CommandError("The passwords differ.")
