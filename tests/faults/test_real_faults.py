@@ -403,8 +403,8 @@ def _terminate_other_backends() -> int:
 def test_postgres_backends_cut_under_load_requests_recover_without_manual_action(
         gunicorn_server, village, village_staff):
     import requests
-    from accounts.tokens import token_issue
 
+    from accounts.tokens import token_issue
     from households.models import Household
     from tests.households.factories import household_data, member_row
 
