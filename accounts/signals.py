@@ -17,8 +17,9 @@ def _username(credentials: dict | None) -> str:
 
 @receiver(user_logged_in, dispatch_uid="accounts.audit_login")
 def on_login(sender, request, user, **kwargs):
-    # Only a session login: the token endpoint records auth.token_issue instead.
-    if request is not None and hasattr(request, "session"):
+    # Only a session login over HTTP: the token endpoint records auth.token_issue instead, and a login
+    # made without a client (the test client's force_login, a shell) has no address and is no sign-in.
+    if request is not None and hasattr(request, "session") and request.META.get("REMOTE_ADDR"):
         record_login_event(action="auth.login", user=user)
 
 

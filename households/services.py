@@ -16,7 +16,8 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Division, Level, Role
 from accounts.scoping import division_in_scope, require_role
-from audit.services import changed_fields, record
+from audit.services import changed_fields, record, record_access
+from dibao.api import ScopedThrottle
 from dibao.errors import InvalidInput, NotPermitted, StaleVersion
 from households.idnumber import mask, normalize, parse_id_number
 from households.income import ELDERLY_AGE, MINOR_AGE, age_on, asset_check_reasons, compute_income
@@ -73,6 +74,15 @@ def _lock(actor, household_id: int) -> Household:
     """The household under its row lock, if it lies in the writer's area (NotFound otherwise)."""
     require_role(actor, *WRITER_ROLES)
     return access_household_by_id(actor, household_id, for_update=True)
+
+
+def active_elsewhere_refusal_noted(*, actor, error: InvalidInput) -> bool:
+    """Write a refusal "already active in another household" to the access log (by the numbers' blind
+    index) and count it per user; False once the user is over ACTIVE_ELSEWHERE_RATE, when the caller
+    answers 429 instead (so ID numbers cannot be probed across the country)."""
+    record_access(user=actor, action="household.active_elsewhere_refused",
+                  detail={"id_hashes": getattr(error, "id_hashes", [])})
+    return ScopedThrottle("active_elsewhere", f"user:{actor.pk}").allow()
 
 
 # ---------------------------------------------------------------- validation

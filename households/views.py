@@ -142,6 +142,10 @@ def _edit(request, household=None):
                 form = HouseholdForm(post, **kwargs)
                 form.is_valid()
             except DomainError as error:
+                if error.code == "active_elsewhere" and not services.active_elsewhere_refusal_noted(
+                        actor=request.user, error=error):
+                    error = DomainError(_("Too many refusals for persons active in other households. "
+                                          "Try again later."), code="throttled")
                 sets = {"members": (members, m_index), "incomes": (incomes, i_index), "assets": (assets, a_index)}
                 general.update(show_domain_error(form, error, formsets=sets))
     else:

@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from accounts.api.permissions import role_required
 from accounts.models import Role
 from audit.services import record_access
-from dibao.api import RevealThrottle, ScopedThrottle
+from dibao.api import RevealThrottle
 from dibao.errors import InvalidInput, NotPermitted
 from households import selectors, services
 from households.api.serializers import (
@@ -123,11 +123,9 @@ class HouseholdViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.
         try:
             return call()
         except InvalidInput as exc:
-            if exc.code == "active_elsewhere":
-                record_access(user=self.request.user, action="household.active_elsewhere_refused",
-                              detail={"id_hashes": getattr(exc, "id_hashes", [])})
-                if not ScopedThrottle("active_elsewhere", f"user:{self.request.user.pk}").allow():
-                    raise Throttled() from exc
+            if exc.code == "active_elsewhere" and not services.active_elsewhere_refusal_noted(
+                    actor=self.request.user, error=exc):
+                raise Throttled() from exc
             raise
 
     def _check_writer(self):
