@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Division, User
+from accounts.models import Division, Role, User
 from audit import services as audit
 
 
@@ -61,3 +61,11 @@ class UserAdmin(AuditedAdminMixin, BaseUserAdmin):
     raw_id_fields = ["division"]
     fieldsets = BaseUserAdmin.fieldsets + ((_("Role and area"), {"fields": ("role", "division")}),)
     add_fieldsets = BaseUserAdmin.add_fieldsets + ((_("Role and area"), {"fields": ("role", "division")}),)
+    # Roles and privileges are the security administrator's (三员分立, API: POST /api/v1/users/{id}/role/).
+    privilege_fields = ("role", "is_superuser", "is_staff", "groups", "user_permissions")
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and not (request.user.is_superuser and request.user.role == Role.ADMIN):
+            fields += [f for f in self.privilege_fields if f not in fields]
+        return fields

@@ -1,10 +1,11 @@
 """Users, roles and the administrative-division tree."""
 
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from knox.models import AbstractAuthToken
 
 
 class Level(models.TextChoices):
@@ -93,8 +94,17 @@ class Role(models.TextChoices):
     TOWNSHIP_STAFF = "township_staff", _("Township staff")
     COUNTY_OFFICER = "county_officer", _("County civil-affairs officer")
     AUDITOR = "auditor", _("Auditor")
-    ADMIN = "admin", _("Administrator")
+    # The three administrators (三员分立, GB/T 22239 level 3). ADMIN keeps its stored value "admin" so
+    # existing accounts and API clients keep working; it is the system administrator.
+    ADMIN = "admin", _("System administrator")
+    SECURITY_ADMIN = "security_admin", _("Security administrator")
+    AUDIT_ADMIN = "audit_admin", _("Audit administrator")
 
+
+# The three administrator roles: no account holds two (one role field, and is_superuser only with ADMIN).
+ADMIN_ROLES = (Role.ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN)
+# Who reads the audit and access logs: auditors in their area, the audit administrator everywhere.
+AUDIT_LOG_READERS = (Role.AUDITOR, Role.AUDIT_ADMIN)
 
 # The division level each role works at.
 ROLE_LEVELS = {
@@ -103,7 +113,16 @@ ROLE_LEVELS = {
     Role.COUNTY_OFFICER: {Level.COUNTY},
     Role.AUDITOR: {Level.COUNTY, Level.CITY, Level.PROVINCE},
     Role.ADMIN: set(LEVEL_ORDER),
+    Role.SECURITY_ADMIN: set(LEVEL_ORDER),
+    Role.AUDIT_ADMIN: set(LEVEL_ORDER),
 }
+
+
+class DibaoUserManager(UserManager):
+    def create_superuser(self, username, email=None, password=None, **extra_fields):
+        # Only the system administrator may be a superuser (constraint superuser_is_system_admin).
+        extra_fields.setdefault("role", Role.ADMIN)
+        return super().create_superuser(username, email, password, **extra_fields)
 
 
 class User(AbstractUser):
@@ -114,20 +133,35 @@ class User(AbstractUser):
         Division, verbose_name=_("division"), null=True, blank=True, on_delete=models.PROTECT, related_name="users"
     )
 
+    objects = DibaoUserManager()
+
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
+        constraints = [
+            # A superuser can do everything, so only the system administrator may be one (in production
+            # none should exist: the deploy check accounts.W001 says so).
+            models.CheckConstraint(condition=models.Q(is_superuser=False) | models.Q(role="admin"),
+                                   name="superuser_is_system_admin"),
+        ]
 
     @property
     def is_admin_role(self) -> bool:
+        """The system administrator: users, divisions, configuration, and every business page."""
         return self.role == Role.ADMIN or self.is_superuser
 
     def has_role(self, *roles: str) -> bool:
         return self.is_admin_role or self.role in roles
 
+    def has_exact_role(self, *roles: str) -> bool:
+        """Like has_role, without the system administrator's pass (separation of duties)."""
+        return self.role in roles
+
     def clean(self):
         super().clean()
-        if self.role != Role.ADMIN and not self.is_superuser:
+        if self.is_superuser and self.role != Role.ADMIN:
+            raise ValidationError({"role": _("Only a system administrator may be a superuser.")})
+        if self.role not in ADMIN_ROLES and not self.is_superuser:
             if not self.division_id:
                 raise ValidationError({"division": _("Every non-admin user belongs to a division.")})
             if self.division.level not in ROLE_LEVELS[self.role]:
@@ -136,3 +170,18 @@ class User(AbstractUser):
                      % {"role": self.get_role_display(),
                         "levels": ", ".join(str(Level(lv).label) for lv in ROLE_LEVELS[self.role])}}
                 )
+
+
+class ApiToken(AbstractAuthToken):
+    """An API token (django-rest-knox: only its SHA-512 digest is stored). It expires after
+    settings.TOKEN_TTL_HOURS and stops working when its owner's password changes (the fingerprint of the
+    password hash it was issued under no longer matches) or the account is deactivated."""
+
+    password_fingerprint = models.CharField(max_length=64)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("client"), max_length=200, blank=True)
+    second_factor = models.BooleanField(_("second factor verified"), default=False)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")

@@ -1,7 +1,7 @@
 from django.db.models import QuerySet
 
 from accounts.divisions import ancestor_code, county_code_of
-from accounts.models import Division, Level, User
+from accounts.models import Division, Level, Role, User
 from accounts.scoping import get_in_scope, scope_queryset
 
 
@@ -26,5 +26,8 @@ def users_serving(code: str) -> QuerySet[User]:
 
 
 def users_visible(user: User) -> QuerySet[User]:
-    """Users whose division lies in the viewer's area (admins see all)."""
-    return scope_queryset(user, User.objects.select_related("division").order_by("username"))
+    """Users whose division lies in the viewer's area (the system and security administrators see all)."""
+    users = User.objects.select_related("division").order_by("username")
+    if user.is_authenticated and user.is_active and user.role == Role.SECURITY_ADMIN:
+        return users
+    return scope_queryset(user, users)

@@ -31,6 +31,9 @@ ROLE_QUEUE_HINTS = {
                            "re-checks that are due in your county."),
     Role.AUDITOR: _("Overlap findings and audit trails of your area to read and export."),
     Role.ADMIN: _("Users and divisions are managed in the administration pages."),
+    Role.SECURITY_ADMIN: _("Roles, locked accounts, API tokens and second-factor devices are managed in the "
+                           "administration pages and the interface."),
+    Role.AUDIT_ADMIN: _("The audit log and the access log, the other administrators' actions included."),
 }
 
 
@@ -40,5 +43,5 @@ def home(request):
         result = panel(request)
         if result:
             panels.append(result)
-    hint = ROLE_QUEUE_HINTS.get(Role.ADMIN if request.user.is_admin_role else request.user.role)
+    hint = ROLE_QUEUE_HINTS.get(request.user.role)
     return render(request, "home.html", {"panels": panels, "title": _("Work queue"), "queue_hint": hint})

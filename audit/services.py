@@ -6,7 +6,8 @@ from typing import Any
 
 from django.db import transaction
 
-from audit import feed
+from audit import feed as changes
+from audit.disclosure import protect
 from audit.models import AccessLog, AuditEvent
 from dibao.middleware import current_request_context
 
@@ -41,6 +42,8 @@ def record(
     division_code: str = "",
     before: dict | None = None,
     after: dict | None = None,
+    feed: bool = True,
+    actor_username: str = "",
 ) -> AuditEvent:
     """Write one audit event. Call inside the service's transaction so both commit or neither.
 
@@ -54,19 +57,37 @@ def record(
     actor_obj = actor if getattr(actor, "is_authenticated", False) else None
     event = AuditEvent.objects.create(
         actor=actor_obj,
-        actor_username=getattr(actor_obj, "username", "") or "system",
+        actor_username=getattr(actor_obj, "username", "") or actor_username or "system",
         action=action,
         object_type=object_type or "",
         object_id=str(object_id if object_id is not None else ""),
         division_code=division_code or "",
-        before=_jsonable(before) if before is not None else None,
-        after=_jsonable(after) if after is not None else None,
+        # Bank accounts are stored masked with a keyed hash (audit/disclosure.py), never in full.
+        before=protect(_jsonable(before)) if before is not None else None,
+        after=protect(_jsonable(after)) if after is not None else None,
         request_id=context.get("request_id", ""),
         ip=context.get("ip"),
     )
-    # Every audited write is a change the feed's subscribers hear of, after the commit.
-    feed.changed(event.object_type, [event.object_id])
+    # Every audited write is a change the feed's subscribers hear of, after the commit (a login is no change).
+    if feed:
+        changes.changed(event.object_type, [event.object_id])
     return event
+
+
+def record_login_event(*, action: str, user=None, username: str = "", detail: dict | None = None) -> AuditEvent:
+    """A sign-in event (auth.login, auth.login_failed, auth.lockout, auth.logout, auth.token_issue,
+    auth.token_revoke, auth.otp_*) with the client address of the request (dibao.middleware.client_ip).
+
+    A failed attempt names no actor: it is written as "anonymous", the name tried is in `after`. Not a
+    change, so it does not go to the change feed.
+    """
+    division = getattr(user, "division", None) if user is not None else None
+    after = {"username": (getattr(user, "username", "") or username)[:150], **(detail or {})}
+    with transaction.atomic():
+        return record(actor=user if getattr(user, "is_authenticated", False) else None, action=action,
+                      object_type="accounts.user", object_id=getattr(user, "pk", None) or "",
+                      division_code=getattr(division, "code", ""), after=after, feed=False,
+                      actor_username="anonymous")
 
 
 def record_access(*, user, action: str, obj=None, object_type: str = "", object_id: Any = "",

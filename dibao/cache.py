@@ -76,3 +76,32 @@ def cache_set_many(values: Mapping[str, Any], timeout: int | None) -> bool:
         return False
     _answered()
     return True
+
+
+def cache_count(key: str, timeout: int) -> int | None:
+    """Add one to a counter that lives `timeout` seconds from its first count; the new count, or None when
+    the cache does not answer (a rate limit then lets the request through rather than answer 500)."""
+    try:
+        if cache.add(key, 1, timeout):
+            value = 1
+        else:
+            try:
+                value = cache.incr(key)
+            except ValueError:  # expired between add and incr
+                cache.set(key, 1, timeout)
+                value = 1
+    except Exception as error:
+        _failed("count", error)
+        return None
+    _answered()
+    return value
+
+
+def cache_delete(key: str) -> bool:
+    try:
+        cache.delete(key)
+    except Exception as error:
+        _failed("delete", error)
+        return False
+    _answered()
+    return True

@@ -1,14 +1,17 @@
-"""Request context (request id, client IP) for the audit log, idle sessions, login wall."""
+"""Request context (request id, client IP) for the audit log, idle sessions, login wall, response headers."""
 
 import contextvars
+import ipaddress
 import time
 import uuid
+from functools import lru_cache
 
 from django.conf import settings
 from django.contrib.auth import logout
 from django.http import HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 
 from dibao.crypto import DecryptionFailed
@@ -21,12 +24,59 @@ def current_request_context() -> dict:
     return _request_context.get() or {}
 
 
+@lru_cache(maxsize=8)
+def _networks(proxies: tuple[str, ...]) -> tuple:
+    return tuple(ipaddress.ip_network(p, strict=False) for p in proxies)
+
+
+def _parse_ip(value: str):
+    try:
+        return ipaddress.ip_address(value.strip())
+    except ValueError:
+        return None
+
+
+def is_trusted_proxy(address) -> bool:
+    return address is not None and any(address in net for net in _networks(tuple(settings.TRUSTED_PROXIES)))
+
+
 def client_ip(request) -> str | None:
-    # Behind nginx the real address is the last hop it appended; REMOTE_ADDR otherwise.
+    """The client's address, for the audit log, the lockout and the rate limits (one function for all).
+
+    X-Forwarded-For is believed only when the direct peer (REMOTE_ADDR) is one of settings.TRUSTED_PROXIES;
+    then the address is the right-most entry that is not itself a trusted proxy (entries to its left were
+    written by the client and prove nothing). Anyone reaching the app directly is known by REMOTE_ADDR,
+    whatever headers they send.
+    """
+    peer = _parse_ip(request.META.get("REMOTE_ADDR") or "")
+    if peer is None:
+        return None
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if forwarded and not settings.DEBUG:
-        return forwarded.split(",")[-1].strip() or None
-    return request.META.get("REMOTE_ADDR") or None
+    if not forwarded or not is_trusted_proxy(peer):
+        return str(peer)
+    for entry in reversed(forwarded.split(",")):
+        hop = _parse_ip(entry)
+        if hop is None:
+            return str(peer)  # a malformed hop: do not guess past it
+        if not is_trusted_proxy(hop):
+            return str(hop)
+    return str(peer)
+
+
+class ResponseHardeningMiddleware:
+    """Outermost: no response that may carry personal data is kept by a browser or proxy cache
+    (`Cache-Control: no-store` on everything but static files), and no `Server` banner."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if not request.path_info.startswith("/static/"):
+            add_never_cache_headers(response)
+        if "Server" in response:
+            del response["Server"]
+        return response
 
 
 class RequestContextMiddleware:

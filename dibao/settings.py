@@ -162,7 +162,10 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -182,6 +185,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "dibao.middleware.ResponseHardeningMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -191,7 +195,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "dibao.middleware.RequestContextMiddleware",
+    "accounts.otp.SecondFactorRequiredMiddleware",
     "dibao.middleware.LoginRequiredMiddleware",
     "dibao.middleware.DecryptionFailedMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -248,6 +254,7 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    "accounts.backends.RolePermissionBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -345,7 +352,7 @@ OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "5"))
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first so an unauthenticated API call answers 401 with WWW-Authenticate: Token.
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -354,7 +361,13 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "dibao.api.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"anon": "60/min"},
+    # Throttles count in the cache through dibao/cache.py (a cache that is down lets the request through).
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": "60/min",
+        "token": os.environ.get("TOKEN_RATE", "20/min"),
+        "reveal": os.environ.get("REVEAL_RATE", "30/hour"),
+        "active_elsewhere": os.environ.get("ACTIVE_ELSEWHERE_RATE", "20/hour"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "dibao API",
@@ -381,8 +394,38 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
-# The same client address as the audit log: behind nginx, the hop nginx appended to X-Forwarded-For.
+# The same client address as the audit log (dibao.middleware.client_ip): X-Forwarded-For is believed only
+# when the direct peer is one of TRUSTED_PROXIES (CIDR list, e.g. the nginx host "10.0.0.5/32").
 AXES_CLIENT_IP_CALLABLE = "dibao.middleware.client_ip"
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
+# Password spraying: failed logins from one address (any usernames) within LOGIN_FAILURE_WINDOW_MINUTES
+# before that address is refused until the window passes (page and token endpoint).
+LOGIN_FAILURES_PER_ADDRESS = env_int("LOGIN_FAILURES_PER_ADDRESS", 20)
+# The same for one username from any addresses (distributed guessing of one account).
+LOGIN_FAILURES_PER_USERNAME = env_int("LOGIN_FAILURES_PER_USERNAME", 30)
+LOGIN_FAILURE_WINDOW_MINUTES = env_int("LOGIN_FAILURE_WINDOW_MINUTES", 15)
+
+# API tokens (django-rest-knox): stored hashed, expire after TOKEN_TTL_HOURS (one working day), revoked on
+# logout, password change and deactivation; their owner lists and revokes them (/accounts/tokens/).
+TOKEN_TTL_HOURS = env_int("TOKEN_TTL_HOURS", 9)
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(hours=TOKEN_TTL_HOURS),
+    "AUTH_HEADER_PREFIX": "Token",
+    "TOKEN_MODEL": "accounts.ApiToken",
+    "TOKEN_LIMIT_PER_USER": env_int("TOKEN_LIMIT_PER_USER", 20),
+}
+KNOX_TOKEN_MODEL = "accounts.ApiToken"
+# knox's own migrations create its default token table even when the model is swapped (they lack the
+# swappable option), and a table no model knows breaks the test database's flush. Its only model is
+# swapped for accounts.ApiToken, so knox needs no migrations at all.
+MIGRATION_MODULES = {"knox": None}
+
+# Second factor (django-otp, TOTP + single-use recovery codes) for the roles below. On by default in
+# production, off with DJANGO_DEBUG=1 (make run, the tests) unless OTP_REQUIRED=1.
+OTP_REQUIRED = env_bool("OTP_REQUIRED", not DEBUG)
+OTP_REQUIRED_ROLES = ["admin", "security_admin", "audit_admin", "county_officer"]
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "dibao")
+OTP_RECOVERY_CODES = 10
 AXES_VERBOSE = False
 
 # Content Security Policy (django-csp; Django 6's built-in CSP needs Python 3.12).
@@ -413,6 +456,9 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+
+# Personal data: the purposes a user may pick to see a full ID number or bank account, or to export unmasked.
+DISCLOSURE_PURPOSES = ["eligibility_check", "payment", "verification", "audit", "legal_request", "other"]
 
 DATA_RETENTION_EXPORT_HOURS = env_int("EXPORT_EXPIRY_HOURS", 72)
 # Hours a registry import's error list is kept after its job ends (it repeats the file's rows).

@@ -5,13 +5,14 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
-from audit.api import AuditEventViewSet
+from audit.api import AccessLogViewSet, AuditEventViewSet
 from jobs.api import JobView
 from overlaps.views import registration_detail
 from poverty_registry import urls as registry_urls
 
 router = SimpleRouter()
 router.register("audit-events", AuditEventViewSet, basename="audit-event")
+router.register("access-logs", AccessLogViewSet, basename="access-log")
 
 api_v1 = [
     path("", include("accounts.api.urls")),
@@ -55,3 +56,7 @@ urlpatterns = [
     path(settings.ADMIN_URL, admin.site.urls),
     path("healthz", healthz),
 ]
+
+# JSON 404/500 under /api/ (DEBUG off), the pages elsewhere.
+handler404 = "dibao.api.page_not_found"
+handler500 = "dibao.api.server_error"

@@ -11,7 +11,7 @@ from audit.models import AuditEvent
 from households import crypto
 from households.idnumber import normalize
 from households.models import Asset, Household, IncomeItem, IncomePolicy, Member, Standard
-from households.persons import id_hashes_for
+from households.persons import id_hash_for, id_hashes_for
 
 
 def _county_code(county) -> str:
@@ -54,6 +54,16 @@ def access_household_by_id(actor, household_id, *, for_update: bool = False) -> 
 def household_detail(actor, household_id) -> Household:
     """One household in scope with everything its page and the API detail show."""
     return get_in_scope(actor, household_detail_queryset(actor), pk=household_id)
+
+
+def looks_like_id_number(value: str) -> bool:
+    number = normalize(value or "")
+    return len(number) == 18 and number[:17].isdigit()
+
+
+def id_number_blind_index(number: str) -> str:
+    """What the access log keeps of a searched ID number (its blind index, never the number)."""
+    return id_hash_for(normalize(number))
 
 
 def household_list(user, *, q: str = "", division: str = "", has_active_case: bool | None = None) -> QuerySet:

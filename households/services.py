@@ -16,7 +16,8 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Division, Level, Role
 from accounts.scoping import division_in_scope, require_role
-from audit.services import changed_fields, record
+from audit.services import changed_fields, record, record_access
+from dibao.api import ScopedThrottle
 from dibao.errors import InvalidInput, NotPermitted, StaleVersion
 from households.idnumber import mask, normalize, parse_id_number
 from households.income import ELDERLY_AGE, MINOR_AGE, age_on, asset_check_reasons, compute_income
@@ -75,6 +76,15 @@ def _lock(actor, household_id: int) -> Household:
     return access_household_by_id(actor, household_id, for_update=True)
 
 
+def active_elsewhere_refusal_noted(*, actor, error: InvalidInput) -> bool:
+    """Write a refusal "already active in another household" to the access log (by the numbers' blind
+    index) and count it per user; False once the user is over ACTIVE_ELSEWHERE_RATE, when the caller
+    answers 429 instead (so ID numbers cannot be probed across the country)."""
+    record_access(user=actor, action="household.active_elsewhere_refused",
+                  detail={"id_hashes": getattr(error, "id_hashes", [])})
+    return ScopedThrottle("active_elsewhere", f"user:{actor.pk}").allow()
+
+
 # ---------------------------------------------------------------- validation
 def _decimal(value, errors, key):
     if value is None or value == "":
@@ -86,8 +96,10 @@ def _decimal(value, errors, key):
         return None
 
 
-def _prepare_members(household, rows, existing, errors):
-    """Build unsaved/updated Member objects and their parsed ID numbers; collect errors."""
+def _prepare_members(household, rows, existing, errors, *, actor=None, refused=None):
+    """Build unsaved/updated Member objects and their parsed ID numbers; collect errors. A person already
+    active elsewhere is refused naming the village only to an actor whose area covers it; the blind
+    index of each such number goes to `refused` (the API audits and throttles these refusals)."""
     built, seen = [], {}
     for i, row in enumerate(rows):
         key = f"members.{i}"
@@ -115,9 +127,14 @@ def _prepare_members(household, rows, existing, errors):
             other = (Member.objects.filter(person__id_hash__in=id_hashes_for(info.number), is_active=True)
                      .select_related("household__village").first())
             if other and other.household_id != household.pk:
-                errors.setdefault(f"{key}.id_number", []).append(
-                    _("This person is already an active member of a household in %(village)s.")
-                    % {"village": other.household.village.name})
+                if actor is not None and division_in_scope(actor, other.household.village):
+                    message = (_("This person is already an active member of a household in %(village)s.")
+                               % {"village": other.household.village.name})
+                else:
+                    message = _("This person is already an active member of a household in another area.")
+                errors.setdefault(f"{key}.id_number", []).append(message)
+                if refused is not None:
+                    refused.append(id_hash_for(info.number))
             member.birth_date, member.sex = info.birth_date, info.sex
         for f in MEMBER_FIELDS:
             if f in row:
@@ -213,8 +230,9 @@ def _save(*, actor, household: Household, data: dict, creating: bool) -> Househo
     existing_members = {} if creating else {
         m.pk: m for m in household.members.filter(is_active=True).select_related("person")}
     member_rows = data.get("members") if "members" in data or creating else None
-    built_members = _prepare_members(household, member_rows or [], existing_members, errors) \
-        if member_rows is not None else []
+    refused: list[str] = []
+    built_members = _prepare_members(household, member_rows or [], existing_members, errors, actor=actor,
+                                     refused=refused) if member_rows is not None else []
     if creating and not member_rows:
         errors.setdefault("members", [])
     income_rows = data.get("incomes")
@@ -246,8 +264,11 @@ def _save(*, actor, household: Household, data: dict, creating: bool) -> Househo
                 link = ("id", mid)
         income_links.append(link)
     if errors:
-        raise InvalidInput(fields={k: v for k, v in errors.items() if v} or
-                           {"members": [_("A household has exactly one head; this one has 0.")]})
+        exc = InvalidInput(fields={k: v for k, v in errors.items() if v} or
+                           {"members": [_("A household has exactly one head; this one has 0.")]},
+                           code="active_elsewhere" if refused else None)
+        exc.id_hashes = refused
+        raise exc
 
     try:
         with transaction.atomic():

@@ -7,11 +7,14 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
 
 from accounts.models import Role
 from accounts.selectors import villages_visible
 from accounts.views import register_home_panel
+from audit.disclosure import purpose_choices, validate_disclosure
 from audit.services import record_access
+from dibao.api import ScopedThrottle
 from dibao.errors import DomainError, StaleVersion
 from dibao.forms import show_domain_error
 from households import selectors, services
@@ -22,33 +25,60 @@ WRITERS = (Role.VILLAGE_STAFF, Role.TOWNSHIP_STAFF, Role.COUNTY_OFFICER)
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def household_list(request):
-    q = request.GET.get("q", "").strip()
-    village = request.GET.get("village", "")
+    # The search form posts, so an ID number typed in it never lands in a URL (or a proxy's log); the
+    # access log keeps its blind index. Name searches keep working from links (?q=王&page=2).
+    params = request.POST if request.method == "POST" else request.GET
+    q = params.get("q", "").strip()
+    village = params.get("village", "")
+    if selectors.looks_like_id_number(q):
+        if request.method != "POST":
+            messages.error(request, _("Type the ID number in the search box: it is not taken from a link."))
+            q = ""
+        else:
+            record_access(user=request.user, action="household.search_id_number",
+                          detail={"id_hash": selectors.id_number_blind_index(q)})
     qs = selectors.household_list(request.user, q=q, division=village if village.isdigit() else "")
     page = Paginator(qs, 25).get_page(request.GET.get("page"))
     villages = villages_visible(request.user).order_by("code")
     return render(request, "households/list.html", {
-        "title": _("Households"), "page": page, "q": q, "village": village, "villages": villages,
+        "title": _("Households"), "page": page, "q": "" if selectors.looks_like_id_number(q) else q, "village": village, "villages": villages,
         "can_write": request.user.has_role(*WRITERS),
     })
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def household_detail(request, pk):
     household = selectors.household_detail(request.user, pk)
-    show_ids = request.GET.get("show_ids") == "1"
-    if show_ids:
-        record_access(user=request.user, action="household.view_id_numbers", obj=household,
-                      division_code=household.division_code)
+    # Full ID numbers and the bank account: only on a POST naming a purpose from the list and a note,
+    # access-logged and throttled per user (audit/disclosure.py); never from a link.
+    show_ids, reveal_errors, status = False, {}, 200
+    if request.method == "POST" and request.POST.get("show_ids") == "1":
+        try:
+            purpose, note = validate_disclosure(request.POST.get("purpose", ""), request.POST.get("note", ""))
+        except DomainError as exc:
+            reveal_errors, status = exc.fields, 400
+        else:
+            if not ScopedThrottle("reveal", f"user:{request.user.pk}").allow():
+                messages.error(request, _("You have asked for full numbers too often. Try again later."))
+                status = 429
+            else:
+                record_access(user=request.user, action="household.reveal", obj=household,
+                              division_code=household.division_code,
+                              detail={"purpose": purpose, "note": note, "fields": ["id_number", "bank_account"]})
+                show_ids = True
     members = list(household.members.all())
     figures = services.household_figures(household, members=members, incomes=list(household.incomes.all()),
                                          assets=list(household.assets.all()))
     return render(request, "households/detail.html", {
         "title": household.head_name or _("Household"), "household": household, "members": members,
         "figures": figures, "show_ids": show_ids, "history": selectors.household_history(household),
-        "can_write": request.user.has_role(*WRITERS),
-    })
+        "can_write": request.user.has_role(*WRITERS), "purposes": purpose_choices(),
+        "reveal_errors": reveal_errors, "reveal_purpose": request.POST.get("purpose", ""),
+        "reveal_note": request.POST.get("note", "") if reveal_errors else "",
+    }, status=status)
 
 
 def _rows(formset, fields):
@@ -112,6 +142,10 @@ def _edit(request, household=None):
                 form = HouseholdForm(post, **kwargs)
                 form.is_valid()
             except DomainError as error:
+                if error.code == "active_elsewhere" and not services.active_elsewhere_refusal_noted(
+                        actor=request.user, error=error):
+                    error = DomainError(_("Too many refusals for persons active in other households. "
+                                          "Try again later."), code="throttled")
                 sets = {"members": (members, m_index), "incomes": (incomes, i_index), "assets": (assets, a_index)}
                 general.update(show_domain_error(form, error, formsets=sets))
     else:

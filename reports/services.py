@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role
 from accounts.scoping import require_role
+from audit.disclosure import validate_disclosure
 from audit.services import record_access
 from dibao import filecrypt
 from dibao.db_router import reporting_db
@@ -28,7 +29,6 @@ from reports.models import Export, ExportFormat
 
 EXPORT_ROLES = (Role.AUDITOR, Role.COUNTY_OFFICER)
 REPORT_ROLES = (Role.AUDITOR, Role.COUNTY_OFFICER)
-MIN_PURPOSE_LENGTH = 4
 CHUNK_SIZE = 2000
 
 
@@ -88,7 +88,8 @@ def export_rows(definition: ReportDefinition, *, user, filters: ReportFilters, u
 
 
 @transaction.atomic
-def export_request(*, actor, report: str, fmt: str, filters: dict, purpose: str = "") -> Export:
+def export_request(*, actor, report: str, fmt: str, filters: dict, purpose: str = "",
+                   purpose_note: str = "") -> Export:
     """Record an export and, when it is large, queue the job that writes the file.
 
     Returns the Export; `export.streamed` says the caller should stream it at once.
@@ -99,10 +100,10 @@ def export_request(*, actor, report: str, fmt: str, filters: dict, purpose: str 
         raise DomainError(_("Choose CSV or XLSX."), fields={"format": [_("Choose csv or xlsx.")]})
     parsed = parse_filters(user=actor, definition=definition, data=filters or {})
     purpose = (purpose or "").strip()
-    if purpose and len(purpose) < MIN_PURPOSE_LENGTH:
-        raise DomainError(_("Describe the purpose in a few words."),
-                          fields={"purpose": [_("Describe the purpose in at least %(n)d characters.")
-                                              % {"n": MIN_PURPOSE_LENGTH}]})
+    if purpose:
+        # Full ID numbers need a purpose from the list and a note, as a reveal does (audit/disclosure.py).
+        code, note = validate_disclosure(purpose, purpose_note, note_field="purpose_note")
+        purpose = f"{code}: {note}"
     if purpose and not definition.has_id_numbers:
         purpose = ""  # nothing to unmask; do not log a purpose that unlocked nothing
     row_count = definition.queryset(actor, parsed, using=reporting_db()).count()

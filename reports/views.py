@@ -99,7 +99,8 @@ def export(request, key: str):
         return redirect(back)
     try:
         export = services.export_request(actor=request.user, report=key, fmt=form.cleaned_data["format"],
-                                         filters=filters, purpose=form.cleaned_data["purpose"])
+                                         filters=filters, purpose=form.cleaned_data["purpose"],
+                                         purpose_note=form.cleaned_data["purpose_note"])
     except DomainError as exc:
         details = [f"{k}: {', '.join(map(str, v))}" for k, v in exc.fields.items()]
         messages.error(request, " ".join([str(exc.message), *details]))

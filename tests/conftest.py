@@ -49,6 +49,21 @@ def holidays(request):
             seed_holidays()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """Login-failure counters and throttle histories live in the cache: each test starts with none."""
+    from django.core.cache import cache
+
+    try:
+        if hasattr(cache, "delete_pattern"):
+            for pattern in ("login-failures:*", "throttle_*"):
+                cache.delete_pattern(pattern)
+        else:
+            cache.clear()
+    except Exception:  # a test that stopped the cache server: nothing to clear
+        pass
+
+
 @pytest.fixture
 def is_postgres():
     return connection.vendor == "postgresql"
@@ -137,7 +152,18 @@ def county_auditor(county):
 
 @pytest.fixture
 def admin_user(db):
-    return UserFactory(username="admin", role="admin", division=None, is_superuser=True, is_staff=True)
+    """The system administrator (role admin). Not a superuser: production has none (accounts.E001)."""
+    return UserFactory(username="admin", role="admin", division=None, is_staff=True)
+
+
+@pytest.fixture
+def security_admin(db):
+    return UserFactory(username="secadmin", role="security_admin", division=None, is_staff=True)
+
+
+@pytest.fixture
+def audit_admin(db):
+    return UserFactory(username="auditadmin", role="audit_admin", division=None, is_staff=True)
 
 
 @pytest.fixture

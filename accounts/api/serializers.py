@@ -44,3 +44,18 @@ class UserSerializer(serializers.ModelSerializer):
         if User.objects.filter(username=value).exists():
             raise serializers.ValidationError(_("This username is taken."))
         return value
+
+
+class UserRoleSerializer(serializers.Serializer):
+    role = serializers.ChoiceField(choices=Role.choices)
+    division = serializers.SlugRelatedField(slug_field="code", queryset=Division.objects.all(),
+                                            required=False, allow_null=True)
+
+
+class UserActiveSerializer(serializers.Serializer):
+    is_active = serializers.BooleanField()
+
+
+class UserPasswordSerializer(serializers.Serializer):
+    password = serializers.CharField(write_only=True, max_length=4096, trim_whitespace=False,
+                                     style={"input_type": "password"})

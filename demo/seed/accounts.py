@@ -18,7 +18,10 @@ TOWNSHIPS = [
 
 # username, role, division code, display name
 DEMO_USERS = [
+    # The three administrators (三员分立); none is a Django superuser.
     ("admin", Role.ADMIN, None, "系统管理员"),
+    ("secadmin", Role.SECURITY_ADMIN, None, "安全管理员"),
+    ("auditadmin", Role.AUDIT_ADMIN, None, "审计管理员"),
     ("county1", Role.COUNTY_OFFICER, COUNTY_CODE, "王建国"),
     ("county2", Role.COUNTY_OFFICER, COUNTY_CODE, "李秀英"),
     ("township1", Role.TOWNSHIP_STAFF, "370283101000", "张伟"),
@@ -48,9 +51,7 @@ def seed_users() -> list[tuple[str, str, str]]:
     for username, role, code, display in DEMO_USERS:
         if not User.objects.filter(username=username).exists():
             division = Division.objects.get(code=code) if code else None
-            user = user_create(actor=None, username=username, password=DEMO_PASSWORD, role=role,
-                               division=division, first_name=display)
-            if role == Role.ADMIN:
-                User.objects.filter(pk=user.pk).update(is_superuser=True, is_staff=True)
+            user_create(actor=None, username=username, password=DEMO_PASSWORD, role=role,
+                        division=division, first_name=display)
         rows.append((username, str(Role(role).label), code or "-"))
     return rows

@@ -2,6 +2,7 @@ from rest_framework import serializers
 
 from accounts.api.fields import ScopedSlugRelatedField
 from accounts.models import Division
+from audit.disclosure import NOTE_MAX_LENGTH, NOTE_MIN_LENGTH, purpose_choices
 from households.models import Asset, Household, IncomeItem, Member, Standard
 
 
@@ -27,19 +28,26 @@ class MemberSerializer(serializers.ModelSerializer):
         return ""
 
 
-class MemberDetailSerializer(MemberSerializer):
-    id_number_full = serializers.SerializerMethodField()
+class RevealSerializer(serializers.Serializer):
+    """Why the full ID numbers and bank account are needed: a purpose from the list and a note."""
 
-    class Meta(MemberSerializer.Meta):
-        fields = [*MemberSerializer.Meta.fields, "id_number_full"]
+    purpose = serializers.ChoiceField(choices=purpose_choices())
+    note = serializers.CharField(max_length=NOTE_MAX_LENGTH, min_length=NOTE_MIN_LENGTH)
 
-    def get_id_number_full(self, obj) -> str:
-        return obj.person.id_number
 
-    def to_representation(self, instance):
-        data = super().to_representation(instance)
-        data["id_number"] = data.pop("id_number_full")
-        return data
+class RevealedMemberSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    id_number = serializers.CharField()
+
+
+class RevealedSerializer(serializers.Serializer):
+    members = RevealedMemberSerializer(many=True)
+    bank_account = serializers.CharField(allow_blank=True)
+
+
+class IdSearchSerializer(serializers.Serializer):
+    id_number = serializers.CharField(max_length=30)
 
 
 class IncomeSerializer(serializers.ModelSerializer):
@@ -104,9 +112,10 @@ class HouseholdSerializer(serializers.ModelSerializer):
                         "address": {"required": False}}
 
     def to_representation(self, instance):
+        # Masked: the full ID numbers and bank account come from POST .../reveal/ with a purpose.
         data = super().to_representation(instance)
-        data["members"] = MemberDetailSerializer(
-            [m for m in instance.members.all()], many=True).data
+        data["bank_account"] = instance.masked_bank_account
+        data["members"] = MemberSerializer([m for m in instance.members.all()], many=True).data
         return data
 
 

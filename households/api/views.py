@@ -2,16 +2,26 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
-from rest_framework.exceptions import ValidationError
+from rest_framework.decorators import action
+from rest_framework.exceptions import Throttled, ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from accounts.api.permissions import role_required
 from accounts.models import Role
 from audit.services import record_access
-from dibao.errors import NotPermitted
+from dibao.api import RevealThrottle
+from dibao.errors import InvalidInput, NotPermitted
 from households import selectors, services
-from households.api.serializers import HouseholdListSerializer, HouseholdSerializer, StandardSerializer
+from households.api.serializers import (
+    HouseholdListSerializer,
+    HouseholdSerializer,
+    IdSearchSerializer,
+    RevealedSerializer,
+    RevealSerializer,
+    StandardSerializer,
+)
+from households.idnumber import normalize
 from households.models import Household, Standard
 
 
@@ -51,13 +61,19 @@ class HouseholdViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_serializer_class(self):
-        return HouseholdListSerializer if self.action == "list" else HouseholdSerializer
+        return HouseholdListSerializer if self.action in ("list", "search") else HouseholdSerializer
+
+    def get_throttles(self):
+        return [RevealThrottle()] if self.action == "reveal" else super().get_throttles()
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Household.objects.none()
         if self.action == "list":
             p = self.request.query_params
+            if selectors.looks_like_id_number(p.get("q", "")):
+                # An ID number never travels in a URL (proxy and server logs keep URLs): POST .../search/.
+                raise ValidationError({"q": [_("Search by ID number with POST /api/v1/households/search/.")]})
             return selectors.household_list(self.request.user, q=p.get("q", ""), division=p.get("division", ""),
                                             has_active_case=_bool(p.get("has_active_case")))
         return selectors.household_detail_queryset(self.request.user)
@@ -66,13 +82,53 @@ class HouseholdViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.
         return selectors.household_detail(self.request.user, self.kwargs["pk"])
 
     def _detail(self, household, status=200):
-        # The detail shape carries full ID numbers: every read of it is in the access log.
-        record_access(user=self.request.user, action="household.view_id_numbers", obj=household,
-                      division_code=household.division_code)
+        # Masked ID numbers and bank account: the full values only through reveal().
         return Response(HouseholdSerializer(household).data, status=status)
 
     def retrieve(self, request, *args, **kwargs):
         return self._detail(self.get_object())
+
+    @extend_schema(request=IdSearchSerializer, responses=HouseholdListSerializer(many=True))
+    @action(detail=False, methods=["post"])
+    def search(self, request):
+        """Households with a member of this ID number (in a POST body, never a URL); logged by its blind index."""
+        serializer = IdSearchSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        number = normalize(serializer.validated_data["id_number"])
+        if not selectors.looks_like_id_number(number):
+            raise ValidationError({"id_number": [_("Enter an 18-character resident ID number.")]})
+        qs = selectors.household_list(request.user, q=number)
+        record_access(user=request.user, action="household.search_id_number",
+                      detail={"id_hash": selectors.id_number_blind_index(number)})
+        page = self.paginate_queryset(qs)
+        return self.get_paginated_response(HouseholdListSerializer(page, many=True).data)
+
+    @extend_schema(request=RevealSerializer, responses=RevealedSerializer)
+    @action(detail=True, methods=["post"])
+    def reveal(self, request, pk=None):
+        """The full ID numbers and bank account, for a purpose from the list and a note: access-logged,
+        at most REVEAL_RATE per user (429 beyond)."""
+        household = self.get_object()
+        serializer = RevealSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        record_access(user=request.user, action="household.reveal", obj=household,
+                      division_code=household.division_code,
+                      detail={"purpose": data["purpose"], "note": data["note"], "fields": ["id_number", "bank_account"]})
+        members = [{"id": m.pk, "name": m.name, "id_number": m.person.id_number}
+                   for m in household.members.all() if m.is_active]
+        return Response(RevealedSerializer({"members": members, "bank_account": household.bank_account}).data)
+
+    def _refusal_guard(self, call):
+        """A refusal that a person is active in another household is audited and throttled per user: past
+        the limit the answer is 429, so ID numbers cannot be probed across the country."""
+        try:
+            return call()
+        except InvalidInput as exc:
+            if exc.code == "active_elsewhere" and not services.active_elsewhere_refusal_noted(
+                    actor=self.request.user, error=exc):
+                raise Throttled() from exc
+            raise
 
     def _check_writer(self):
         if not self.request.user.has_role(Role.VILLAGE_STAFF, Role.TOWNSHIP_STAFF, Role.COUNTY_OFFICER):
@@ -82,8 +138,9 @@ class HouseholdViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.
         self._check_writer()
         serializer = HouseholdSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
-        household = services.household_create(actor=request.user, village=serializer.validated_data["village"],
-                                              data=_write_data(serializer.validated_data))
+        household = self._refusal_guard(lambda: services.household_create(
+            actor=request.user, village=serializer.validated_data["village"],
+            data=_write_data(serializer.validated_data)))
         return self._detail(selectors.household_detail(request.user, household.pk), status=201)
 
     def partial_update(self, request, *args, **kwargs):
@@ -95,9 +152,9 @@ class HouseholdViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.
             raise ValidationError({"version": [_("Send the version you read.")]})
         if "village" in serializer.validated_data and serializer.validated_data["village"] != household.village:
             raise ValidationError({"village": [_("A household cannot move to another village here.")]})
-        services.household_update(actor=request.user, household=household,
-                                  version=serializer.validated_data["version"],
-                                  data=_write_data(serializer.validated_data))
+        self._refusal_guard(lambda: services.household_update(
+            actor=request.user, household=household, version=serializer.validated_data["version"],
+            data=_write_data(serializer.validated_data)))
         return self._detail(selectors.household_detail(request.user, household.pk))
 
     def update(self, request, *args, **kwargs):

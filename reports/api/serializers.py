@@ -2,6 +2,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from audit.disclosure import NOTE_MAX_LENGTH, purpose_choices
 from reports.definitions import REPORTS
 from reports.models import Export, ExportFormat
 
@@ -12,8 +13,10 @@ class ExportCreateSerializer(serializers.Serializer):
     format = serializers.ChoiceField(choices=ExportFormat.choices)
     filters = serializers.DictField(child=serializers.CharField(allow_blank=True), required=False, default=dict,
                                     help_text=_("division (12-digit code), date_from, date_to (YYYY-MM-DD), status"))
-    purpose = serializers.CharField(required=False, allow_blank=True, max_length=300,
-                                    help_text=_("State a purpose to get full ID numbers; it is logged."))
+    purpose = serializers.ChoiceField(choices=purpose_choices(), required=False, allow_blank=True,
+                                      help_text=_("A purpose from the list to get full ID numbers; it is logged."))
+    purpose_note = serializers.CharField(required=False, allow_blank=True, max_length=NOTE_MAX_LENGTH,
+                                         help_text=_("Why the full ID numbers are needed (with a purpose)."))
 
 
 class ExportSerializer(serializers.ModelSerializer):

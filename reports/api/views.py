@@ -40,7 +40,8 @@ class ExportListView(APIView):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         export = services.export_request(actor=request.user, report=data["report"], fmt=data["format"],
-                                         filters=data.get("filters") or {}, purpose=data.get("purpose", ""))
+                                         filters=data.get("filters") or {}, purpose=data.get("purpose", ""),
+                                         purpose_note=data.get("purpose_note", ""))
         if export.streamed:
             # The API cannot stream into the JSON answer: write the small file now.
             path = services.export_write_file(export=export)

@@ -82,8 +82,9 @@ class TestLockout:
         response = post_login(Client(), "village1", PASSWORD, ip="10.0.0.2")
         assert response.status_code == 302
 
-    def test_behind_the_proxy_the_forwarded_address_counts(self, village_staff):
+    def test_behind_the_proxy_the_forwarded_address_counts(self, village_staff, settings):
         """nginx appends the client to X-Forwarded-For; two clients behind it are locked apart."""
+        settings.TRUSTED_PROXIES = ["10.9.9.9/32"]
 
         def attempt(client, password, forwarded):
             return client.post(LOGIN, {"username": "village1", "password": password}, REMOTE_ADDR="10.9.9.9",

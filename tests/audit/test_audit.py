@@ -43,8 +43,10 @@ class TestOrmRefuses:
         with pytest.raises(AppendOnlyError):
             AccessLog.objects.all().update(action="x")
 
-    def test_admin_is_read_only(self, web, admin_user, event):
-        client = web(admin_user)
+    def test_admin_is_read_only(self, web, admin_user, audit_admin, event):
+        # The system administrator does not read the audit log (三员分立); the audit administrator does.
+        assert web(admin_user).get("/admin/audit/auditevent/").status_code == 403
+        client = web(audit_admin)
         assert client.get("/admin/audit/auditevent/").status_code == 200
         assert client.get(f"/admin/audit/auditevent/{event.pk}/change/").status_code == 200  # view only
         response = client.post(f"/admin/audit/auditevent/{event.pk}/delete/", {"post": "yes"})
@@ -155,8 +157,8 @@ class TestAuditApi:
         with django_assert_num_queries(2):  # count, page (the user and division come with the login)
             client.get("/api/v1/audit-events/")
 
-    def test_no_write_methods(self, api, admin_user):
-        assert api(admin_user).post("/api/v1/audit-events/", {}).status_code == 405
+    def test_no_write_methods(self, api, audit_admin):
+        assert api(audit_admin).post("/api/v1/audit-events/", {}).status_code == 405
 
 
 def test_admin_changes_are_audited(web, admin_user, village_staff, other_village):

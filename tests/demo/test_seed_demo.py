@@ -45,7 +45,10 @@ def test_seeded_tree_and_logins(settings, client):
         assert response.status_code == 302, username
         assert client.get("/").status_code == 200
         client.post("/accounts/logout/")
-    assert User.objects.get(username="admin").is_superuser
+    # The three administrators, none a Django superuser (三员分立).
+    assert set(User.objects.filter(role__in=["admin", "security_admin", "audit_admin"]).values_list("username", flat=True)) \
+        == {"admin", "secadmin", "auditadmin"}
+    assert not User.objects.filter(is_superuser=True).exists()
 
 
 def test_refuses_with_debug_off(settings):

@@ -42,11 +42,12 @@ def test_a_worker_killed_mid_import_leaves_no_job_running(county_officer):
 def test_database_connection_lost_the_next_request_recovers(settings, village_staff):
     """Through the real WSGI handler (Django's test client skips the per-request connection check)."""
     from django.core.wsgi import get_wsgi_application
-    from rest_framework.authtoken.models import Token
     from werkzeug.test import Client
 
+    from accounts.tokens import token_issue
+
     assert settings.DATABASES["default"]["CONN_HEALTH_CHECKS"] is True
-    token = Token.objects.create(user=village_staff).key
+    token = token_issue(user=village_staff, ip="127.0.0.1")[1]
     client = Client(get_wsgi_application())
     headers = {"Authorization": f"Token {token}"}
     assert client.get("/api/v1/me/", headers=headers).status_code == 200

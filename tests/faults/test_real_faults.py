@@ -403,12 +403,12 @@ def _terminate_other_backends() -> int:
 def test_postgres_backends_cut_under_load_requests_recover_without_manual_action(
         gunicorn_server, village, village_staff):
     import requests
-    from rest_framework.authtoken.models import Token
 
+    from accounts.tokens import token_issue
     from households.models import Household
     from tests.households.factories import household_data, member_row
 
-    token = Token.objects.create(user=village_staff).key
+    token = token_issue(user=village_staff, ip="127.0.0.1")[1]
     headers = {"Authorization": f"Token {token}"}
     results = []  # (started, ended, kind, status or exception name)
     lock = threading.Lock()

@@ -85,8 +85,16 @@ def test_detail_full_ids_logged(web, village_staff, household):
     body = c.get(reverse("households:detail", args=[household.pk])).content.decode()
     assert full not in body and "household.created" in body
     assert AccessLog.objects.count() == 0
+    # A link no longer reveals them; a POST with a purpose from the list and a note does.
     body = c.get(reverse("households:detail", args=[household.pk]), {"show_ids": "1"}).content.decode()
-    assert full in body and AccessLog.objects.filter(object_id=str(household.pk)).count() == 1
+    assert full not in body and AccessLog.objects.count() == 0
+    refused = c.post(reverse("households:detail", args=[household.pk]), {"show_ids": "1", "purpose": "x", "note": ""})
+    assert refused.status_code == 400 and full not in refused.content.decode()
+    body = c.post(reverse("households:detail", args=[household.pk]),
+                  {"show_ids": "1", "purpose": "eligibility_check", "note": "入户核对身份"}).content.decode()
+    assert full in body
+    entry = AccessLog.objects.get(object_id=str(household.pk))
+    assert entry.action == "household.reveal" and entry.detail["purpose"] == "eligibility_check"
 
 
 def test_scoping_pages(web, other_village_staff, auditor, household):

@@ -52,12 +52,12 @@ class TestStreamedExports:
 
     def test_purpose_unmasks_and_is_logged(self, worked_example, web, county_auditor):
         response = web(county_auditor).post("/reports/reports/recipients_roster/export/",
-                                            {"format": "csv", "purpose": "核查重复领取 2026-11 审计"})
+                                            {"format": "csv", "purpose": "audit", "purpose_note": "核查重复领取 2026-11 审计"})
         body = stream(response).decode("utf-8-sig")
         assert worked_example["A"].id_number in body
         log = AccessLog.objects.get(action="export")
-        assert log.detail["purpose"] == "核查重复领取 2026-11 审计" and log.detail["id_numbers"] == "full"
-        assert Export.objects.get().purpose == "核查重复领取 2026-11 审计"
+        assert log.detail["purpose"] == "audit: 核查重复领取 2026-11 审计" and log.detail["id_numbers"] == "full"
+        assert Export.objects.get().purpose == "audit: 核查重复领取 2026-11 审计"
 
     def test_xlsx(self, worked_example, web, county_auditor):
         response = web(county_auditor).post("/reports/reports/staff_relative/export/", {"format": "xlsx"})
@@ -164,6 +164,7 @@ class TestApi:
         ({"report": "case_register", "format": "csv", "filters": {"division": "370285101201"}}, "filters.division"),
         ({"report": "case_register", "format": "csv", "filters": {"colour": "red"}}, "filters"),
         ({"report": "case_register", "format": "csv", "purpose": "x"}, "purpose"),
+        ({"report": "case_register", "format": "csv", "purpose": "audit", "purpose_note": ""}, "purpose_note"),
     ])
     def test_bad_input_400_with_field(self, api, county_auditor, other_county_village, payload, field):
         response = api(county_auditor).post("/api/v1/exports/", payload, format="json")

@@ -32,7 +32,8 @@ from tests.poverty_registry.factories import make_registration
 from tests.recipients.factories import make_case as recipient_case
 
 SCOPES = ("own", "other_village", "other_county")
-ROLES = ("village_staff", "township_staff", "county_officer", "auditor", "admin", "anonymous")
+ROLES = ("village_staff", "township_staff", "county_officer", "auditor", "admin", "security_admin", "audit_admin",
+         "anonymous")
 
 
 @dataclass
@@ -78,13 +79,14 @@ def _security_settings(settings, tmp_path):
 
 @pytest.fixture
 def world(village, other_village, other_county_village, village_staff, township_staff, county_officer,
-          other_county_officer, auditor, admin_user, other_village_staff, settings, county, other_county) -> World:
+          other_county_officer, auditor, admin_user, security_admin, audit_admin, other_village_staff, settings,
+          county, other_county) -> World:
     for c in (county, other_county):
         make_standard(c)
         make_policy(c)
     w = World(users={"village_staff": village_staff, "township_staff": township_staff,
                      "county_officer": county_officer, "auditor": auditor, "admin": admin_user,
-                     "anonymous": None})
+                     "security_admin": security_admin, "audit_admin": audit_admin, "anonymous": None})
     other_county_staff = User.objects.create_user(username="oc-village", password="x-Long-Pass-91",
                                                   role="village_staff", division=other_county_village)
     places = {"own": (village, village_staff, county_officer),

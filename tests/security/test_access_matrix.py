@@ -37,10 +37,17 @@ from tests.security.conftest import ROLES, SCOPES
 pytestmark = pytest.mark.django_db
 
 ALL = frozenset({"village_staff", "township_staff", "county_officer", "auditor", "admin"})
+# The security and audit administrators have no area (三员分立: they administer, they do not read case
+# data). A business row refuses them (403), or, where the view looks the object up first, finds nothing
+# (404), or lists nothing (tests/security/test_gbt22239_three_admins.py checks the lists are empty).
+NO_AREA = frozenset({"security_admin", "audit_admin"})
+EVERYONE = ALL | NO_AREA
 WRITERS = frozenset({"village_staff", "township_staff", "county_officer", "admin"})
 OFFICER = frozenset({"county_officer", "admin"})
 ADMIN = frozenset({"admin"})
-AUDIT = frozenset({"auditor", "admin"})
+AUDIT = frozenset({"auditor", "audit_admin"})  # not the system administrator (三员分立)
+USER_ADMINS = frozenset({"admin", "security_admin"})
+SECURITY = frozenset({"security_admin"})
 OFFICIALS = frozenset({"county_officer", "auditor", "admin"})
 ENTRY = frozenset({"village_staff", "township_staff", "admin"})
 VISITORS = frozenset({"township_staff", "county_officer", "admin"})
@@ -51,6 +58,8 @@ SEES = {
     "county_officer": {"own", "other_village"},
     "auditor": {"own", "other_village", "other_county"},
     "admin": {"own", "other_village", "other_county"},
+    "security_admin": set(),
+    "audit_admin": set(),
 }
 
 # URL names that are deliberately outside the matrix, with the reason (tested elsewhere).
@@ -96,13 +105,29 @@ def job_owner_only(role: str, scope: str) -> set[int]:
     return {200} if role == "admin" or (role == "village_staff" and scope == "own") else {404}
 
 
+def audit_reader(role: str, scope: str) -> set[int]:
+    """Auditors read their area's audit log (the city auditor: all three scopes here), the audit
+    administrator every event; nobody else, not the system administrator either."""
+    return {200} if role in AUDIT else {403}
+
+
+def user_admin_only(ok: int):
+    """The system and security administrators see every account; the other roles are refused (403)."""
+    return lambda role, scope: {ok} if role in USER_ADMINS else {403}
+
+
+def security_admin_only(ok: int):
+    """Roles and passwords of accounts are the security administrator's; even the system administrator gets 403."""
+    return lambda role, scope: {ok} if role == "security_admin" else {403}
+
+
 def api(name, method, path, **kw):
     return Row(name, method, path, api=True, **kw)
 
 
 ROWS = [
     # --- pages ---------------------------------------------------------------------------------------------
-    Row("home", "GET", "/", target=False),
+    Row("home", "GET", "/", allowed=EVERYONE, target=False),
     Row("households:list", "GET", "/households/", target=False),
     Row("households:create", "GET", "/households/new/", allowed=WRITERS, target=False),
     Row("households:create", "POST", "/households/new/", allowed=WRITERS, ok=400, target=False,
@@ -137,14 +162,31 @@ ROWS = [
     Row("jobs:detail", "GET", lambda w, s: f"/jobs/{w.job[s].pk}/", expect=job_owner_only),
     Row("jobs:download", "GET", lambda w, s: f"/jobs/{w.job[s].pk}/download/", expect=job_owner_only),
     # --- API -----------------------------------------------------------------------------------------------
-    api("api-me", "GET", "/api/v1/me/", target=False),
+    api("api-me", "GET", "/api/v1/me/", allowed=EVERYONE, target=False),
     api("division-list", "GET", "/api/v1/divisions/", target=False),
     api("division-list", "POST", "/api/v1/divisions/", allowed=ADMIN, ok=400, target=False, data={"code": "1"}),
     api("division-detail", "GET", lambda w, s: f"/api/v1/divisions/{w.division[s].code}/"),
-    api("user-list", "GET", "/api/v1/users/", allowed=ADMIN, target=False),
+    api("user-list", "GET", "/api/v1/users/", allowed=USER_ADMINS, target=False),
     api("user-list", "POST", "/api/v1/users/", allowed=ADMIN, ok=400, target=False,
         data={"username": "new", "password": "123", "role": "auditor"}),
-    api("user-detail", "GET", lambda w, s: f"/api/v1/users/{w.user[s].pk}/", allowed=ADMIN),
+    api("user-detail", "GET", lambda w, s: f"/api/v1/users/{w.user[s].pk}/", expect=user_admin_only(200)),
+    api("user-role", "POST", lambda w, s: f"/api/v1/users/{w.user[s].pk}/role/", data={},
+        expect=security_admin_only(400)),
+    api("user-password", "POST", lambda w, s: f"/api/v1/users/{w.user[s].pk}/password/", data={"password": "1"},
+        expect=security_admin_only(400)),
+    api("user-active", "POST", lambda w, s: f"/api/v1/users/{w.user[s].pk}/active/", data={},
+        expect=user_admin_only(400)),
+    api("user-revoke-tokens", "POST", lambda w, s: f"/api/v1/users/{w.user[s].pk}/revoke-tokens/",
+        expect=security_admin_only(200)),
+    # Signing out and the owner's own tokens: every signed-in role (a logout is an audit event).
+    api("api-logout", "POST", "/api/v1/auth/logout/", allowed=EVERYONE, target=False, ok=204, mutates=True),
+    api("api-logout-all", "POST", "/api/v1/auth/logout-all/", allowed=EVERYONE, target=False, ok=204, mutates=True),
+    api("api-tokens", "GET", "/api/v1/auth/tokens/", allowed=EVERYONE, target=False),
+    api("api-token-detail", "DELETE", "/api/v1/auth/tokens/0123456789abcdef/", allowed=EVERYONE, target=False, ok=404),
+    api("api-lockouts", "GET", "/api/v1/auth/lockouts/", allowed=SECURITY, target=False),
+    api("api-lockouts", "POST", "/api/v1/auth/lockouts/", allowed=SECURITY, target=False, ok=400, data={}),
+    api("access-log-list", "GET", "/api/v1/access-logs/", allowed=AUDIT, target=False),
+    api("access-log-detail", "GET", "/api/v1/access-logs/999999/", allowed=AUDIT, target=False, ok=404),
     api("api-household-list", "GET", "/api/v1/households/", target=False),
     api("api-household-list", "POST", "/api/v1/households/", allowed=WRITERS, ok=400, target=False,
         data={"members": []}),
@@ -187,7 +229,8 @@ ROWS = [
         allowed=OFFICER, ok=409),
     api("api-job", "GET", lambda w, s: f"/api/v1/jobs/{w.job[s].pk}/", expect=job_owner_only),
     api("audit-event-list", "GET", "/api/v1/audit-events/", allowed=AUDIT, target=False),
-    api("audit-event-detail", "GET", lambda w, s: f"/api/v1/audit-events/{w.audit_event[s].pk}/", allowed=AUDIT),
+    api("audit-event-detail", "GET", lambda w, s: f"/api/v1/audit-events/{w.audit_event[s].pk}/",
+        expect=audit_reader),
     # --- cases (pages) ----------------------------------------------------------------------------------------
     Row("cases:list", "GET", "/cases/", target=False),
     Row("cases:household_panel", "GET", lambda w, s: f"/cases/household/{w.household[s].pk}/"),
@@ -299,7 +342,16 @@ ROWS = [
         expect=lambda role, scope: {409, 410} if export_owner_only(role, scope) == {200} else {404}),
     Row("audit:list", "GET", "/audit/", allowed=AUDIT, target=False),
     Row("audit:object_history", "GET", lambda w, s: f"/audit/history/household/{w.household[s].pk}/",
-        allowed=AUDIT),
+        expect=audit_reader),
+    # --- sign-in security (accounts/security_views.py) ----------------------------------------------------
+    # Without an enrolled authenticator the code page sends to enrolment.
+    Row("otp_verify", "GET", "/accounts/otp/", allowed=EVERYONE, target=False, ok=302),
+    Row("otp_enrol", "GET", "/accounts/otp/enrol/", allowed=EVERYONE, target=False),
+    Row("otp_enrol", "POST", "/accounts/otp/enrol/", allowed=EVERYONE, target=False, ok=400, data={"otp": "000000"},
+        mutates=True),  # a wrong code: the page again, and an audit event (auth.otp_enrol_failed)
+    Row("recovery_codes", "POST", "/accounts/otp/recovery-codes/", allowed=EVERYONE, target=False, ok=403),  # no second factor
+    Row("tokens", "GET", "/accounts/security/", allowed=EVERYONE, target=False),
+    Row("tokens", "POST", "/accounts/security/", allowed=EVERYONE, target=False, ok=302, data={"token": "nope"}),
 ]
 
 
@@ -312,6 +364,8 @@ def expected(row: Row, role: str, scope: str) -> set[int]:
     if role not in row.allowed:
         if row.scope_first and not in_area:
             return {404}
+        if role in NO_AREA:
+            return {row.deny, 404} if row.target else {row.deny} | _ok(row.ok)
         return {row.deny}
     if not in_area:
         return {row.ok_other or 404}

@@ -13,11 +13,14 @@ import schemathesis
 from django.core.wsgi import get_wsgi_application
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-from rest_framework.authtoken.models import Token
+from knox.crypto import hash_token
 from schemathesis.checks import not_a_server_error
 from schemathesis.generation.modes import GenerationMode
 from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
 
+from accounts.auth import password_fingerprint
+from accounts.models import ApiToken
+from accounts.tokens import token_issue
 from tests.security.conftest import ROLES
 
 pytestmark = [pytest.mark.django_db]
@@ -60,7 +63,17 @@ def test_schema_lists_the_operations(schema):
 
 
 def test_fuzz_every_operation_as_every_role(schema, world):
-    tokens = {role: Token.objects.create(user=user).key for role, user in world.users.items() if user}
+    tokens = {role: token_issue(user=user, ip="127.0.0.1")[1] for role, user in world.users.items() if user}
+
+    def token_for(role):
+        """The role's token, issued again when a fuzzed call ended it (logout, password reset)."""
+        user = world.users[role]
+        user.refresh_from_db()
+        if not ApiToken.objects.filter(digest=hash_token(tokens[role]),
+                                       password_fingerprint=password_fingerprint(user)).exists():
+            tokens[role] = token_issue(user=user, ip="127.0.0.1")[1]
+        return tokens[role]
+
     roles = [r for r in ROLES if r != "anonymous"] + ["anonymous"]
     operations = _operations(schema)
     seen = {}
@@ -75,7 +88,7 @@ def test_fuzz_every_operation_as_every_role(schema, world):
                   suppress_health_check=list(HealthCheck))
         @given(case=strategy, role=st.sampled_from(roles))
         def run(case, role):
-            headers = {"Authorization": f"Token {tokens[role]}"} if role in tokens else {}
+            headers = {"Authorization": f"Token {token_for(role)}"} if role in tokens else {}
             response = case.call(headers=headers)
             seen.setdefault(case.operation.label, set()).add((role, response.status_code))
             case.validate_response(response, checks=CHECKS)
