@@ -105,6 +105,9 @@ class StagedRow(models.Model):
         indexes = [models.Index(fields=["batch", "household_code"], name="stagedrow_batch_household"),
                    models.Index(fields=["batch", "id_hash"], name="stagedrow_batch_person")]
 
+    def __str__(self):
+        return f"{self.batch_id}:{self.row}"
+
 
 class MigratedHousehold(models.Model):
     """The source system's household code of a household brought in at go-live (one per county and code)."""
@@ -121,6 +124,9 @@ class MigratedHousehold(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["county_code", "household_code"],
                                                name="migrated_household_one_per_code")]
+
+    def __str__(self):
+        return f"{self.county_code}:{self.household_code}"
 
 
 class BatchHousehold(models.Model):
@@ -140,3 +146,6 @@ class BatchHousehold(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["batch", "household_id"], name="batchhousehold_batch_hh")]
+
+    def __str__(self):
+        return f"{self.batch_id}:{self.household_id}"
