@@ -29,12 +29,12 @@ def family(code: str, start: int, size: int = 3, **kw) -> list[dict]:
     return [member(start + i, code=code, head=(i == 0), **kw) for i in range(size)]
 
 
-def csv_bytes(rows, *, columns=COLUMNS, encoding="utf-8", title_rows=()) -> bytes:
+def csv_bytes(rows, *, columns=COLUMNS, header=None, encoding="utf-8", title_rows=()) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
     for title in title_rows:
         writer.writerow(title)
-    writer.writerow(columns)
+    writer.writerow(header or columns)
     for r in rows:
         writer.writerow([r.get(c, "") for c in columns])
     return out.getvalue().encode(encoding)
