@@ -66,7 +66,7 @@ def test_page_upload_shows_the_refusal(web, county_officer, village):
     client = web(county_officer)
     response = client.post("/golive/", {"file": SimpleUploadedFile("r.csv", b"")})
     assert response.status_code == 400 and "空文件" in response.content.decode()
-    response = client.post("/golive/", {"file": SimpleUploadedFile("r.csv", "a,b\n1,2\n".encode())})
+    response = client.post("/golive/", {"file": SimpleUploadedFile("r.csv", b"a,b\n1,2\n")})
     assert response.status_code == 400 and "文件没有表头行" in response.content.decode()
     assert not RosterBatch.objects.exists()
 
