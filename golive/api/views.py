@@ -14,11 +14,11 @@ from golive import services
 from golive.models import RosterBatch
 
 
-class UploadSerializer(serializers.Serializer):
+class RosterUploadSerializer(serializers.Serializer):
     file = serializers.FileField()
 
 
-class VersionSerializer(serializers.Serializer):
+class RosterVersionSerializer(serializers.Serializer):
     version = serializers.IntegerField(required=False)
 
 
@@ -48,9 +48,9 @@ class RosterImportView(APIView):
     permission_classes = [IsAuthenticated, role_required(Role.COUNTY_OFFICER)]
     parser_classes = [MultiPartParser, FormParser]
 
-    @extend_schema(request={"multipart/form-data": UploadSerializer}, responses={202: BatchSerializer})
+    @extend_schema(request={"multipart/form-data": RosterUploadSerializer}, responses={202: BatchSerializer})
     def post(self, request):
-        serializer = UploadSerializer(data=request.data)
+        serializer = RosterUploadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         batch = services.roster_upload(actor=request.user, uploaded=serializer.validated_data["file"])
         return Response(BatchSerializer(batch).data, status=status.HTTP_202_ACCEPTED)
@@ -67,10 +67,10 @@ class RosterBatchView(APIView):
 class RosterConfirmView(APIView):
     permission_classes = [IsAuthenticated, role_required(Role.COUNTY_OFFICER)]
 
-    @extend_schema(request=VersionSerializer, responses={202: BatchSerializer})
+    @extend_schema(request=RosterVersionSerializer, responses={202: BatchSerializer})
     def post(self, request, pk: int):
         batch = services.access_batch_by_id(request.user, pk)
-        serializer = VersionSerializer(data=request.data)
+        serializer = RosterVersionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         batch = services.roster_confirm(actor=request.user, batch=batch,
                                         version=serializer.validated_data.get("version"))
@@ -80,10 +80,10 @@ class RosterConfirmView(APIView):
 class RosterUndoView(APIView):
     permission_classes = [IsAuthenticated, role_required(Role.COUNTY_OFFICER)]
 
-    @extend_schema(request=VersionSerializer, responses=BatchSerializer)
+    @extend_schema(request=RosterVersionSerializer, responses=BatchSerializer)
     def post(self, request, pk: int):
         batch = services.access_batch_by_id(request.user, pk)
-        serializer = VersionSerializer(data=request.data)
+        serializer = RosterVersionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.roster_undo(actor=request.user, batch=batch, version=serializer.validated_data.get("version"))
         return Response(BatchSerializer(services.access_batch_by_id(request.user, pk)).data)
