@@ -38,7 +38,7 @@ class Apply:
     def __init__(self, *, batch: RosterBatch, actor, today: date, on_progress=None):
         self.batch, self.actor, self.today, self.on_progress = batch, actor, today, on_progress
         self.counts = {"households_created": 0, "households_updated": 0, "cases_created": 0, "cases_updated": 0,
-                       "members_created": 0}
+                       "members_created": 0, "households_refused": 0}
         county = county_division(batch.county_code)
         self.policy = policy_for(county, today)
 
@@ -64,11 +64,30 @@ class Apply:
         persons, created_persons = self._persons([r for group in rows.values() for r in group])
         links = {link.household_code: link for link in MigratedHousehold.objects.select_related("household", "case")
                  .filter(county_code=self.batch.county_code, household_code__in=codes)}
+        codes = self._still_free(codes, rows, links)
         new = [code for code in codes if code not in links]
         self._create(new, rows, persons, created_persons)
         for code in codes:
             if code in links:
                 self._update(links[code], rows[code], persons)
+
+    def _still_free(self, codes, rows, links) -> list[str]:
+        """One active household per person, checked again: someone may have joined a household since the dry run.
+
+        Such a household is refused now (its rows say why) rather than failing the chunk.
+        """
+        hashes = {r.id_hash: code for code in codes for r in rows[code]}
+        taken = (Member.objects.filter(is_active=True, person__id_hash__in=list(hashes))
+                 .values_list("person__id_hash", "household_id"))
+        refused = {hashes[h] for h, household_id in taken
+                   if links.get(hashes[h]) is None or links[hashes[h]].household_id != household_id}
+        if refused:
+            StagedRow.objects.filter(batch=self.batch, household_code__in=refused).update(
+                action=RowAction.REFUSED, error_column="id_number",
+                error_reason=_("This person joined another household after the dry run; a person belongs to one "
+                               "household."))
+            self.counts["households_refused"] += len(refused)
+        return [c for c in codes if c not in refused]
 
     # -- persons -----------------------------------------------------------------------------------------
     def _persons(self, rows) -> tuple[dict[str, int], set[int]]:

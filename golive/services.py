@@ -23,7 +23,7 @@ from audit.services import record
 from dibao.errors import Conflict, NotPermitted
 from golive.applying import Apply
 from golive.layout import APPLY_KIND, IMPORT_KIND, LAYOUT
-from golive.models import BatchStatus, RosterBatch
+from golive.models import BatchStatus, RosterBatch, StagedRow
 from golive.staging import DryRun, write_error_file
 from golive.undoing import undo
 from jobs.models import Job
@@ -183,10 +183,15 @@ def apply_run(*, job_id: int) -> None:
         return
     with transaction.atomic():
         RosterBatch.objects.filter(pk=batch.pk).update(status=BatchStatus.APPLIED, applied_at=timezone.now())
+        # The staged rows (encrypted ID numbers) have served: the households hold them now.
+        StagedRow.objects.filter(batch=batch).delete()
         record(actor=job.created_by, action="golive.imported", obj=batch, division_code=batch.county_code,
                after=counts)
     message = _("Imported: %(hc)d households created (%(cc)d recipient cases), %(hu)d updated.") % {
         "hc": counts["households_created"], "cc": counts["cases_created"], "hu": counts["households_updated"]}
+    if counts["households_refused"]:
+        message += " " + _("%(n)d households were refused: a member joined another household after the dry run.") % {
+            "n": counts["households_refused"]}
     job_succeed(job_id=job_id, counts=counts, message=message)
 
 

@@ -13,7 +13,7 @@ from audit.models import AuditEvent
 from cases.models import Case, CaseStatus
 from golive.exports import roster_xlsx
 from golive.layout import COLUMNS
-from golive.models import BatchStatus, StagedRow
+from golive.models import BatchStatus, MigratedHousehold, StagedRow
 from golive.services import roster_undo
 from households.models import Household, Member, Person
 from recipients.models import CaseExit, Review
@@ -223,3 +223,23 @@ def test_round_trip_what_goes_in_comes_out(county_officer, village, dry_run, con
     # And the export imports back unchanged.
     again = dry_run(county_officer, roster_xlsx(county_officer), name="roster.xlsx")
     assert again.summary["totals"]["unchanged_households"] == 2, again.dry_run_job.errors
+
+
+@time_machine.travel(date(2026, 3, 15), tick=False)
+def test_a_person_who_joined_a_household_after_the_dry_run_is_refused_at_confirmation(county_officer, village,
+                                                                                      dry_run, confirm):
+    from households.persons import person_get_or_create
+
+    batch = dry_run(county_officer, csv_bytes(family("R1", 1) + family("R2", 10, 2)))
+    assert batch.summary["totals"]["create_households"] == 2
+    household = make_household(village, head_name="新户")
+    person = person_get_or_create(id_number=ident(10), name="成员10")
+    Member.objects.create(household=household, person=person, name="成员10", relationship="spouse", sex=person.sex,
+                          birth_date=person.birth_date)
+    batch = confirm(county_officer, batch)
+    assert batch.status == BatchStatus.APPLIED and batch.apply_job.counts["households_refused"] == 1
+    assert MigratedHousehold.objects.filter(household_code="R1").exists()
+    assert not MigratedHousehold.objects.filter(household_code="R2").exists()
+    assert "1" in batch.apply_job.message
+    # The staged rows (encrypted ID numbers) are gone once the batch is in.
+    assert not StagedRow.objects.filter(batch=batch).exists()

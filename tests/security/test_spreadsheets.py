@@ -196,7 +196,7 @@ def scenario_demo_registry_file(request):
     return [("csv", demo_registry.build_file(2026).read_bytes(), HOSTILE)]
 
 
-def _golive_batch(request, names):
+def _golive_batch(request, names, *, confirm=True):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from golive.models import RosterBatch
@@ -211,17 +211,19 @@ def _golive_batch(request, names):
     with capture(execute=True):
         batch = roster_upload(actor=officer, uploaded=SimpleUploadedFile("roster.csv", roster_csv(rows)))
     batch = RosterBatch.objects.get(pk=batch.pk)
-    with capture(execute=True):
-        roster_confirm(actor=officer, batch=batch)
+    if confirm:
+        with capture(execute=True):
+            roster_confirm(actor=officer, batch=batch)
     return officer, RosterBatch.objects.get(pk=batch.pk)
 
 
 def scenario_golive_row_errors(request):
     from golive.staging import write_error_file
 
-    officer, batch = _golive_batch(request, [t[:40] for t in HOSTILE])
-    # Every name is valid; the errors come from an unknown village code on the same rows.
     from golive.models import StagedRow
+
+    officer, batch = _golive_batch(request, [t[:40] for t in HOSTILE], confirm=False)
+    # Every name is valid; mark the staged rows as errors to have the file carry them.
     StagedRow.objects.filter(batch=batch).update(error_column="village_code", error_reason="x")
     data = (Path(settings.VAR_DIR) / write_error_file(batch)).read_bytes()
     return [("csv", data, tuple(t[:40].strip() for t in HOSTILE))]
