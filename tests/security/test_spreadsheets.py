@@ -218,9 +218,8 @@ def _golive_batch(request, names, *, confirm=True):
 
 
 def scenario_golive_row_errors(request):
-    from golive.staging import write_error_file
-
     from golive.models import StagedRow
+    from golive.staging import write_error_file
 
     officer, batch = _golive_batch(request, [t[:40] for t in HOSTILE], confirm=False)
     # Every name is valid; mark the staged rows as errors to have the file carry them.
