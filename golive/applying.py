@@ -20,6 +20,7 @@ from audit import feed
 from audit.models import AuditEvent
 from cases.models import PAID_STATES, Case, CaseOrigin, CaseStatus, household_paid_flags_refresh
 from cases.months import add_months, first_of_month, months_between
+from golive.bulk import insert
 from golive.models import BatchHousehold, MigratedHousehold, RosterBatch, RowAction, StagedRow
 from golive.staging import fingerprint
 from households.income import ELDERLY_AGE, MINOR_AGE, age_on
@@ -119,7 +120,7 @@ class Apply:
                 village_id=first.village_id, division_code=first.village_code, address=first.address,
                 contact_phone=first.phone, bank_name=first.bank_name, bank_account=first.bank_account,
                 head_name=head.member_name, created_by=self.actor, **self._figures(group)))
-        Household.objects.bulk_create(households, batch_size=1000)
+        insert(households)
         by_code = dict(zip(codes, households, strict=True))
         members = []
         for code in codes:
@@ -128,7 +129,7 @@ class Apply:
                                       relationship=r.relationship, sex=r.sex, birth_date=r.birth_date,
                                       labour_capacity=r.labour_capacity, health=r.health,
                                       disability_grade=r.disability_grade))
-        Member.objects.bulk_create(members, batch_size=1000)
+        insert(members)
         self.counts["members_created"] += len(members)
         member_of = {(m.household_id, m.person_id): m for m in members}
         cases = []
@@ -148,7 +149,7 @@ class Apply:
                 first_payment_month=add_months(first_of_month(first.approved_on), 1),
                 decided_at=timezone.make_aware(datetime.combine(first.approved_on, time(12))),
                 entered_by=self.actor, origin=CaseOrigin.MIGRATED, authorisation_signed=True))
-        Case.objects.bulk_create(cases, batch_size=1000)
+        insert(cases)
         case_of = {c.household_id: c for c in cases}
         reviews, exits = [], []
         for code in codes:
@@ -161,19 +162,19 @@ class Apply:
             else:
                 reviews.append(Review(case=case, division_code=case.division_code, kind=ReviewKind.SCHEDULED,
                                       status=ReviewStatus.DUE, due_date=self._review_due(case, first)))
-        Review.objects.bulk_create(reviews, batch_size=1000)
-        CaseExit.objects.bulk_create(exits, batch_size=1000)
+        insert(reviews)
+        insert(exits)
         household_paid_flags_refresh([c.household_id for c in cases])
-        MigratedHousehold.objects.bulk_create([
+        insert([
             MigratedHousehold(county_code=self.batch.county_code, household_code=code, household=by_code[code],
                               case=case_of.get(by_code[code].pk), batch=self.batch,
-                              fingerprint=self._fingerprint(rows[code])) for code in codes], batch_size=1000)
-        BatchHousehold.objects.bulk_create([
+                              fingerprint=self._fingerprint(rows[code])) for code in codes])
+        insert([
             BatchHousehold(batch=self.batch, household_id=by_code[code].pk, created=True, household_version=1,
                            case_id=getattr(case_of.get(by_code[code].pk), "pk", None),
                            case_version=1 if by_code[code].pk in case_of else None,
                            persons_created=sorted({persons[r.id_hash] for r in rows[code]} & created_persons))
-            for code in codes], batch_size=1000)
+            for code in codes])
         events = []
         for code in codes:
             household = by_code[code]
@@ -187,7 +188,7 @@ class Apply:
                                 "monthly_amount": str(case.monthly_amount),
                                 "first_payment_month": case.first_payment_month.isoformat()}
                 events.append(event)
-        AuditEvent.objects.bulk_create(events, batch_size=1000)
+        insert(events)
         feed.changed("households.household", [h.pk for h in households])
         feed.changed("cases.case", [c.pk for c in cases])
         self.counts["households_created"] += len(households)

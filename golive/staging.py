@@ -84,17 +84,16 @@ class DryRun:
                 out = clean_row(values, today=self.today, cipher=cipher)
                 self._check_in_file(row_number, out)
             except RowError as exc:
-                staged.append(StagedRow(batch_id=self.batch.pk, row=row_number,
-                                        household_code=str(values.get("household_code") or "")[:40]
-                                        if not _is_formula(values.get("household_code")) else "",
-                                        village_code=str(values.get("village_code") or "")[:12]
-                                        if not _is_formula(values.get("village_code")) else "",
-                                        member_name=_safe(values.get("member_name"))[:50],
-                                        error_column=exc.column, error_reason=exc.reason[:300],
-                                        action=RowAction.REFUSED))
+                staged.append({"batch_id": self.batch.pk, "row": row_number,
+                               "household_code": _safe(values.get("household_code"))[:40],
+                               "village_code": _safe(values.get("village_code"))[:12],
+                               "member_name": _safe(values.get("member_name"))[:50],
+                               "error_column": exc.column, "error_reason": exc.reason[:300],
+                               "action": RowAction.REFUSED})
                 continue
             out["village_id"] = self._villages[out["village_code"]]
-            staged.append(StagedRow(batch_id=self.batch.pk, row=row_number, **out))
+            out["batch_id"], out["row"] = self.batch.pk, row_number
+            staged.append(out)
         write_staged(staged)
         self.rows_read += len(chunk)
         if self.on_progress is not None:
@@ -218,12 +217,9 @@ def fingerprint(rows: int, hash_sum) -> str:
     return f"{rows}:{int(hash_sum or 0)}"
 
 
-def _is_formula(value) -> bool:
-    return value is not None and not isinstance(value, str)
-
-
 def _safe(value) -> str:
-    return "" if _is_formula(value) or value is None else str(value)
+    """A cell as text for an error row; a formula (tabular.reading.FORMULA) or nothing is empty."""
+    return value if isinstance(value, str) else ""
 
 
 def _copy_value(value) -> str:
@@ -237,17 +233,18 @@ def _copy_value(value) -> str:
     return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
 
-def write_staged(rows: list[StagedRow]) -> None:
-    """One COPY on PostgreSQL, one bulk INSERT elsewhere."""
+def write_staged(rows: list[dict]) -> None:
+    """The rows ({attname: value}, the others take their defaults): one COPY on PostgreSQL, one bulk INSERT
+    elsewhere."""
     if not rows:
         return
     if connection.vendor != "postgresql":
-        StagedRow.objects.bulk_create(rows, batch_size=500)
+        StagedRow.objects.bulk_create([StagedRow(**row) for row in rows], batch_size=500)
         return
     buffer = io.StringIO()
-    attnames = [f.attname for f in STAGED_FIELDS]
-    for obj in rows:
-        buffer.write("\t".join(_copy_value(getattr(obj, name)) for name in attnames))
+    defaults = [(f.attname, f.get_default()) for f in STAGED_FIELDS]
+    for row in rows:
+        buffer.write("\t".join(_copy_value(row.get(name, default)) for name, default in defaults))
         buffer.write("\n")
     buffer.seek(0)
     columns = ", ".join(connection.ops.quote_name(f.column) for f in STAGED_FIELDS)
