@@ -181,6 +181,18 @@ def extra_registry_import(rows: int) -> list[dict]:
     return out
 
 
+def extra_roster_import(rows: int) -> list[dict]:
+    text, _ = _run_script("roster", ["benchmarks/roster_import.py", "--rows", str(rows)])
+    copy = re.search(rf"^copy\s+{NUM}\s+{NUM}\s+{NUM}\s+{NUM}", text, re.M)
+    golive = re.search(rf"^golive\s+{NUM}\s+{NUM}\s+{NUM}\s+{NUM}", text, re.M)
+    if not copy or not golive:
+        return [{"name": f"go-live roster import ({rows:,} rows)", "value": "FAILED (see var/bench log)"}]
+    rate, copy_rate = _num(golive.group(3)), _num(copy.group(3))
+    return [{"name": f"go-live roster import, dry run + confirm ({rows:,} rows)",
+             "value": f"{rate:,.0f} rows/s, {_num(golive.group(2)):.1f} s, peak RSS {_num(golive.group(4)):.0f} MB",
+             "floor": f"COPY {copy_rate:,.0f} rows/s", "ratio": f"{rate / copy_rate:.2f}x COPY (aim >= 0.3)"}]
+
+
 def extra_overlap_scan(persons: int) -> list[dict]:
     text, _ = _run_script("overlap", ["benchmarks/overlap_scan.py", "--persons", str(persons)])
     floor = re.search(r"floor \(bare self-join on the blind index\): (\d+) ms", text)
@@ -221,6 +233,7 @@ def run_extras(args) -> list[dict]:
     rows = []
     jobs = [
         ("registry import", lambda: extra_registry_import(args.import_rows)),
+        ("roster import", lambda: extra_roster_import(args.roster_rows)),
         ("overlap scan", lambda: extra_overlap_scan(args.overlap_persons)),
         ("export", lambda: extra_export(args.export_rows)),
         ("dashboard", lambda: extra_dashboard(args.dashboard_households)),
@@ -254,6 +267,7 @@ def main():
     parser.add_argument("--full", action="store_true",
                         help="the issue's sizes for the whole jobs: 100k-row import, 1M-row export, 300k dashboard")
     parser.add_argument("--import-rows", type=int, default=None, help="registry import rows (default 20000)")
+    parser.add_argument("--roster-rows", type=int, default=100_000, help="go-live roster import rows (issue 19)")
     parser.add_argument("--export-rows", type=int, default=None, help="export rows (default 100000)")
     parser.add_argument("--overlap-persons", type=int, default=None, help="overlap scan persons (default 100000)")
     parser.add_argument("--dashboard-households", type=int, default=None, help="dashboard households (default 100000, the export's data)")

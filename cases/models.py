@@ -51,6 +51,11 @@ class Category(models.TextChoices):
     C = "C", _("C: unstable income or able-bodied members")
 
 
+class CaseOrigin(models.TextChoices):
+    ENTERED = "entered", _("Entered and decided here")
+    MIGRATED = "migrated", _("Migrated from the previous system")
+
+
 class Case(models.Model):
     """低保申请 / 案件: one application and its whole life, from entry to exit."""
 
@@ -97,6 +102,9 @@ class Case(models.Model):
     return_reasons = models.TextField(_("reasons for return"), blank=True)
     investigation_round = models.PositiveSmallIntegerField(_("investigation round"), default=1)
     exit_reason = models.TextField(_("reason for exit"), blank=True)
+    # Migrated: an active case brought in at go-live (golive), decided in the previous system; it had no
+    # visits or notice here, and its timeline names the file, batch and row it came from.
+    origin = models.CharField(_("origin"), max_length=10, choices=CaseOrigin.choices, default=CaseOrigin.ENTERED)
     version = models.PositiveIntegerField(_("version"), default=1)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)

@@ -181,6 +181,8 @@ INSTALLED_APPS = [
     "poverty_registry",
     "overlaps",
     "reports",
+    "tabular",
+    "golive",
     "demo",
 ]
 
@@ -470,6 +472,8 @@ DOCUMENT_MAX_BYTES = env_int("DOCUMENT_MAX_BYTES", 10 * 1024 * 1024)
 DOCUMENT_MAX_IMAGE_PIXELS = env_int("DOCUMENT_MAX_IMAGE_PIXELS", 40_000_000)  # ~ a 7,000 x 5,700 photo
 # Largest poverty-registry file an officer may upload.
 REGISTRY_IMPORT_MAX_BYTES = env_int("REGISTRY_IMPORT_MAX_BYTES", 50 * 1024 * 1024)
+# Largest recipient roster file (go-live import) a county officer may upload.
+ROSTER_IMPORT_MAX_BYTES = env_int("ROSTER_IMPORT_MAX_BYTES", 50 * 1024 * 1024)
 # Working days a complaint may take from receipt to its answer.
 COMPLAINT_DEADLINE_WORKING_DAYS = env_int("COMPLAINT_DEADLINE_WORKING_DAYS", 15)
 

@@ -28,6 +28,8 @@ from decimal import Decimal
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
 
 BOM = "\ufeff"
 CHUNK_ROWS = 2000
@@ -165,6 +167,14 @@ class XlsxSheet:
     def append(self, row: Iterable) -> None:
         self._sheet.append([xlsx_cell(self._sheet, value, self._formats.get(index))
                             for index, value in enumerate(row)])
+
+    def add_choices(self, column_index: int, choices: list[str], *, first_row: int, last_row: int = 10000) -> None:
+        """A drop-down list on one column (import templates): the cell may hold only one of `choices`."""
+        letter = get_column_letter(column_index + 1)
+        quoted = ",".join(str(c).replace('"', "") for c in choices)
+        validation = DataValidation(type="list", formula1=f'"{quoted}"', allow_blank=True)
+        validation.add(f"{letter}{first_row}:{letter}{last_row}")
+        self._sheet.data_validations.append(validation)
 
 
 def xlsx_workbook() -> Workbook:

@@ -23,6 +23,7 @@ api_v1 = [
     path("", include("poverty_registry.api.urls")),
     path("", include("overlaps.api.urls")),
     path("", include("reports.api.urls")),
+    path("", include("golive.api.urls")),
     path("jobs/<int:pk>/", JobView.as_view(), name="api-job"),
     *router.urls,
 ]
@@ -47,6 +48,7 @@ urlpatterns = [
     path("poverty-registry/", include(registry_pages)),
     path("findings/", include("overlaps.urls")),
     path("reports/", include("reports.urls")),
+    path("golive/", include("golive.urls")),
     path("audit/", include("audit.urls")),
     path("jobs/", include("jobs.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

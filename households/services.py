@@ -22,7 +22,7 @@ from dibao.errors import InvalidInput, NotPermitted, StaleVersion
 from households.idnumber import mask, normalize, parse_id_number
 from households.income import ELDERLY_AGE, MINOR_AGE, age_on, asset_check_reasons, compute_income
 from households.models import Asset, Household, IncomeItem, Member, Person, Standard
-from households.persons import id_hashes_for, person_get_or_create
+from households.persons import id_hash_for, id_hashes_for, person_get_or_create
 from households.selectors import access_household_by_id, income_policy_in_force, standard_in_force
 
 HOUSEHOLD_FIELDS = ("address", "registration_type", "contact_phone", "bank_name", "bank_account")

@@ -23,7 +23,7 @@ class RegistryFilterForm(forms.Form):
 
 class RegistryImportForm(forms.Form):
     file = forms.FileField(label=_("Registry file"),
-                           help_text=_("CSV (UTF-8, UTF-8 with BOM or GBK) or XLSX, one row per member, header row "
+                           help_text=_("CSV (UTF-8, UTF-8 with BOM, GBK or GB18030) or XLSX, one row per member, header row "
                                        "required."))
     year = forms.IntegerField(label=_("Year"), required=False, min_value=2013, max_value=2100,
                               help_text=_("Optional: every row must be of this year."))

@@ -70,7 +70,7 @@ def import_start(*, actor, uploaded, year: int | str | None = None) -> Job:
     suffix = Path(filename).suffix.lower()[:6] if Path(filename).suffix.lower() in (".csv", ".xlsx", ".txt") else ""
     path = _save_upload(uploaded, suffix)
     try:
-        info = inspect_file(path, filename)
+        info = inspect_file(path, filename, county_code=actor.division.code if actor.division_id else "")
     except ImportRefused as exc:
         path.unlink(missing_ok=True)
         if not exc.fields:
@@ -80,7 +80,7 @@ def import_start(*, actor, uploaded, year: int | str | None = None) -> Job:
         job = job_create(actor=actor, kind=IMPORT_KIND, division_code=actor.division.code if actor.division_id else "",
                          params={"path": str(path.relative_to(settings.VAR_DIR)), "filename": filename,
                                  "year": year, "format": info.format, "encoding": info.encoding,
-                                 "delete_after": True})
+                                 "unknown_columns": info.unknown, "delete_after": True})
         # Through the outbox: with Redis down the upload still answers 202 and the job is sent later.
         dispatch("poverty_registry.tasks.import_registry_file", job.pk, job=job)
     return job
@@ -114,7 +114,7 @@ def _import_run(job: Job) -> None:
         path = Path(settings.VAR_DIR) / params["path"]
         if not path.exists():
             raise ImportRefused(_("The uploaded file is no longer there; upload it again."))
-        info = inspect_file(path, params.get("filename", ""))
+        info = inspect_file(path, params.get("filename", ""), county_code=job.division_code)
         total = count_rows(path, info)
         run = ImportRun(job=job, path=path, info=info, actor=job.created_by, expected_year=params.get("year"),
                         total_rows=total, resume_counts=job.counts or None,
@@ -150,6 +150,9 @@ def _import_run(job: Job) -> None:
             "ok": counts["rows_imported"], "read": counts["rows_read"], "failed": counts["rows_failed"]}
     else:
         message = _("All %(read)d rows imported.") % {"read": counts["rows_read"]}
+    if params.get("unknown_columns"):
+        message += " " + _("Columns not recognised, ignored: %(columns)s.") % {
+            "columns": "、".join(params["unknown_columns"])}
     if run.pending_removals:
         message += " " + _("%(n)d members this file no longer lists are still in the registry: they are removed "
                            "only when you confirm the list below.") % {"n": len(run.pending_removals)}

@@ -7,5 +7,6 @@ app_name = "poverty_registry"
 urlpatterns = [
     path("", views.registry_list, name="list"),
     path("import/", views.registry_import, name="import"),
+    path("import/template.xlsx", views.registry_template, name="template"),
     path("import/<int:pk>/removals/confirm/", views.import_removals_confirm, name="import_removals_confirm"),
 ]

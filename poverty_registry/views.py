@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -10,7 +11,14 @@ from dibao.errors import Conflict
 from jobs.models import Job
 from poverty_registry import removals, selectors, services
 from poverty_registry.forms import RegistryFilterForm, RegistryImportForm
-from poverty_registry.importing.reader import COLUMNS, ImportRefused
+from poverty_registry.importing.reader import COLUMNS, LAYOUT, ImportRefused
+from tabular.workbooks import template_bytes
+
+TEMPLATE_EXAMPLE = {
+    "year": "2024", "registry_household_code": "3702830001", "division_code": "370283101201", "member_name": "张三",
+    "id_number": "11010519491231002X", "relationship": "户主", "is_head": "是", "annual_income_per_capita": "5200.50",
+    "status": "监测对象", "monitoring_type": "边缘易致贫户", "lifted_year": "",
+}
 
 
 def registry_list(request):
@@ -60,3 +68,17 @@ def import_removals_confirm(request, pk: int):
         messages.success(request, _("%(n)d members were removed from the registry.")
                          % {"n": job.params["removals"]["removed"]})
     return redirect("jobs:detail", pk)
+
+
+def registry_template(request):
+    """The registry file's XLSX template: Chinese headers, code names, drop-downs, an example, instructions."""
+    if not request.user.has_role(Role.COUNTY_OFFICER, Role.AUDITOR):
+        raise PermissionDenied
+    data = template_bytes(LAYOUT, example=TEMPLATE_EXAMPLE, notes={
+        "status": _("未脱贫 (registered), 已脱贫 (lifted) or 监测对象 (monitored)."),
+        "lifted_year": _("The year lifted out of poverty, for 已脱贫."),
+        "monitoring_type": _("For 监测对象 only."),
+    }, title="脱贫人口名单")
+    response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = 'attachment; filename="registry-template.xlsx"'
+    return response

@@ -15,6 +15,9 @@ OTHER_ACTIONS = {
     "case.complaint_resolved": _("Complaint resolved"),
     "case.document_uploaded": _("Document uploaded"),
     "case.document_deleted": _("Document removed"),
+    "case.migrated": _("Migrated from the previous system (go-live roster import)"),
+    "case.migration_updated": _("Updated from a corrected roster file"),
+    "case.migration_undone": _("Roster import undone"),
 }
 
 

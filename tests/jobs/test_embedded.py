@@ -203,7 +203,7 @@ def test_long_tasks_are_declared_and_the_change_feed_stays_eager():
     findings show on the page after a save and must not wait behind an import)."""
     app.loader.import_default_modules()
     for name in ("poverty_registry.tasks.import_registry_file", "overlaps.tasks.run_scan", "reports.tasks.run_export",
-                 "recipients.tasks.generate_payment_roll"):
+                 "recipients.tasks.generate_payment_roll", "golive.tasks.roster_dry_run", "golive.tasks.roster_apply"):
         assert app.tasks[name].runs_long is True, name
     assert not getattr(app.tasks["audit.tasks.deliver_changes"], "runs_long", False)
     assert not getattr(app.tasks["jobs.tasks.fail_stale_jobs"], "runs_long", False)

@@ -413,3 +413,50 @@ def test_xlsx_is_read_whole_whatever_its_dimension_tag(county_officer, village, 
     again = run_import(county_officer, data, name="registry.xlsx")
     assert again.counts["rows_read"] == 10 and again.counts["members_removed"] == 0
     assert RegistryMember.objects.count() == 10
+
+
+# -- the other department's file as it comes (Chinese headers and values, title rows, GB18030, synonyms) ------
+CHINESE_HEADER = ["年度", "户编号", "行政区划代码", "姓名", "证件号码", "与户主关系", "是否户主", "人均纯收入", "状态",
+                  "监测类型", "脱贫年度"]
+
+
+def chinese_csv(rows, *, encoding="gb18030", header=CHINESE_HEADER, titles=(["2024年脱贫人口名单"], [""])):
+    out = io.StringIO()
+    w = csv.writer(out)
+    for t in titles:
+        w.writerow(t)
+    w.writerow(header)
+    for r in rows:
+        w.writerow([r[c] for c in COLUMNS])
+    return out.getvalue().encode(encoding)
+
+
+def test_chinese_headers_values_under_title_rows_in_gb18030(county_officer, village, run_import):
+    rows = family("C1", 1, 2, status="监测对象", monitoring_type="边缘易致贫户")
+    rows[0]["member_name"] = "王𪚥"
+    rows[1]["relationship"] = "配偶"
+    rows[1]["is_head"] = "否"
+    job = run_import(county_officer, chinese_csv(rows))
+    assert job.status == "succeeded" and job.counts["rows_imported"] == 2, (job.message, job.errors)
+    household = RegistryHousehold.objects.get(registry_code="C1")
+    assert household.status == "monitored" and household.monitoring_type == "edge"
+    assert set(household.members.values_list("name", "relationship")) == {("王𪚥", "head"), (rows[1]["member_name"],
+                                                                                              "spouse")}
+
+
+def test_a_synonym_added_in_the_table_is_read_and_unmatched_headers_are_named(county_officer, village, run_import):
+    from tabular.models import Synonym
+
+    header = list(CHINESE_HEADER)
+    header[8] = "户状态"  # another department's word for 状态
+    rows = family("S1", 1, 1, status="已脱贫", lifted_year="2020")
+    with pytest.raises(ImportRefused) as info:
+        run_import(county_officer, chinese_csv(rows, header=header + ["备注"]))
+    assert info.value.code == "missing_columns" and "户状态" in str(info.value.message)
+    assert not RegistryHousehold.objects.exists()
+    Synonym.objects.create(file_kind="poverty_registry", column="status", synonym="户状态")
+    Synonym.objects.create(file_kind="poverty_registry", column="status", value="lifted", synonym="稳定脱贫")
+    rows[0]["status"] = "稳定脱贫"
+    job = run_import(county_officer, chinese_csv(rows, header=header + ["备注"]))
+    assert job.status == "succeeded" and RegistryHousehold.objects.get().status == "lifted", job.errors
+    assert "备注" in job.message

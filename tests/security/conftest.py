@@ -17,6 +17,7 @@ from audit.models import AuditEvent
 from cases.models import CaseStatus
 from evidence import services as evidence_services
 from evidence.selectors import target_for_user
+from golive.models import RosterBatch
 from households.idnumber import make_id_number
 from households.models import Household, Member
 from households.persons import person_get_or_create
@@ -54,6 +55,7 @@ class World:
     roll: dict = field(default_factory=dict)
     flag: dict = field(default_factory=dict)
     export: dict = field(default_factory=dict)
+    batch: dict = field(default_factory=dict)
 
 
 _SEQ = iter(range(1, 10**6))
@@ -124,4 +126,7 @@ def world(village, other_village, other_county_village, village_staff, township_
             rule="DOUBLE_DIBAO", severity="high", subject_key=f"s{n}", data_fingerprint="x",
             division_code=place.code, division=place, status="open", last_seen_at=timezone.now())
         w.export[scope] = export_request(actor=officer, report="case_register", fmt="csv", filters={})
+        (settings.VAR_DIR / f"roster-errors{n}.csv").write_text("row,column,reason\n2,id_number,x\n")
+        w.batch[scope] = RosterBatch.objects.create(county_code=county.code, filename=f"roster{n}.csv",
+                                                    created_by=officer, error_file=f"roster-errors{n}.csv")
     return w

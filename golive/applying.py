@@ -1,0 +1,283 @@
+"""The confirmation: staged households brought in, in chunks, each chunk one transaction of bulk writes.
+
+Created households get their members (persons found or created on the blind index), bank account and,
+with a category, an active case of origin "migrated" (no visits, no notice: it was decided in the previous
+system) with its first payment month, next review and gradual exit. Each case gets an audit event naming
+file, batch and row (its timeline), and every write goes to the change feed. Updated households (a
+corrected file) get the file's household fields, members and case figures; what they were is kept so the
+batch can be undone. A chunk already written by an interrupted run of the same batch is skipped.
+"""
+
+from collections import defaultdict
+from datetime import date, datetime, time
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.divisions import county_division
+from audit import feed
+from audit.models import AuditEvent
+from cases.models import PAID_STATES, Case, CaseOrigin, CaseStatus, household_paid_flags_refresh
+from cases.months import add_months, first_of_month, months_between
+from golive.bulk import insert
+from golive.models import BatchHousehold, MigratedHousehold, RosterBatch, RowAction, StagedRow
+from golive.staging import fingerprint
+from households.income import ELDERLY_AGE, MINOR_AGE, age_on
+from households.models import Household, Member, Person
+from households.persons import name_to_pinyin
+from recipients.models import CaseExit, ExitKind, Review, ReviewKind, ReviewStatus
+from recipients.services.policy import policy_for
+
+CHUNK_HOUSEHOLDS = 500
+HOUSEHOLD_SNAPSHOT = ("address", "contact_phone", "bank_name", "bank_account")
+MEMBER_SNAPSHOT = ("name", "relationship", "health", "disability_grade", "labour_capacity")
+CASE_SNAPSHOT = ("category", "monthly_amount")
+
+
+class Apply:
+    def __init__(self, *, batch: RosterBatch, actor, today: date, on_progress=None):
+        self.batch, self.actor, self.today, self.on_progress = batch, actor, today, on_progress
+        self.counts = {"households_created": 0, "households_updated": 0, "cases_created": 0, "cases_updated": 0,
+                       "members_created": 0, "households_refused": 0}
+        county = county_division(batch.county_code)
+        self.policy = policy_for(county, today)
+
+    def run(self) -> dict:
+        codes = list(StagedRow.objects.filter(batch=self.batch, action__in=[RowAction.CREATE, RowAction.UPDATE])
+                     .values_list("household_code", flat=True).distinct().order_by("household_code"))
+        for start in range(0, len(codes), CHUNK_HOUSEHOLDS):
+            part = codes[start:start + CHUNK_HOUSEHOLDS]
+            done = set(MigratedHousehold.objects.filter(county_code=self.batch.county_code, household_code__in=part,
+                                                        batch=self.batch).values_list("household_code", flat=True))
+            todo = [c for c in part if c not in done]
+            if todo:
+                with transaction.atomic():
+                    self._chunk(todo)
+            if self.on_progress:
+                self.on_progress(min(99, int((start + len(part)) * 100 / max(len(codes), 1))), dict(self.counts))
+        return self.counts
+
+    def _chunk(self, codes: list[str]) -> None:
+        rows = defaultdict(list)
+        for row in StagedRow.objects.filter(batch=self.batch, household_code__in=codes).order_by("row"):
+            rows[row.household_code].append(row)
+        persons, created_persons = self._persons([r for group in rows.values() for r in group])
+        links = {link.household_code: link for link in MigratedHousehold.objects.select_related("household", "case")
+                 .filter(county_code=self.batch.county_code, household_code__in=codes)}
+        codes = self._still_free(codes, rows, links)
+        new = [code for code in codes if code not in links]
+        self._create(new, rows, persons, created_persons)
+        for code in codes:
+            if code in links:
+                self._update(links[code], rows[code], persons)
+
+    def _still_free(self, codes, rows, links) -> list[str]:
+        """One active household per person, checked again: someone may have joined a household since the dry run.
+
+        Such a household is refused now (its rows say why) rather than failing the chunk.
+        """
+        hashes = {r.id_hash: code for code in codes for r in rows[code]}
+        taken = (Member.objects.filter(is_active=True, person__id_hash__in=list(hashes))
+                 .values_list("person__id_hash", "household_id"))
+        refused = {hashes[h] for h, household_id in taken
+                   if links.get(hashes[h]) is None or links[hashes[h]].household_id != household_id}
+        if refused:
+            StagedRow.objects.filter(batch=self.batch, household_code__in=refused).update(
+                action=RowAction.REFUSED, error_column="id_number",
+                error_reason=_("This person joined another household after the dry run; a person belongs to one "
+                               "household."))
+            self.counts["households_refused"] += len(refused)
+        return [c for c in codes if c not in refused]
+
+    # -- persons -----------------------------------------------------------------------------------------
+    def _persons(self, rows) -> tuple[dict[str, int], set[int]]:
+        hashes = {r.id_hash: r for r in rows}
+        found = dict(Person.objects.filter(id_hash__in=list(hashes)).values_list("id_hash", "id"))
+        missing = [h for h in hashes if h not in found]
+        created = set()
+        if missing:
+            Person.objects.bulk_create([
+                Person(id_hash=h, id_encrypted=bytes(hashes[h].id_encrypted), name=hashes[h].member_name,
+                       name_pinyin=name_to_pinyin(hashes[h].member_name), birth_date=hashes[h].birth_date,
+                       sex=hashes[h].sex, region_code=hashes[h].region_code) for h in missing],
+                ignore_conflicts=True, batch_size=1000)
+            fresh = dict(Person.objects.filter(id_hash__in=missing).values_list("id_hash", "id"))
+            found.update(fresh)
+            created = set(fresh.values())
+        return found, created
+
+    # -- new households ----------------------------------------------------------------------------------
+    def _create(self, codes, rows, persons, created_persons) -> None:
+        if not codes:
+            return
+        households = []
+        for code in codes:
+            group = rows[code]
+            first = group[0]
+            head = next(r for r in group if r.is_head)
+            households.append(Household(
+                village_id=first.village_id, division_code=first.village_code, address=first.address,
+                contact_phone=first.phone, bank_name=first.bank_name, bank_account=first.bank_account,
+                head_name=head.member_name, created_by=self.actor, **self._figures(group)))
+        insert(households)
+        by_code = dict(zip(codes, households, strict=True))
+        members = []
+        for code in codes:
+            for r in rows[code]:
+                members.append(Member(household=by_code[code], person_id=persons[r.id_hash], name=r.member_name,
+                                      relationship=r.relationship, sex=r.sex, birth_date=r.birth_date,
+                                      labour_capacity=r.labour_capacity, health=r.health,
+                                      disability_grade=r.disability_grade))
+        insert(members)
+        self.counts["members_created"] += len(members)
+        member_of = {(m.household_id, m.person_id): m for m in members}
+        cases = []
+        for code in codes:
+            first = rows[code][0]
+            if not first.category:
+                continue
+            household = by_code[code]
+            head = next(r for r in rows[code] if r.is_head)
+            single = next((r for r in rows[code] if r.individual_inclusion), None)
+            cases.append(Case(
+                household=household, division_code=household.division_code,
+                status=CaseStatus.GRADUAL_EXIT if first.gradual_exit_until else CaseStatus.ACTIVE,
+                applicant=member_of[(household.pk, persons[head.id_hash])],
+                individual_member=member_of[(household.pk, persons[single.id_hash])] if single else None,
+                category=first.category, monthly_amount=first.monthly_amount,
+                first_payment_month=add_months(first_of_month(first.approved_on), 1),
+                decided_at=timezone.make_aware(datetime.combine(first.approved_on, time(12))),
+                entered_by=self.actor, origin=CaseOrigin.MIGRATED, authorisation_signed=True))
+        insert(cases)
+        case_of = {c.household_id: c for c in cases}
+        reviews, exits = [], []
+        for code in codes:
+            case = case_of.get(by_code[code].pk)
+            if case is None:
+                continue
+            first = rows[code][0]
+            if first.gradual_exit_until:
+                exits.append(self._gradual_exit(case, first))
+            else:
+                reviews.append(Review(case=case, division_code=case.division_code, kind=ReviewKind.SCHEDULED,
+                                      status=ReviewStatus.DUE, due_date=self._review_due(case, first)))
+        insert(reviews)
+        insert(exits)
+        household_paid_flags_refresh([c.household_id for c in cases])
+        insert([
+            MigratedHousehold(county_code=self.batch.county_code, household_code=code, household=by_code[code],
+                              case=case_of.get(by_code[code].pk), batch=self.batch,
+                              fingerprint=self._fingerprint(rows[code])) for code in codes])
+        insert([
+            BatchHousehold(batch=self.batch, household_id=by_code[code].pk, created=True, household_version=1,
+                           case_id=getattr(case_of.get(by_code[code].pk), "pk", None),
+                           case_version=1 if by_code[code].pk in case_of else None,
+                           persons_created=sorted({persons[r.id_hash] for r in rows[code]} & created_persons))
+            for code in codes])
+        events = []
+        for code in codes:
+            household = by_code[code]
+            events.append(self._event("household.migrated", "households.household", household.pk,
+                                      household.division_code, code, rows[code][0].row))
+            case = case_of.get(household.pk)
+            if case is not None:
+                event = self._event("case.migrated", "cases.case", case.pk, case.division_code, code,
+                                    rows[code][0].row)
+                event.after |= {"status": case.status, "category": case.category,
+                                "monthly_amount": str(case.monthly_amount),
+                                "first_payment_month": case.first_payment_month.isoformat()}
+                events.append(event)
+        insert(events)
+        feed.changed("households.household", [h.pk for h in households])
+        feed.changed("cases.case", [c.pk for c in cases])
+        self.counts["households_created"] += len(households)
+        self.counts["cases_created"] += len(cases)
+
+    def _figures(self, group) -> dict:
+        severe = sum(1 for r in group if r.health == Member.Health.DISABLED and r.disability_grade
+                     and r.disability_grade <= 2)
+        return {"size": len(group), "counted_members": len(group),
+                "elderly_count": sum(1 for r in group if age_on(r.birth_date, self.today) >= ELDERLY_AGE),
+                "minor_count": sum(1 for r in group if age_on(r.birth_date, self.today) < MINOR_AGE),
+                "disabled_count": severe,
+                "seriously_ill_count": sum(1 for r in group if r.health == Member.Health.SERIOUS)}
+
+    def _fingerprint(self, group) -> str:
+        return fingerprint(len(group), sum(r.row_hash for r in group))
+
+    def _review_due(self, case: Case, first: StagedRow) -> date:
+        if first.next_review_on:
+            return first.next_review_on
+        months = self.policy.review_months(case.category)
+        due = add_months(case.first_payment_month, months)
+        while due < self.today:
+            due = add_months(due, months)
+        return due
+
+    def _gradual_exit(self, case: Case, first: StagedRow) -> CaseExit:
+        """The remaining months of a gradual exit that began in the previous system: the county schedule's tail."""
+        effective = max(first_of_month(self.today), case.first_payment_month)
+        end = add_months(first_of_month(first.gradual_exit_until), 1)
+        remaining = max(1, months_between(effective, end))
+        schedule = self.policy.gradual_schedule(on_poverty_roster=False)
+        tail = ([100] * max(0, remaining - len(schedule)) + schedule)[-remaining:]
+        return CaseExit(case=case, division_code=case.division_code, kind=ExitKind.INCOME_ABOVE_LINE,
+                        reason=_("Gradual exit begun in the previous system (go-live roster import)."),
+                        effective_month=effective, gradual_schedule=tail, end_month=end, decided_by=self.actor)
+
+    def _event(self, action, object_type, object_id, division_code, code, row) -> AuditEvent:
+        return AuditEvent(actor=self.actor, actor_username=self.actor.username, action=action,
+                          object_type=object_type, object_id=str(object_id), division_code=division_code,
+                          after={"file": self.batch.filename, "batch": self.batch.pk, "row": row,
+                                 "household_code": code})
+
+    # -- households of an earlier batch: the corrected file's values ---------------------------------------
+    def _update(self, link: MigratedHousehold, group, persons) -> None:
+        household = Household.objects.select_for_update().get(pk=link.household_id)
+        first = group[0]
+        before = {"household": {f: getattr(household, f) for f in HOUSEHOLD_SNAPSHOT}, "members": {},
+                  "fingerprint": link.fingerprint, "batch": link.batch_id}
+        household.address, household.contact_phone = first.address, first.phone
+        household.bank_name, household.bank_account = first.bank_name, first.bank_account
+        existing = {m.person_id: m for m in Member.objects.filter(household=household, is_active=True)}
+        added = []
+        for r in group:
+            member = existing.get(persons[r.id_hash])
+            values = {"name": r.member_name, "relationship": r.relationship, "health": r.health,
+                      "disability_grade": r.disability_grade, "labour_capacity": r.labour_capacity}
+            if member is None:
+                added.append(Member.objects.create(household=household, person_id=persons[r.id_hash], sex=r.sex,
+                                                   birth_date=r.birth_date, **values))
+            elif any(getattr(member, k) != v for k, v in values.items()):
+                before["members"][str(member.pk)] = {f: getattr(member, f) for f in MEMBER_SNAPSHOT}
+                Member.objects.filter(pk=member.pk).update(**values)
+        for key, value in self._figures(group).items():
+            setattr(household, key, value)
+        household.head_name = next(r.member_name for r in group if r.is_head)
+        household.version += 1
+        household.save()
+        case = link.case
+        case_version = None
+        if case is not None and case.origin == CaseOrigin.MIGRATED and case.status in PAID_STATES and first.category:
+            case = Case.objects.select_for_update().get(pk=case.pk)
+            before["case"] = {"category": case.category, "monthly_amount": str(case.monthly_amount)}
+            case.category, case.monthly_amount = first.category, first.monthly_amount
+            case.version += 1
+            case.save(update_fields=["category", "monthly_amount", "version", "updated_at"])
+            case_version = case.version
+            AuditEvent.objects.bulk_create([self._event("case.migration_updated", "cases.case", case.pk,
+                                                        case.division_code, link.household_code, first.row)])
+            feed.changed("cases.case", [case.pk])
+            self.counts["cases_updated"] += 1
+        AuditEvent.objects.bulk_create([self._event("household.migration_updated", "households.household",
+                                                    household.pk, household.division_code, link.household_code,
+                                                    first.row)])
+        feed.changed("households.household", [household.pk])
+        MigratedHousehold.objects.filter(pk=link.pk).update(fingerprint=self._fingerprint(group), batch=self.batch)
+        BatchHousehold.objects.create(batch=self.batch, household_id=household.pk, created=False,
+                                      household_version=household.version, case_id=case.pk if case_version else None,
+                                      case_version=case_version, before=before,
+                                      added_member_ids=[m.pk for m in added])
+        self.counts["households_updated"] += 1
+        self.counts["members_created"] += len(added)
