@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db import transaction
 
-from audit import feed
+from audit import chain, feed
 from audit.models import AccessLog, AuditEvent
 from dibao.middleware import current_request_context
 
@@ -66,6 +66,8 @@ def record(
     )
     # Every audited write is a change the feed's subscribers hear of, after the commit.
     feed.changed(event.object_type, [event.object_id])
+    # The event joins the hash chain once it is committed (audit/chain.py says why not before).
+    chain.seal_after_commit()
     return event
 
 

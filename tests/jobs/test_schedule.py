@@ -41,6 +41,7 @@ EXPECTED = {
                                                 crontab(hour=1, minute=20)),
     "overlaps-nightly-scan": ("overlaps.tasks.nightly_scan", crontab(hour=2, minute=30)),
     "reports-delete-expired-exports": ("reports.tasks.delete_expired_exports", crontab(minute=17)),
+    "audit-verify-chain": ("audit.tasks.verify_audit_chain", crontab(hour=3, minute=30)),
 }
 
 
@@ -168,6 +169,19 @@ def refresh_dashboard_cache(request):
     assert not [q for q in queries.captured_queries if 'FROM "cases_case"' in q["sql"]]  # served from the cache
 
 
+def verify_audit_chain(request):
+    from audit import services as audit
+    from audit.models import AuditChainCheck, AuditChainLink
+
+    village, staff = request.getfixturevalue("village"), request.getfixturevalue("village_staff")
+    events = [audit.record(actor=staff, action="test.write", obj=village, after={"n": n}) for n in range(3)]
+    yield
+    # Every event (never committed in this test, so never sealed after commit) is chained and verified.
+    assert list(AuditChainLink.objects.order_by("seq").values_list("event_id", flat=True)) == [e.pk for e in events]
+    check = AuditChainCheck.objects.get()
+    assert (check.ok, check.links_checked) == (True, 3)
+
+
 JOBS = {
     "jobs-fail-stale": fail_stale,
     "jobs-flush-outbox": flush_outbox,
@@ -177,6 +191,7 @@ JOBS = {
     "recipients-close-finished-gradual-exits": close_finished_gradual_exits,
     "overlaps-nightly-scan": nightly_scan,
     "reports-delete-expired-exports": delete_expired_exports,
+    "audit-verify-chain": verify_audit_chain,
 }
 
 
