@@ -7,28 +7,13 @@ name or an ID number is never put in a log line on purpose; the redaction catche
 """
 
 import logging
-import re
 from datetime import UTC, datetime
 
 from celery import current_task
 from pythonjsonlogger.json import JsonFormatter as _JsonFormatter
 
 from dibao.middleware import current_request_context
-
-# A resident ID number (18 characters, the last may be X) or an old 15-digit one, standing alone.
-ID_NUMBER = re.compile(r"(?<![0-9])(?:[0-9]{17}[0-9Xx]|[0-9]{15})(?![0-9A-Za-z])")
-REDACTED = "[redacted]"
-
-
-def redact(value):
-    """`value` with every ID number replaced, through strings, lists and dicts."""
-    if isinstance(value, str):
-        return ID_NUMBER.sub(REDACTED, value)
-    if isinstance(value, dict):
-        return {key: redact(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [redact(item) for item in value]
-    return value
+from dibao.redaction import redact
 
 
 def _current_task():
@@ -65,7 +50,10 @@ class JsonFormatter(_JsonFormatter):
         log_data["level"] = record.levelname
         log_data["logger"] = record.name
         for key in list(log_data):
-            log_data[key] = redact(log_data[key])
+            value = log_data[key]
+            if not isinstance(value, (str, int, float, bool, dict, list, tuple, type(None))):
+                value = str(value)  # e.g. Django's `request` extra, whose repr holds the query string
+            log_data[key] = redact(value)
         # The keys first, in a fixed order, so a line reads the same way every time.
         ordered = {key: log_data.pop(key) for key in ("time", "level", "logger", "message") if key in log_data}
         ordered.update(log_data)

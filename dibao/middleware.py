@@ -97,7 +97,8 @@ class LoginRequiredMiddleware:
     """Every page needs a login except the login page, language switch, static files, the API
     (which answers 401/403 itself) and the API schema/docs (public contract, no data)."""
 
-    OPEN_PREFIXES = ("/static/", "/api/", "/i18n/", "/favicon.ico", "/healthz")
+    # /healthz and /readyz are for the load balancer; /metrics checks its own bearer token.
+    OPEN_PREFIXES = ("/static/", "/api/", "/i18n/", "/favicon.ico", "/healthz", "/readyz", "/metrics")
 
     def __init__(self, get_response):
         self.get_response = get_response

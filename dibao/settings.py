@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "django_prometheus",
+    "dibao.ops",
     "accounts",
     "audit",
     "jobs",
@@ -387,6 +388,6 @@ LOGGING = {
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 if SENTRY_DSN:
-    from dibao.sentry import init_sentry
+    from dibao.ops.sentry import init_sentry
 
     init_sentry(SENTRY_DSN, environment=SENTRY_ENVIRONMENT)
