@@ -90,11 +90,3 @@ def test_an_outbox_that_does_not_drain_is_not_ready(client, settings):
     # A sent message, however old, does not count.
     OutboxMessage.objects.filter(pk=message.pk).update(sent_at=timezone.now())
     assert client.get("/readyz").status_code == 200
-
-
-def test_compose_waits_for_readiness():
-    import yaml
-    from pathlib import Path
-
-    compose = yaml.safe_load((Path(__file__).resolve().parents[2] / "docker-compose.yml").read_text())
-    assert "/readyz" in " ".join(compose["services"]["web"]["healthcheck"]["test"])
