@@ -135,3 +135,30 @@ def test_redis_down_leaves_the_other_figures(client, settings):
     samples = scrape(client)
     assert "dibao_outbox_pending_messages" in names(samples)
     assert not [name for name in names(samples) if name == "dibao_celery_queue_length"]
+
+
+@pytest.mark.postgres
+def test_every_metric_the_dashboard_and_the_alerts_use_is_exported(client, web, village_staff, settings):
+    """deploy/grafana/dibao-dashboard.json and deploy/prometheus/alerts.yml name only metrics /metrics has."""
+    import json
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    AuditChainCheck.objects.create(ok=True, links_checked=0)
+    if os.environ.get("REDIS_URL"):
+        settings.REDIS_URL = os.environ["REDIS_URL"]
+    web(village_staff).get("/households/")
+    response = client.get("/metrics", HTTP_AUTHORIZATION=f"Bearer {TOKEN}")
+    exported = set()
+    for family in text_string_to_metric_families(response.content.decode()):
+        exported |= {family.name, f"{family.name}_total", f"{family.name}_bucket", f"{family.name}_count"}
+        exported |= {sample.name for sample in family.samples}
+    dashboard = json.loads((root / "deploy" / "grafana" / "dibao-dashboard.json").read_text())
+    expressions = [t["expr"] for p in dashboard["panels"] for t in p["targets"]]
+    expressions += re.findall(r"expr: (.+(?:\n {10}.+)*)", (root / "deploy" / "prometheus" / "alerts.yml").read_text())
+    used = {name for expr in expressions for name in re.findall(r"\b((?:django|dibao)_[a-z_]+)\b", expr)}
+    assert len(used) >= 12
+    if not settings.REDIS_URL:
+        used.discard("dibao_celery_queue_length")
+    assert sorted(used - exported) == []
