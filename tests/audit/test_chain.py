@@ -222,3 +222,11 @@ def test_concurrent_writers_never_fork_the_chain(village_staff, village):
         AuditEvent.objects.values_list("id", flat=True))
     report = chain.verify_chain()
     assert (report.ok, report.links_checked) == (True, total)
+
+
+def test_the_admin_lists_the_checks_read_only(web, admin_user, sealed):
+    call_command("verify_audit_chain")
+    client = web(admin_user)
+    response = client.get("/admin/audit/auditchaincheck/")
+    assert response.status_code == 200 and "3" in response.content.decode()
+    assert client.get("/admin/audit/auditchaincheck/add/").status_code == 403
