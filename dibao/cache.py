@@ -76,3 +76,21 @@ def cache_set_many(values: Mapping[str, Any], timeout: int | None) -> bool:
         return False
     _answered()
     return True
+
+
+def cache_delete_pattern(pattern: str) -> bool:
+    """Delete the keys matching `pattern` (e.g. "reports:*"; a restore clears the dashboard's figures).
+
+    On Redis only those keys go (the broker and other sites may share it); a cache without patterns is
+    cleared whole. False when the cache did not answer: the keys may still be there.
+    """
+    try:
+        if hasattr(cache, "delete_pattern"):
+            cache.delete_pattern(pattern)
+        else:
+            cache.clear()
+    except Exception as error:
+        _failed("delete_pattern", error)
+        return False
+    _answered()
+    return True

@@ -26,13 +26,13 @@ from pathlib import Path
 
 from django.apps import apps
 from django.conf import settings
-from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
 from django.db.migrations.recorder import MigrationRecorder
 
 from audit import chain
 from audit.models import AuditChainLink
+from dibao.cache import cache_delete_pattern
 from households import crypto
 from reports.dashboard import dashboard_data
 
@@ -237,11 +237,9 @@ def _database_is_empty() -> bool:
     return not connection.introspection.table_names()
 
 
-def _clear_dashboard_cache() -> None:
-    if hasattr(cache, "delete_pattern"):  # django-redis: only the dashboard's keys, never the whole Redis
-        cache.delete_pattern(DASHBOARD_CACHE_PATTERN)
-    else:
-        cache.clear()
+def _clear_dashboard_cache() -> bool:
+    # Only the dashboard's keys on Redis (dibao/cache.py), never the whole Redis: the broker shares it.
+    return cache_delete_pattern(DASHBOARD_CACHE_PATTERN)
 
 
 def restore(folder: Path, *, force: bool = False) -> RestoreReport:
@@ -267,8 +265,12 @@ def restore(folder: Path, *, force: bool = False) -> RestoreReport:
                 shutil.rmtree(root)
             root.parent.mkdir(parents=True, exist_ok=True)
             archive.extractall(root.parent, members=_renamed(members, name, root.name), filter="data")
-    _clear_dashboard_cache()
-    return verify_restored(manifest)
+    cleared = _clear_dashboard_cache()
+    report = verify_restored(manifest)
+    if not cleared:
+        report.problem(f"the cache did not answer: delete its {DASHBOARD_CACHE_PATTERN} keys once it is back, or the "
+                       f"dashboard may show figures from before the restore")
+    return report
 
 
 def _renamed(members, name: str, target: str):
