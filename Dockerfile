@@ -6,9 +6,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     DIBAO_VAR_DIR=/var/lib/dibao
 
-# gettext for compilemessages; curl for the health check.
+# gettext for compilemessages; curl for the health check; postgresql-client (15, as the compose database)
+# for `manage.py backup` / `restore` (pg_dump, pg_restore).
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends gettext curl \
+    && apt-get install -y --no-install-recommends gettext curl postgresql-client \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
@@ -25,8 +26,9 @@ RUN DJANGO_DEBUG=0 DJANGO_SECRET_KEY=build-only-not-a-secret-build-only-not-a-se
     python manage.py collectstatic --noinput -v 0 \
     && python manage.py compilemessages --ignore=var -v 0 \
     && useradd --system --home /app dibao \
-    && mkdir -p /var/lib/dibao && chown -R dibao /var/lib/dibao
+    && mkdir -p /var/lib/dibao /backups /etc/dibao/certs \
+    && chown -R dibao /var/lib/dibao /backups /etc/dibao/certs
 
 USER dibao
 EXPOSE 8000
-CMD ["gunicorn", "dibao.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "4", "--timeout", "120", "--access-logfile", "-"]
+CMD ["gunicorn", "dibao.wsgi:application", "--config", "deploy/gunicorn.conf.py"]

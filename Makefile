@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip install --quiet
 MANAGE := DJANGO_DEBUG=1 $(PY) manage.py
 
-.PHONY: run test install install-dev requirements messages migrate demo lint bench clean
+.PHONY: run test install install-dev requirements messages migrate demo lint bench clean backup restore
 
 # Production runs requirements.txt alone (the Dockerfile); the demo adds requirements-demo.txt;
 # tests, lint and benchmarks add requirements-dev.txt. All three are pinned with hashes
@@ -52,6 +52,15 @@ lint: install-dev
 
 bench: install-dev
 	DJANGO_DEBUG=1 $(PY) benchmarks/run.py
+
+# Operations (README: Backups). Run with the production environment (DATABASE_URL, the keys, DIBAO_VAR_DIR);
+# in docker compose: `docker compose exec web python manage.py backup`.
+backup:
+	$(PY) manage.py backup $(if $(TO),--to $(TO))
+
+restore:
+	@test -n "$(BACKUP)" || { echo "usage: make restore BACKUP=<backup folder> [FORCE=1]"; exit 2; }
+	$(PY) manage.py restore "$(BACKUP)" $(if $(FORCE),--force)
 
 clean:
 	rm -rf var/staticfiles var/exports

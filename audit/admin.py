@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from audit.models import AccessLog, AuditEvent
+from audit.models import AccessLog, AuditChainCheck, AuditEvent
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -24,3 +24,11 @@ class AuditEventAdmin(ReadOnlyAdmin):
 @admin.register(AccessLog)
 class AccessLogAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "user", "action", "object_type", "object_id"]
+
+
+@admin.register(AuditChainCheck)
+class AuditChainCheckAdmin(ReadOnlyAdmin):
+    """The outcomes of the audit-chain verifications (nightly and `manage.py verify_audit_chain`)."""
+
+    list_display = ["checked_at", "ok", "links_checked", "head_seq", "broken_seq", "broken_event_id", "reason"]
+    list_filter = ["ok"]

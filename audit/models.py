@@ -86,3 +86,57 @@ class AccessLog(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("The access log is append-only.")
+
+
+class AuditChainLink(models.Model):
+    """One link of the hash chain over the audit log (audit/chain.py): event `event_id` is the
+    `seq`-th link; `hash` covers the event's content, `seq` and the previous link's hash, so editing,
+    deleting or reordering an event (even as the table owner, with the triggers off) breaks the chain
+    from that link on. Written only by `audit.chain.seal_pending`, append-only like the events."""
+
+    seq = models.BigIntegerField(_("sequence"), primary_key=True)
+    event_id = models.BigIntegerField(_("event"), unique=True)
+    prev_hash = models.CharField(_("previous hash"), max_length=64)
+    hash = models.CharField(_("hash"), max_length=64)
+    algorithm = models.CharField(_("algorithm"), max_length=10)
+    sealed_at = models.DateTimeField(_("sealed"), auto_now_add=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("audit chain link")
+        verbose_name_plural = _("audit chain links")
+        ordering = ["seq"]
+
+    def __str__(self):
+        return f"#{self.seq} event {self.event_id} {self.algorithm}:{self.hash[:12]}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError("The audit chain is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("The audit chain is append-only.")
+
+
+class AuditChainCheck(models.Model):
+    """The outcome of one verification of the chain (the nightly job, `manage.py verify_audit_chain`);
+    the latest one feeds the metrics and the alert."""
+
+    checked_at = models.DateTimeField(_("checked"), auto_now_add=True, db_index=True)
+    ok = models.BooleanField(_("intact"))
+    links_checked = models.PositiveBigIntegerField(_("links checked"), default=0)
+    head_seq = models.BigIntegerField(_("last link"), null=True, blank=True)
+    head_hash = models.CharField(_("last hash"), max_length=64, blank=True)
+    broken_seq = models.BigIntegerField(_("first broken link"), null=True, blank=True)
+    broken_event_id = models.BigIntegerField(_("event of the first broken link"), null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("audit chain check")
+        verbose_name_plural = _("audit chain checks")
+        ordering = ["-checked_at", "-id"]
+
+    def __str__(self):
+        return f"{self.checked_at:%Y-%m-%d %H:%M} {'ok' if self.ok else 'BROKEN'}"

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db import transaction
 
+from audit import chain
 from audit import feed as changes
 from audit.disclosure import protect
 from audit.models import AccessLog, AuditEvent
@@ -71,6 +72,8 @@ def record(
     # Every audited write is a change the feed's subscribers hear of, after the commit (a login is no change).
     if feed:
         changes.changed(event.object_type, [event.object_id])
+    # The event joins the hash chain once it is committed (audit/chain.py says why not before).
+    chain.seal_after_commit()
     return event
 
 

@@ -102,6 +102,19 @@ def cache_delete(key: str) -> bool:
         cache.delete(key)
     except Exception as error:
         _failed("delete", error)
+def cache_delete_pattern(pattern: str) -> bool:
+    """Delete the keys matching `pattern` (e.g. "reports:*"; a restore clears the dashboard's figures).
+
+    On Redis only those keys go (the broker and other sites may share it); a cache without patterns is
+    cleared whole. False when the cache did not answer: the keys may still be there.
+    """
+    try:
+        if hasattr(cache, "delete_pattern"):
+            cache.delete_pattern(pattern)
+        else:
+            cache.clear()
+    except Exception as error:
+        _failed("delete_pattern", error)
         return False
     _answered()
     return True

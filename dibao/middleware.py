@@ -2,6 +2,7 @@
 
 import contextvars
 import ipaddress
+import logging
 import time
 import uuid
 from functools import lru_cache
@@ -16,11 +17,13 @@ from django.utils.translation import gettext as _
 
 from dibao.crypto import DecryptionFailed
 
+request_logger = logging.getLogger("dibao.request")
+
 _request_context: contextvars.ContextVar[dict | None] = contextvars.ContextVar("request_context", default=None)
 
 
 def current_request_context() -> dict:
-    """{"request_id": ..., "ip": ...} of the request being served, or {} outside one."""
+    """{"request_id": ..., "ip": ..., "user_id": ...} of the request (or task) being served, or {} outside one."""
     return _request_context.get() or {}
 
 
@@ -38,6 +41,15 @@ def _parse_ip(value: str):
 
 def is_trusted_proxy(address) -> bool:
     return address is not None and any(address in net for net in _networks(tuple(settings.TRUSTED_PROXIES)))
+
+
+def set_request_context(context: dict | None) -> contextvars.Token:
+    """Bind a context (a Celery task carries its request's id); give the token to `reset_request_context`."""
+    return _request_context.set(context)
+
+
+def reset_request_context(token: contextvars.Token) -> None:
+    _request_context.reset(token)
 
 
 def client_ip(request) -> str | None:
@@ -80,13 +92,21 @@ class ResponseHardeningMiddleware:
 
 
 class RequestContextMiddleware:
+    """Binds the request id (the client's X-Request-ID or a new one), the client address and the user's
+    numeric id for the audit log, the logs and the tasks the request queues; ends idle sessions; writes
+    one log line per request (method, path without its query, view, status, duration, user id)."""
+
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        request_id = request.META.get("HTTP_X_REQUEST_ID") or uuid.uuid4().hex
-        token = _request_context.set({"request_id": request_id[:64], "ip": client_ip(request)})
+        started_ns = time.monotonic_ns()
+        request_id = _clean_request_id(request.META.get("HTTP_X_REQUEST_ID", "")) or uuid.uuid4().hex
+        context = {"request_id": request_id, "ip": client_ip(request), "user_id": None}
+        token = _request_context.set(context)
+        response = None
         try:
+            context["user_id"] = request.user.pk if request.user.is_authenticated else None
             if request.user.is_authenticated and hasattr(request, "session"):
                 now = int(time.time())
                 last_seen = request.session.get("last_seen")
@@ -104,17 +124,33 @@ class RequestContextMiddleware:
                     if not last_seen or now - last_seen > 60:
                         request.session["last_seen"] = now
             response = self.get_response(request)
-            response["X-Request-ID"] = request_id[:64]
+            response["X-Request-ID"] = request_id
             return response
         finally:
+            user = getattr(request, "user", None)
+            match = getattr(request, "resolver_match", None)
+            request_logger.info(
+                "request", extra={
+                    "method": request.method, "path": request.path, "view": match.view_name if match else "",
+                    "status": response.status_code if response is not None else 500,
+                    "duration_ms": round((time.monotonic_ns() - started_ns) / 1e6, 1),
+                    "user_id": user.pk if user is not None and user.is_authenticated else None,
+                })
             _request_context.reset(token)
+
+
+def _clean_request_id(value: str) -> str:
+    # A client-supplied id is kept only when it is a plain token: it lands in logs and audit rows.
+    value = value.strip()[:64]
+    return value if value and all(c.isalnum() or c in "-_." for c in value) else ""
 
 
 class LoginRequiredMiddleware:
     """Every page needs a login except the login page, language switch, static files, the API
     (which answers 401/403 itself) and the API schema/docs (public contract, no data)."""
 
-    OPEN_PREFIXES = ("/static/", "/api/", "/i18n/", "/favicon.ico", "/healthz")
+    # /healthz and /readyz are for the load balancer; /metrics checks its own bearer token.
+    OPEN_PREFIXES = ("/static/", "/api/", "/i18n/", "/favicon.ico", "/healthz", "/readyz", "/metrics")
 
     def __init__(self, get_response):
         self.get_response = get_response

@@ -171,6 +171,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "axes",
     "csp",
+    "django_prometheus",
+    "dibao.ops",
     "accounts",
     "audit",
     "jobs",
@@ -187,6 +189,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "dibao.middleware.ResponseHardeningMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -206,6 +209,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "dibao.urls"
@@ -245,6 +249,10 @@ if os.environ.get("DATABASE_REPLICA_URL"):
     )
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
 DATABASE_ROUTERS = ["dibao.db_router.ReplicaRouter"]
+# django-prometheus's PostgreSQL backend counts queries and errors per connection (the metrics).
+for _database in DATABASES.values():
+    if _database["ENGINE"] == "django.db.backends.postgresql":
+        _database["ENGINE"] = "django_prometheus.db.backends.postgresql"
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["ENGINE"] = "dibao.sqlite"  # creates VAR_DIR on first connect
     # The embedded default: covering indexes are a PostgreSQL feature; SQLite ignores the
@@ -477,9 +485,52 @@ ROSTER_IMPORT_MAX_BYTES = env_int("ROSTER_IMPORT_MAX_BYTES", 50 * 1024 * 1024)
 # Working days a complaint may take from receipt to its answer.
 COMPLAINT_DEADLINE_WORKING_DAYS = env_int("COMPLAINT_DEADLINE_WORKING_DAYS", 15)
 
+# The national-algorithm switch: "sm" hashes new audit-chain links with SM3, "aes" (the default) with
+# SHA-256 (audit/chain.py). Each link names its algorithm, so switching leaves old links verifiable.
+DIBAO_CRYPTO = os.environ.get("DIBAO_CRYPTO", "aes").strip().lower() or "aes"
+if DIBAO_CRYPTO not in {"aes", "sm"}:
+    raise ImproperlyConfigured(f"DIBAO_CRYPTO must be 'aes' or 'sm', not {DIBAO_CRYPTO!r}.")
+
+# Operations (README: Operations). /metrics answers only with `Authorization: Bearer <METRICS_TOKEN>`
+# and not at all (404) while the token is unset. Under gunicorn with several workers, set
+# PROMETHEUS_MULTIPROC_DIR to an empty directory so every worker's counts are added up.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+PROMETHEUS_MULTIPROC_DIR = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "")
+PROMETHEUS_METRIC_NAMESPACE = ""
+# /readyz fails when the oldest unsent outbox message is older than this (the queue is not draining).
+READYZ_OUTBOX_MAX_AGE_SECONDS = env_int("READYZ_OUTBOX_MAX_AGE_SECONDS", 900)
+# Error reports go to Sentry (or a compatible server such as GlitchTip) only when a DSN is set; ID
+# numbers and personal fields are scrubbed before anything leaves (dibao/sentry.py).
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+SENTRY_ENVIRONMENT = os.environ.get("SENTRY_ENVIRONMENT", "production")
+# `make backup` writes here (one folder per backup: database dump, files, manifest).
+BACKUP_DIR = Path(os.environ.get("BACKUP_DIR", VAR_DIR / "backups"))
+
+# Logs: JSON lines on stderr (LOG_FORMAT=text for a terminal), each with the request id of the request
+# or task that wrote it (dibao/logs.py). One line per request from the logger dibao.request (INFO).
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
+if LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be 'json' or 'text', not {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"context": {"()": "dibao.logs.RequestContextFilter"}},
+    "formatters": {
+        "json": {"()": "dibao.logs.JsonFormatter"},
+        "text": {"()": "dibao.logs.TextFormatter",
+                 "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["context"], "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    "loggers": {
+        "dibao": {"level": os.environ.get("LOG_REQUESTS_LEVEL", "INFO")},
+        "celery": {"level": "INFO"},
+    },
 }
+# The worker and beat log through LOGGING above (JSON, request ids) instead of Celery's own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+if SENTRY_DSN:
+    from dibao.ops.sentry import init_sentry
+
+    init_sentry(SENTRY_DSN, environment=SENTRY_ENVIRONMENT)

@@ -1,11 +1,13 @@
 from django.conf import settings
 from django.contrib import admin
-from django.http import HttpResponse
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
 from audit.api import AccessLogViewSet, AuditEventViewSet
+from audit.api import AuditEventViewSet
+from dibao.ops.health import healthz, readyz
+from dibao.ops.metrics import metrics_view
 from jobs.api import JobView
 from overlaps.views import registration_detail
 from poverty_registry import urls as registry_urls
@@ -35,10 +37,6 @@ registry_pages = ([*registry_urls.urlpatterns, path("<int:pk>/", registration_de
                   registry_urls.app_name)
 
 
-def healthz(request):
-    return HttpResponse("ok", content_type="text/plain")
-
-
 urlpatterns = [
     path("", include("accounts.urls")),
     path("households/", include("households.urls")),
@@ -56,7 +54,10 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path(settings.ADMIN_URL, admin.site.urls),
-    path("healthz", healthz),
+    # Operations: open to the load balancer and compose (no data); /metrics has its own credential.
+    path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
+    path("metrics", metrics_view, name="metrics"),
 ]
 
 # JSON 404/500 under /api/ (DEBUG off), the pages elsewhere.

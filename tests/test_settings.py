@@ -58,7 +58,8 @@ def test_production_settings_values(tmp_path):
                             timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [
-        "False", "True", "True", "True", "django.db.backends.postgresql", "True",
+        # django-prometheus's PostgreSQL backend (counts queries for the metrics) wraps Django's.
+        "False", "True", "True", "True", "django_prometheus.db.backends.postgresql", "True",
         "django_redis.cache.RedisCache", "redis://127.0.0.1:6379/1", "False", "['dibao.example.cn']",
     ]
 

@@ -118,10 +118,12 @@ class TestLoginWall:
         assert response["Location"].startswith(LOGIN + "?next=")
 
     def test_every_url_pattern_needs_login(self, client):
-        """Walk the URL conf: only login, language switch, API schema/docs and healthz are open."""
+        """Walk the URL conf: only login, language switch, API schema/docs and the probes are open (/metrics
+        answers 404 without its token: tests/ops/test_metrics.py)."""
         from django.urls import get_resolver
 
-        open_ok = {"/accounts/login/", "/api/v1/auth/token/", "/api/schema/", "/api/docs/", "/healthz", "/i18n/setlang/"}
+        open_ok = {"/accounts/login/", "/api/v1/auth/token/", "/api/schema/", "/api/docs/", "/healthz", "/readyz",
+                   "/metrics", "/i18n/setlang/"}
         checked = 0
         for path in _concrete_paths(get_resolver()):
             if path in open_ok or path.startswith("/static/"):

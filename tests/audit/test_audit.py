@@ -71,7 +71,7 @@ class TestTriggerRefuses:
         with connection.cursor() as cursor:
             cursor.execute("SELECT tgname FROM pg_trigger WHERE tgname LIKE '%append_only' ORDER BY tgname")
             names = [row[0] for row in cursor.fetchall()]
-        assert names == ["audit_accesslog_append_only", "audit_auditevent_append_only"]
+        assert names == ["audit_accesslog_append_only", "audit_auditchainlink_append_only", "audit_auditevent_append_only"]
 
 
 class TestRecord:

@@ -43,6 +43,7 @@ EXPECTED = {
     "reports-delete-expired-exports": ("reports.tasks.delete_expired_exports", crontab(minute=17)),
     "poverty-registry-delete-expired-import-error-files": (
         "poverty_registry.tasks.delete_expired_import_error_files", crontab(minute=23)),
+    "audit-verify-chain": ("audit.tasks.verify_audit_chain", crontab(hour=3, minute=30)),
 }
 
 
@@ -188,6 +189,19 @@ def refresh_dashboard_cache(request):
     assert not [q for q in queries.captured_queries if 'FROM "cases_case"' in q["sql"]]  # served from the cache
 
 
+def verify_audit_chain(request):
+    from audit import services as audit
+    from audit.models import AuditChainCheck, AuditChainLink
+
+    village, staff = request.getfixturevalue("village"), request.getfixturevalue("village_staff")
+    events = [audit.record(actor=staff, action="test.write", obj=village, after={"n": n}) for n in range(3)]
+    yield
+    # Every event (never committed in this test, so never sealed after commit) is chained and verified.
+    assert list(AuditChainLink.objects.order_by("seq").values_list("event_id", flat=True)) == [e.pk for e in events]
+    check = AuditChainCheck.objects.get()
+    assert (check.ok, check.links_checked) == (True, 3)
+
+
 JOBS = {
     "jobs-fail-stale": fail_stale,
     "jobs-flush-outbox": flush_outbox,
@@ -198,6 +212,7 @@ JOBS = {
     "overlaps-nightly-scan": nightly_scan,
     "reports-delete-expired-exports": delete_expired_exports,
     "poverty-registry-delete-expired-import-error-files": delete_expired_import_error_files,
+    "audit-verify-chain": verify_audit_chain,
 }
 
 
