@@ -11,6 +11,7 @@ from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import Division
 from households import crypto
@@ -34,7 +35,7 @@ class Person(models.Model):
 
     id_hash = models.CharField(_("ID number blind index"), max_length=64, unique=True)
     id_encrypted = models.BinaryField(_("ID number (encrypted)"))
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     name_pinyin = models.CharField(_("name in pinyin"), max_length=200, blank=True, db_index=True)
     birth_date = models.DateField(_("birth date"))
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
@@ -141,15 +142,15 @@ class Member(models.Model):
         OTHER = "other", _("Other (legal duty of support)")
 
     class LabourCapacity(models.TextChoices):
-        FULL = "full", _("Full")
-        PARTIAL = "partial", _("Partial")
-        NONE = "none", _("None")
+        FULL = "full", pgettext_lazy("labour capacity", "Full")
+        PARTIAL = "partial", pgettext_lazy("labour capacity", "Partial")
+        NONE = "none", pgettext_lazy("labour capacity", "None")
 
     class Health(models.TextChoices):
         HEALTHY = "healthy", _("Healthy")
         CHRONIC = "chronic", _("Chronic illness")
         SERIOUS = "serious", _("Serious illness")
-        DISABLED = "disabled", _("Disabled")
+        DISABLED = "disabled", pgettext_lazy("health", "Disabled")
 
     class DisabilityType(models.TextChoices):
         NONE = "", _("None")
@@ -181,7 +182,7 @@ class Member(models.Model):
     household = models.ForeignKey(Household, verbose_name=_("household"), on_delete=models.CASCADE,
                                   related_name="members")
     person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="memberships")
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     relationship = models.CharField(_("relationship to head"), max_length=20, choices=Relationship.choices)
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, editable=False)
     birth_date = models.DateField(_("birth date"), editable=False)

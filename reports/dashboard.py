@@ -31,6 +31,7 @@ from django.db.models import Case as CaseWhen
 from django.db.models.functions import Coalesce, Substr
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.divisions import ancestor_code
 from accounts.models import LEVEL_ORDER, LEVEL_PREFIX_LENGTH, Division, Level
@@ -518,7 +519,7 @@ def chart_payload(data: dict) -> dict:
         "recipient_households": [r["recipient_households"] for r in series],
         "recipient_persons": [r["recipient_persons"] for r in series],
         "labels": {
-            "applications": str(_("Applications")), "approved": str(_("Approved")), "rejected": str(_("Rejected")),
+            "applications": str(pgettext_lazy("count", "Applications")), "approved": str(_("Approved")), "rejected": str(_("Rejected")),
             "recipient_households": str(_("Recipient households")), "recipient_persons": str(_("Recipient persons")),
             "paid": str(_("Paid (yuan)")), "findings": str(_("Open findings")),
         },
