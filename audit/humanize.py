@@ -48,6 +48,9 @@ ACTIONS = {
     "household.updated": _("changed %(object)s"),
     "member.added": _("added a member to %(object)s"),
     "member.removed": _("removed a member from %(object)s"),
+    "member.updated": _("changed a member of %(object)s"),
+    "income.updated": _("changed an income item of %(object)s"),
+    "asset.updated": _("changed an asset of %(object)s"),
     "income.added": _("added an income item to %(object)s"),
     "income.removed": _("removed an income item from %(object)s"),
     "asset.added": _("added an asset to %(object)s"),
@@ -244,10 +247,16 @@ def _display(field, value):
     return str(value)
 
 
-def changes(object_type: str, before: dict | None, after: dict | None) -> list[tuple[str, str, str]]:
+# Members, incomes and assets are logged under their household: their fields are the part's own.
+ACTION_MODELS = {"member": "households.member", "income": "households.incomeitem", "asset": "households.asset"}
+# Row ids of those parts: numbers with no meaning on a page.
+HIDDEN_KEYS = {"member", "income", "asset"}
+
+
+def changes(object_type: str, before: dict | None, after: dict | None, action: str = "") -> list[tuple[str, str, str]]:
     """(field name, old value, new value) in words: verbose names and choice labels, never code names."""
-    model = _model(object_type)
-    keys = list(dict.fromkeys([*(before or {}), *(after or {})]))
+    model = _model(ACTION_MODELS.get(action.split(".", 1)[0], object_type))
+    keys = [k for k in dict.fromkeys([*(before or {}), *(after or {})]) if k not in HIDDEN_KEYS]
     rows = []
     for key in keys:
         field = None

@@ -116,7 +116,7 @@ def _rows(events, *, access: bool):
             "sentence": humanize.sentence(e.action, humanize.object_html(e.object_type, e.object_id, objects),
                                           access=access),
             "division": names.get(e.division_code, e.division_code and _("division no longer exists")),
-            "changes": [] if access else humanize.changes(e.object_type, e.before, e.after),
+            "changes": [] if access else humanize.changes(e.object_type, e.before, e.after, e.action),
             "detail": humanize.changes("", e.detail, None) if access else [],
         })
     return rows
