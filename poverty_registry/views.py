@@ -3,6 +3,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.models import Role
@@ -11,6 +12,17 @@ from jobs.models import Job
 from poverty_registry import removals, selectors, services
 from poverty_registry.forms import RegistryFilterForm, RegistryImportForm
 from poverty_registry.importing.reader import COLUMNS, ImportRefused
+
+# What each column of the roster file holds (the file's header keeps the code names other systems write).
+COLUMN_MEANINGS = {
+    "year": gettext_lazy("Year"), "registry_household_code": gettext_lazy("Household code (the other department's)"),
+    "division_code": gettext_lazy("Village code (12 digits)"), "member_name": gettext_lazy("Member's name"),
+    "id_number": gettext_lazy("Resident ID number"), "relationship": gettext_lazy("Relationship to the head"),
+    "is_head": gettext_lazy("Head of household (yes/no)"),
+    "annual_income_per_capita": gettext_lazy("Annual net income per person (yuan)"),
+    "status": gettext_lazy("Status"), "monitoring_type": gettext_lazy("Monitoring type"),
+    "lifted_year": gettext_lazy("Year lifted out of poverty"),
+}
 
 
 def registry_list(request):
@@ -43,7 +55,7 @@ def registry_import(request):
         form = RegistryImportForm()
     recent = Job.objects.filter(kind=services.IMPORT_KIND, created_by=request.user).order_by("-created_at")[:10]
     return render(request, "poverty_registry/import.html", {
-        "title": _("Import a registry file"), "form": form, "columns": COLUMNS, "recent": recent,
+        "title": _("Import a registry file"), "form": form, "columns": [(c, COLUMN_MEANINGS.get(c, "")) for c in COLUMNS], "recent": recent,
     })
 
 

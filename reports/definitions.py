@@ -306,9 +306,8 @@ register(ReportDefinition(
 
 register(ReportDefinition(
     key="processing_time", title=_("Processing-time report"),
-    description=_("Decided applications and the working days from acceptance to decision (Chinese public "
-                  "holidays and swapped working weekends counted; calendar days on databases other than "
-                  "PostgreSQL). Date range: date of the decision."),
+    description=_("Decided applications and the days from acceptance to decision (working days, counting "
+                  "Chinese public holidays and swapped working weekends). Date range: date of the decision."),
     columns=[
         Column("id", _("Case"), "id", "int"),
         Column("division_code", _("Village code"), "division_code"),

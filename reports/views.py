@@ -59,8 +59,12 @@ def dashboard(request):
 
 def report_index(request):
     _require_reader(request.user)
+    exports = list(exports_of_user(request.user))
+    for export in exports:  # the report's title, never its key
+        definition = REPORTS.get(export.report)
+        export.report_title = definition.title if definition is not None else _("Report no longer offered")
     return render(request, "reports/index.html", {"title": _("Reports"), "reports": REPORTS.values(),
-                                                  "exports": exports_of_user(request.user)})
+                                                  "exports": exports})
 
 
 def report(request, key: str):

@@ -15,6 +15,9 @@ OTHER_ACTIONS = {
     "case.complaint_resolved": _("Complaint resolved"),
     "case.document_uploaded": _("Document uploaded"),
     "case.document_deleted": _("Document removed"),
+    "case.note": _("Note added"),
+    "case.gradual_exit_ended": _("Gradual exit ended"),
+    "case.amount_adjusted": _("Monthly amount adjusted"),
 }
 
 
@@ -25,7 +28,7 @@ def event_label(action: str) -> str:
     name = action.removeprefix("case.")
     if name in TRANSITIONS:
         return TRANSITIONS[name].label
-    return action
+    return _("Other change")  # never the code name
 
 
 @register.filter
