@@ -197,15 +197,20 @@ def load_objects(pairs) -> dict[tuple[str, str], object]:
     return found
 
 
-def object_html(object_type: str, object_id: str, objects: dict):
+def object_html(object_type: str, object_id: str, objects: dict | None):
     """'application 王一 household, No. 48' linked to its page; a kind without a page is plain text."""
     kind = OBJECT_KINDS.get(object_type)
-    obj = objects.get((object_type, object_id))
+    obj = (objects or {}).get((object_type, object_id))
     if kind is None:
         model = _model(object_type)
         noun = model._meta.verbose_name if model is not None else _("record")
         return fill(_("%(kind)s “%(name)s”"), kind=noun, name=_("No. %(id)s") % {"id": object_id})
-    name = _name_of(object_type, obj) if obj is not None else _("No. %(id)s (no longer exists)") % {"id": object_id}
+    if obj is not None:
+        name = _name_of(object_type, obj)
+    elif objects is None:  # not looked up (the admin's list): the number only
+        name = _("No. %(id)s") % {"id": object_id}
+    else:
+        name = _("No. %(id)s (no longer exists)") % {"id": object_id}
     text = fill(_("%(kind)s “%(name)s”"), kind=kind.name, name=name) if object_id else kind.name
     if obj is not None and kind.url_name:
         try:
