@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from accounts import picker
 from accounts.models import Role
 from dibao.errors import Conflict
 from jobs.models import Job
@@ -26,7 +27,7 @@ COLUMN_MEANINGS = {
 
 
 def registry_list(request):
-    form = RegistryFilterForm(request.GET or None)
+    form = RegistryFilterForm(picker.with_picked(request.GET) or None)
     qs = selectors.registrations_visible(request.user)
     if form.is_bound and form.is_valid():
         qs = selectors.registration_filter(qs, **{k: v for k, v in form.cleaned_data.items() if v not in (None, "")})
