@@ -11,4 +11,7 @@ urlpatterns = [
     path("accounts/otp/enrol/", security_views.otp_enrol, name="otp_enrol"),
     path("accounts/otp/recovery-codes/", security_views.recovery_codes, name="recovery_codes"),
     path("accounts/security/", security_views.tokens, name="tokens"),
+    path("divisions/options/", views.division_options, name="division_options"),
+    path("help/", views.help_page, name="help"),
+    path("help/<slug:role>/", views.help_page, name="help_role"),
 ]

@@ -1,9 +1,13 @@
 from django.contrib.auth import views as auth_views
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from accounts import picker
 from accounts.forms import LoginForm
 from accounts.models import Role
+from accounts.selectors import access_division_by_code
 
 # Work-queue panels per role. An app registers a callable (request) -> dict with
 # {"title", "items": [{"label", "count", "url"}]} from its AppConfig.ready().
@@ -45,3 +49,31 @@ def home(request):
             panels.append(result)
     hint = ROLE_QUEUE_HINTS.get(request.user.role)
     return render(request, "home.html", {"panels": panels, "title": _("Work queue"), "queue_hint": hint})
+
+
+def division_options(request):
+    """The next level of the cascading division picker (htmx): the children of the picked division."""
+    field = request.GET.get("field", "division")
+    if not field.isidentifier():
+        return HttpResponseBadRequest(_("Unknown field."))
+    code = picker.picked_code(request.GET, field)
+    if not code:
+        return HttpResponse("")  # nothing picked: no deeper level
+    parent = access_division_by_code(request.user, code)
+    select = picker.level_select(request.user, parent, field=field)
+    return render(request, "accounts/_picker_level.html", {"chain": [select] if select else []})
+
+
+HELP_ROLES = [Role.VILLAGE_STAFF, Role.TOWNSHIP_STAFF, Role.COUNTY_OFFICER, Role.AUDITOR, Role.ADMIN]
+
+
+def help_page(request, role: str | None = None):
+    """A help page per role (what lands on your desk, step by step, the words used), in the page's language."""
+    role = role or (request.user.role if request.user.role in HELP_ROLES else Role.ADMIN)
+    if role not in HELP_ROLES:
+        raise Http404
+    language = "en" if translation.get_language().startswith("en") else "zh-hans"
+    return render(request, "help/page.html", {
+        "title": _("Help"), "role": role, "roles": [(r, Role(r).label) for r in HELP_ROLES],
+        "body": f"help/{language}/{role}.html", "role_label": Role(role).label,
+    })

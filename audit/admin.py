@@ -1,5 +1,8 @@
 from django.contrib import admin
+from django.utils.html import strip_tags
+from django.utils.translation import gettext_lazy as _
 
+from audit import humanize
 from audit.models import AccessLog, AuditChainCheck, AuditEvent
 
 
@@ -14,16 +17,56 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+class ActionFilter(admin.SimpleListFilter):
+    """The actions by their words (the log keeps the code names)."""
+
+    title = _("action")
+    parameter_name = "action"
+    access = False
+
+    def lookups(self, request, model_admin):
+        table = humanize.ACCESS_ACTIONS if self.access else humanize.ACTIONS
+        return [(action, humanize.action_label(action, access=self.access)) for action in table]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(action=self.value()) if self.value() else queryset
+
+
+class AccessActionFilter(ActionFilter):
+    access = True
+
+
+class ObjectKindFilter(admin.SimpleListFilter):
+    title = _("object type")
+    parameter_name = "object_type"
+
+    def lookups(self, request, model_admin):
+        return [(label, kind.name) for label, kind in humanize.OBJECT_KINDS.items()]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(object_type=self.value()) if self.value() else queryset
+
+
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "actor_username", "action", "object_type", "object_id", "division_code"]
-    list_filter = ["action", "object_type"]
+    list_display = ["created_at", "actor_username", "what", "division_code"]
+    list_filter = [ActionFilter, ObjectKindFilter]
     search_fields = ["actor_username", "object_id", "action"]
+
+    @admin.display(description=_("What happened"))
+    def what(self, obj):
+        return strip_tags(humanize.sentence(obj.action, humanize.object_html(obj.object_type, obj.object_id, None)))
 
 
 @admin.register(AccessLog)
 class AccessLogAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "user", "action", "object_type", "object_id"]
+    list_display = ["created_at", "user", "what"]
+    list_filter = [AccessActionFilter, ObjectKindFilter]
+
+    @admin.display(description=_("What happened"))
+    def what(self, obj):
+        return strip_tags(humanize.sentence(obj.action, humanize.object_html(obj.object_type, obj.object_id, None),
+                                            access=True))
 
 
 @admin.register(AuditChainCheck)

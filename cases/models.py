@@ -6,8 +6,8 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from households.models import MONEY, NON_NEGATIVE, Household, Member
 
@@ -212,7 +212,8 @@ class Holiday(models.Model):
         ordering = ["date"]
 
     def __str__(self):
-        return f"{self.date} {self.get_kind_display()} {self.name}"
+        # The seeded names are chinesecalendar's English ones; their words are in the catalogue.
+        return f"{self.date} {self.get_kind_display()} {gettext(self.name) if self.name else ''}".strip()
 
 
 class HomeVisit(models.Model):

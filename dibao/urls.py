@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
@@ -29,6 +30,11 @@ api_v1 = [
     path("jobs/<int:pk>/", JobView.as_view(), name="api-job"),
     *router.urls,
 ]
+
+# The admin in the site's own words (Django's default says "Django 站点管理员").
+admin.site.site_header = _("Dibao case management: administration")
+admin.site.site_title = _("Dibao administration")
+admin.site.index_title = _("Administration")
 
 
 # A registration's page shows its members' dibao households and cases; the two programmes meet only in

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import Division
 
@@ -178,7 +179,7 @@ class Complaint(models.Model):
                               default=ComplaintStatus.RECEIVED, db_index=True)
     assigned_to = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("assigned to"), null=True, blank=True,
                                     on_delete=models.PROTECT, related_name="+")
-    findings = models.TextField(_("findings"), blank=True)
+    findings = models.TextField(pgettext_lazy("complaint", "findings"), blank=True)
     outcome = models.CharField(_("outcome"), max_length=15, choices=ComplaintOutcome.choices, blank=True)
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
     resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("resolved by"), null=True, blank=True,

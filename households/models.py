@@ -11,6 +11,7 @@ from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import Division
 from households import crypto
@@ -39,7 +40,7 @@ class Person(models.Model):
                                       db_default="", db_index=True, editable=False)
     # Suite and key versions of id_encrypted and the indexes ("aes:2:1"); rotate_keys rewrites the others.
     key_state = models.CharField(_("key state"), max_length=20, blank=True, db_default="", editable=False)
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     name_pinyin = models.CharField(_("name in pinyin"), max_length=200, blank=True, db_index=True)
     birth_date = models.DateField(_("birth date"))
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
@@ -146,15 +147,15 @@ class Member(models.Model):
         OTHER = "other", _("Other (legal duty of support)")
 
     class LabourCapacity(models.TextChoices):
-        FULL = "full", _("Full")
-        PARTIAL = "partial", _("Partial")
-        NONE = "none", _("None")
+        FULL = "full", pgettext_lazy("labour capacity", "Full")
+        PARTIAL = "partial", pgettext_lazy("labour capacity", "Partial")
+        NONE = "none", pgettext_lazy("labour capacity", "None")
 
     class Health(models.TextChoices):
         HEALTHY = "healthy", _("Healthy")
         CHRONIC = "chronic", _("Chronic illness")
         SERIOUS = "serious", _("Serious illness")
-        DISABLED = "disabled", _("Disabled")
+        DISABLED = "disabled", pgettext_lazy("health", "Disabled")
 
     class DisabilityType(models.TextChoices):
         NONE = "", _("None")
@@ -186,7 +187,7 @@ class Member(models.Model):
     household = models.ForeignKey(Household, verbose_name=_("household"), on_delete=models.CASCADE,
                                   related_name="members")
     person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="memberships")
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     relationship = models.CharField(_("relationship to head"), max_length=20, choices=Relationship.choices)
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, editable=False)
     birth_date = models.DateField(_("birth date"), editable=False)

@@ -6,7 +6,7 @@ from django.template.loader import select_template
 
 from dibao import filecrypt
 from dibao.errors import NotFound
-from jobs import embedded
+from jobs import embedded, labels
 from jobs.selectors import job_for_user
 
 
@@ -16,7 +16,8 @@ def job_detail(request, pk: int):
     template = "jobs/_progress.html" if request.headers.get("HX-Request") else "jobs/detail.html"
     # An app may add to the page of its own kind of job (e.g. a confirmation) in jobs/kinds/<kind>.html.
     kind_template = select_template([f"jobs/kinds/{job.kind}.html", "jobs/kinds/_none.html"]).template.name
-    return render(request, template, {"job": job, "errors": job.errors[:50], "kind_template": kind_template})
+    return render(request, template, {"job": job, "errors": job.errors[:50], "kind_template": kind_template,
+                                      "kind_label": labels.kind_label(job.kind), "count_rows": labels.count_rows(job.counts)})
 
 
 def job_download(request, pk: int):

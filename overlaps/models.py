@@ -100,7 +100,7 @@ class OverlapFlag(models.Model):
                                                  related_name="overlap_flags", blank=True)
     first_seen_at = models.DateTimeField(_("first seen"), auto_now_add=True)
     last_seen_at = models.DateTimeField(_("last seen"))
-    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    closed_at = models.DateTimeField(pgettext_lazy("finding", "closed"), null=True, blank=True)
     resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("resolved by"), null=True, blank=True,
                                     on_delete=models.PROTECT, related_name="+")
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
@@ -109,7 +109,7 @@ class OverlapFlag(models.Model):
 
     class Meta:
         verbose_name = _("finding")
-        verbose_name_plural = _("findings")
+        verbose_name_plural = pgettext_lazy("shared registry", "findings")
         ordering = ["-id"]
         constraints = [
             models.UniqueConstraint(fields=["rule", "subject_key"], condition=Q(status="open"),

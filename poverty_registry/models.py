@@ -12,6 +12,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import Division
 from households.models import Person
@@ -73,7 +74,7 @@ class RegistryMember(models.Model):
                                            on_delete=models.CASCADE, related_name="members")
     person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.PROTECT,
                                related_name="registry_memberships")
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     relationship = models.CharField(_("relationship to head"), max_length=30, blank=True)
     is_head = models.BooleanField(_("head of household"), default=False)
     # The import that last confirmed this member; members a re-import no longer lists are removed.

@@ -4,8 +4,10 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from accounts import picker
 from accounts.models import Role
 from dibao.errors import Conflict
 from jobs.models import Job
@@ -20,9 +22,20 @@ TEMPLATE_EXAMPLE = {
     "status": "监测对象", "monitoring_type": "边缘易致贫户", "lifted_year": "",
 }
 
+# What each column of the roster file holds (the file's header keeps the code names other systems write).
+COLUMN_MEANINGS = {
+    "year": gettext_lazy("Year"), "registry_household_code": gettext_lazy("Household code (the other department's)"),
+    "division_code": gettext_lazy("Village code (12 digits)"), "member_name": gettext_lazy("Member's name"),
+    "id_number": gettext_lazy("Resident ID number"), "relationship": gettext_lazy("Relationship to the head"),
+    "is_head": gettext_lazy("Head of household (yes/no)"),
+    "annual_income_per_capita": gettext_lazy("Annual net income per person (yuan)"),
+    "status": gettext_lazy("Status"), "monitoring_type": gettext_lazy("Monitoring type"),
+    "lifted_year": gettext_lazy("Year lifted out of poverty"),
+}
+
 
 def registry_list(request):
-    form = RegistryFilterForm(request.GET or None)
+    form = RegistryFilterForm(picker.with_picked(request.GET) or None)
     qs = selectors.registrations_visible(request.user)
     if form.is_bound and form.is_valid():
         qs = selectors.registration_filter(qs, **{k: v for k, v in form.cleaned_data.items() if v not in (None, "")})
@@ -51,7 +64,7 @@ def registry_import(request):
         form = RegistryImportForm()
     recent = Job.objects.filter(kind=services.IMPORT_KIND, created_by=request.user).order_by("-created_at")[:10]
     return render(request, "poverty_registry/import.html", {
-        "title": _("Import a registry file"), "form": form, "columns": COLUMNS, "recent": recent,
+        "title": _("Import a registry file"), "form": form, "columns": [(c, COLUMN_MEANINGS.get(c, "")) for c in COLUMNS], "recent": recent,
     })
 
 

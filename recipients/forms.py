@@ -1,5 +1,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cases.models import Decision
 from recipients.models import ExitKind, ReviewOutcome
@@ -13,7 +14,7 @@ class MonthField(forms.DateField):
 
 
 class ReviewCompleteForm(forms.Form):
-    outcome = forms.ChoiceField(label=_("Outcome"), choices=ReviewOutcome.choices,
+    outcome = forms.ChoiceField(label=pgettext_lazy("review", "Outcome"), choices=ReviewOutcome.choices,
                                 widget=forms.Select(attrs={"class": "form-select"}))
     findings = forms.CharField(label=_("Visit findings"), required=False,
                                widget=forms.Textarea(attrs={"rows": 4, "class": "form-control"}))

@@ -7,8 +7,9 @@ the division has 3 villages or 300. All reads go to `reporting_db()` (the replic
 The cases are read once, whatever the size: grouped by (division code, status, month submitted,
 month decided, month closed, overdue, staff-relative, start day and decision day of the cases
 decided in the window) for every count, sum, the monthly series and the processing-time
-percentiles (case_figures, span_percentiles). processing_figures is the separate-query form, used
-where the working-day calendar is not available (SQLite).
+percentiles (case_figures, span_percentiles). Where the database has no time-zone arithmetic (SQLite,
+the embedded default) the decided cases' days are read in a second query and counted in Python: the
+same working days and percentiles as PostgreSQL.
 
 The figures of each division code are cached under the version of its data (leaf_figures;
 reports/changes.py: database triggers count every write to the cases), so a view reads only the
@@ -31,6 +32,7 @@ from django.db.models import Case as CaseWhen
 from django.db.models.functions import Coalesce, Substr
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.divisions import ancestor_code
 from accounts.models import LEVEL_ORDER, LEVEL_PREFIX_LENGTH, Division, Level
@@ -48,7 +50,6 @@ from cases.working_days import load_calendar, working_day_numbers
 from dibao.cache import cache_get_many, cache_set_many
 from dibao.db_router import reporting_db
 from reports import changes
-from reports.expressions import Percentile, processing_days, working_days_available
 from reports.findings import finding_figures
 from reports.payments import payment_figures
 
@@ -196,7 +197,7 @@ def leaf_figures(prefix: str, *, today: date, months: list[date], using: str) ->
     Codes with changes not committed yet by the reading transaction itself are always computed and
     never stored. Where there are no triggers (SQLite) every view computes.
     """
-    spans = working_days_available(using)
+    spans = True  # on PostgreSQL in the grouped SQL, elsewhere from the decided cases in Python
     found = changes.code_versions(prefix, using=using)
     if found is None:
         return _grouped_figures(Q(division_code__startswith=prefix), today=today, months=months, using=using,
@@ -246,13 +247,14 @@ def _grouped_figures(where: Q, *, today: date, months: list[date], using: str, s
     sum over those groups."""
     since = months[0]
     span_fields = {}
-    if spans:
+    decided = (Q(decided_at__gte=_aware(since), status__in=DECIDED_STATES)
+               & ~Q(accepted_at__isnull=True, submitted_at__isnull=True))
+    in_sql = spans and connections[using].vendor == "postgresql"
+    if in_sql:
         # The local start and decision days of the cases decided since `since` (the processing
         # times; see processing_figures), so that no second scan of the cases is needed.
 
         tz = settings.TIME_ZONE.replace("'", "")
-        decided = (Q(decided_at__gte=_aware(since), status__in=DECIDED_STATES)
-                   & ~Q(accepted_at__isnull=True, submitted_at__isnull=True))
         span_fields = {
             "start_day": CaseWhen(When(decided, then=LocalDate(Coalesce(F("accepted_at"), F("submitted_at")), tz=tz)),
                                   default=Value(None), output_field=DateField()),
@@ -310,7 +312,25 @@ def _grouped_figures(where: Q, *, today: date, months: list[date], using: str, s
             for index in range(max(dm, 0), last + 1):
                 series[index]["recipient_households"] += n
                 series[index]["recipient_persons"] += persons
+    if spans and not in_sql:
+        _python_spans(result, where & decided, count=count, using=using)
     return result
+
+
+def _python_spans(result: dict[str, dict], where: Q, *, count: int, using: str) -> None:
+    """The (start day, decision day) spans of the decided cases where the database has no time-zone
+    arithmetic (SQLite): the local dates are taken in Python, one row per decided case of the window
+    (the embedded default holds few), so the percentiles are the same as PostgreSQL's."""
+    tz = timezone.get_current_timezone()
+    rows = (Case.objects.using(using).filter(where)
+            .values_list("division_code", "accepted_at", "submitted_at", "decided_at").order_by())
+    for code, accepted_at, submitted_at, decided_at in rows:
+        start = timezone.localtime(accepted_at or submitted_at, tz).date()
+        key = (start, timezone.localtime(decided_at, tz).date())
+        figures = result.get(code)
+        if figures is None:
+            figures = result[code] = _empty_figures(count)
+        figures["spans"][key] = figures["spans"].get(key, 0) + 1
 
 
 # The planner cannot estimate how few groups the month indexes make (it expects ~100k), so it
@@ -334,22 +354,6 @@ def _planned_rows(qs, using: str) -> list[dict]:
         cursor.execute(PLANNER_SETTINGS + sql, params)
         names = [column[0] for column in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-
-
-def processing_figures(scope: DashboardScope, *, since: date, using: str) -> tuple[dict, dict]:
-    """Median and 90th percentile of days from acceptance to decision, per child and overall: the form
-    for databases without the working-day calendar (SQLite), in calendar days."""
-    start = Coalesce(F("accepted_at"), F("submitted_at"))
-    base = (Case.objects.using(using)
-            .filter(division_code__startswith=scope.prefix, decided_at__gte=_aware(since),
-                    status__in=DECIDED_STATES)
-            .exclude(accepted_at__isnull=True, submitted_at__isnull=True))
-    days = processing_days(start, F("decided_at"), using=using)
-    base = base.annotate(days=days)
-    aggregates = {"median": Percentile("days", 0.5), "p90": Percentile("days", 0.9), "decided": Count("id")}
-    per_child = {row.pop("g"): row for row in base.annotate(g=_group(scope)).values("g").annotate(**aggregates).order_by()}
-    overall = base.aggregate(**aggregates)
-    return per_child, overall
 
 
 def span_percentiles(by_case: dict[str, dict], *, using: str) -> tuple[dict, dict]:
@@ -444,10 +448,7 @@ def dashboard_data(division: Division | None, *, today: date | None = None) -> d
     since = months[0]
     scope = build_scope(division, using=using)
     by_case = case_figures(scope, today=today, since=since, using=using, months=months)
-    if working_days_available(using):
-        by_time, time_overall = span_percentiles(by_case, using=using)
-    else:
-        by_time, time_overall = processing_figures(scope, since=since, using=using)
+    by_time, time_overall = span_percentiles(by_case, using=using)
     population = population_figures(scope, using=using)
     series = monthly_series(scope, months, using=using, by_case=by_case)
     payments = payment_figures(scope, months, using=using, group=_group)
@@ -498,13 +499,10 @@ def dashboard_data(division: Division | None, *, today: date | None = None) -> d
         "village_code": division.code if division is not None and division.level == Level.VILLAGE else "",
         "scope": scope, "today": today, "months": months, "since": since, "rows": rows, "totals": totals,
         "series": series, "payments": payments, "findings": findings,
-        "working_days": working_days_available(using),
-        "percentiles_supported": _is_postgres(using),
+        # Working days and percentiles on every database: SQL on PostgreSQL, Python elsewhere.
+        "working_days": True,
+        "percentiles_supported": True,
     }
-
-
-def _is_postgres(using: str) -> bool:
-    return connections[using].vendor == "postgresql"
 
 
 def chart_payload(data: dict) -> dict:
@@ -518,7 +516,7 @@ def chart_payload(data: dict) -> dict:
         "recipient_households": [r["recipient_households"] for r in series],
         "recipient_persons": [r["recipient_persons"] for r in series],
         "labels": {
-            "applications": str(_("Applications")), "approved": str(_("Approved")), "rejected": str(_("Rejected")),
+            "applications": str(pgettext_lazy("count", "Applications")), "approved": str(_("Approved")), "rejected": str(_("Rejected")),
             "recipient_households": str(_("Recipient households")), "recipient_persons": str(_("Recipient persons")),
             "paid": str(_("Paid (yuan)")), "findings": str(_("Open findings")),
         },

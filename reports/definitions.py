@@ -16,6 +16,7 @@ from django.db.models import Count, DateTimeField, F, Func, Max, QuerySet, Sum, 
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.scoping import scope_queryset
 from audit.models import AuditEvent
@@ -213,7 +214,7 @@ CASE_COLUMNS = [
     Column("category", _("Category"), "category"),
     Column("staff_relative", _("Staff relative"), "staff_relative", "bool"),
     Column("created_at", _("Entered"), "created_at", "datetime"),
-    Column("submitted_at", _("Submitted"), "submitted_at", "datetime"),
+    Column("submitted_at", pgettext_lazy("time", "Submitted"), "submitted_at", "datetime"),
     Column("accepted_at", _("Accepted"), "accepted_at", "datetime"),
     Column("deadline", _("Deadline"), "deadline", "date"),
     Column("decided_at", _("Decided"), "decided_at", "datetime"),
@@ -306,15 +307,14 @@ register(ReportDefinition(
 
 register(ReportDefinition(
     key="processing_time", title=_("Processing-time report"),
-    description=_("Decided applications and the working days from acceptance to decision (Chinese public "
-                  "holidays and swapped working weekends counted; calendar days on databases other than "
-                  "PostgreSQL). Date range: date of the decision."),
+    description=_("Decided applications and the days from acceptance to decision (working days, counting "
+                  "Chinese public holidays and swapped working weekends). Date range: date of the decision."),
     columns=[
         Column("id", _("Case"), "id", "int"),
         Column("division_code", _("Village code"), "division_code"),
         Column("head", _("Head of household"), "household__head_name"),
         Column("status", _("Status"), "status", "choice", STATUS_LABELS),
-        Column("submitted_at", _("Submitted"), "submitted_at", "datetime"),
+        Column("submitted_at", pgettext_lazy("time", "Submitted"), "submitted_at", "datetime"),
         Column("accepted_at", _("Accepted"), "accepted_at", "datetime"),
         Column("decided_at", _("Decided"), "decided_at", "datetime"),
         Column("deadline", _("Deadline"), "deadline", "date"),

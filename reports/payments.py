@@ -53,7 +53,9 @@ def payment_figures(scope, months: list[date], *, using: str, group) -> dict:
         households = row.get("households") or 0
         by_month.append({"month": month, "label": month.strftime("%Y-%m"), "amount": amount, "households": households})
         quarter_key = f"{month.year} Q{(month.month - 1) // 3 + 1}"
-        quarter = quarters.setdefault(quarter_key, {"label": quarter_key, "amount": 0, "households": 0})
+        # The label is words, made on the page in the reader's language (this result is cached).
+        quarter = quarters.setdefault(quarter_key, {"label": quarter_key, "year": month.year,
+                                                    "quarter": (month.month - 1) // 3 + 1, "amount": 0, "households": 0})
         quarter["amount"] += amount
         quarter["households"] += households
     total = sum(r["amount"] for r in by_month)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.scoping import code_in_scope
+from accounts import picker
 from accounts.selectors import divisions_visible
 from dibao import filecrypt
 from dibao.db_router import reporting_db
@@ -60,8 +61,12 @@ def dashboard(request):
 
 def report_index(request):
     _require_reader(request.user)
+    exports = list(exports_of_user(request.user))
+    for export in exports:  # the report's title, never its key
+        definition = REPORTS.get(export.report)
+        export.report_title = definition.title if definition is not None else _("Report no longer offered")
     return render(request, "reports/index.html", {"title": _("Reports"), "reports": REPORTS.values(),
-                                                  "exports": exports_of_user(request.user)})
+                                                  "exports": exports})
 
 
 def report(request, key: str):
@@ -71,7 +76,7 @@ def report(request, key: str):
         messages.error(request, _("There is no report called “%(key)s”. Choose one from the list.") % {"key": key[:40]})
         return redirect("reports:index")
     context = {"title": definition.title, "definition": definition, "reports": REPORTS.values()}
-    form = ReportFilterForm(request.GET or None, user=request.user, status_choices=definition.status_choices())
+    form = ReportFilterForm(picker.with_picked(request.GET) or None, user=request.user, status_choices=definition.status_choices())
     context.update(form=form, export_form=ExportForm())
     if request.GET and not form.is_valid():
         return render(request, "reports/report.html", context, status=400)

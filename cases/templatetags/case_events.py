@@ -18,6 +18,9 @@ OTHER_ACTIONS = {
     "case.migrated": _("Migrated from the previous system (go-live roster import)"),
     "case.migration_updated": _("Updated from a corrected roster file"),
     "case.migration_undone": _("Roster import undone"),
+    "case.note": _("Note added"),
+    "case.gradual_exit_ended": _("Gradual exit ended"),
+    "case.amount_adjusted": _("Monthly amount adjusted"),
 }
 
 
@@ -28,7 +31,7 @@ def event_label(action: str) -> str:
     name = action.removeprefix("case.")
     if name in TRANSITIONS:
         return TRANSITIONS[name].label
-    return action
+    return _("Other change")  # never the code name
 
 
 @register.filter

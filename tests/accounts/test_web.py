@@ -247,8 +247,8 @@ class TestIdleSession:
 @pytest.mark.parametrize("fixture,text", [
     ("village_staff", "本村需要您录入"),
     ("township_staff", "等待乡镇审核"),
-    ("county_officer", "发放名册和到期复核"),
-    ("auditor", "比对发现和审计记录"),
+    ("county_officer", "发放花名册和到期复核"),
+    ("auditor", "比对疑点和审计记录"),
     ("admin_user", "用户和行政区划"),
 ])
 def test_home_shows_each_role_its_own_queue(request, web, fixture, text):

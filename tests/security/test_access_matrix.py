@@ -132,6 +132,10 @@ ROWS = [
     # --- pages ---------------------------------------------------------------------------------------------
     Row("home", "GET", "/", allowed=EVERYONE, target=False),
     Row("households:list", "GET", "/households/", target=False),
+    Row("help", "GET", "/help/", target=False),
+    Row("help_role", "GET", "/help/county_officer/", target=False),
+    # The cascading division picker's next level: the children of a division in the user's area.
+    Row("division_options", "GET", lambda w, s: f"/divisions/options/?division={w.division[s].code}"),
     Row("households:create", "GET", "/households/new/", allowed=WRITERS, target=False),
     Row("households:create", "POST", "/households/new/", allowed=WRITERS, ok=400, target=False,
         data={"address": ""}),
