@@ -36,7 +36,7 @@ def home_panel(request):
     counts = selectors.home_counts(user, today=today)
     reviews_url = reverse("recipients:reviews")
     rolls_url = reverse("recipients:payment_rolls")
-    return {"title": _("Recipients"), "items": [
+    return {"title": _("Recipients"), "due": selectors.due_review_rows(user, today=today), "items": [
         {"label": _("Reviews due"), "count": counts["due"], "url": reviews_url, "alert": False},
         {"label": _("Reviews overdue"), "count": counts["overdue"], "url": reviews_url + "?overdue=1", "alert": True},
         {"label": _("Payment rolls to review"), "count": counts["to_review"], "url": rolls_url + "?status=draft",
