@@ -238,6 +238,9 @@ ROWS = [
     # --- recipients ---------------------------------------------------------------------------------------------
     Row("recipients:reviews", "GET", "/recipients/reviews/", allowed=OFFICIALS, target=False),
     Row("recipients:review", "GET", lambda w, s: f"/recipients/reviews/{w.review[s].pk}/", allowed=OFFICIALS),
+    Row("recipients:review_start", "GET", "/recipients/reviews/start/", allowed=OFFICER, target=False),
+    Row("recipients:review_start", "POST", "/recipients/reviews/start/", allowed=OFFICER, ok=400, target=False,
+        data={}),
     Row("recipients:report_change", "GET", lambda w, s: f"/recipients/cases/{w.active_case[s].pk}/report-change/",
         allowed=WRITERS),
     Row("recipients:exit", "GET", lambda w, s: f"/recipients/cases/{w.active_case[s].pk}/exit/", allowed=OFFICER),
