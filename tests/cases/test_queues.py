@@ -109,7 +109,12 @@ def test_close_notice_is_offered_only_once_the_period_is_over(web, walker, draft
 
 def due_rows(page: str) -> list[tuple[str, str]]:
     table = re.search(r'<table[^>]*id="due-table".*?</table>', page, re.S)
-    return re.findall(r'<a href="(/[^"]+)">.*?(?:data-days-left="(-?\d+)"|</tr>)', table.group(0), re.S) if table else []
+    rows = []
+    for row in re.findall(r"<tr>(.*?)</tr>", table.group(0), re.S) if table else []:
+        link, left = re.search(r'<a href="(/[^"]+)"', row), re.search(r'data-days-left="(-?\d+)"', row)
+        if link:
+            rows.append((link.group(1), left.group(1) if left else ""))
+    return rows
 
 
 def test_county_home_lists_what_is_due_by_working_days_left(web, mix, walker, village, village_staff,
