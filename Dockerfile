@@ -9,7 +9,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 # gettext for compilemessages; curl for the health check; postgresql-client (15, as the compose database)
 # for `manage.py backup` / `restore` (pg_dump, pg_restore).
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends gettext curl postgresql-client \
+    && apt-get install -y --no-install-recommends gettext curl postgresql-client libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app

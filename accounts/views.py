@@ -10,7 +10,9 @@ from accounts.models import Role
 from accounts.selectors import access_division_by_code
 
 # Work-queue panels per role. An app registers a callable (request) -> dict with
-# {"title", "items": [{"label", "count", "url"}]} from its AppConfig.ready().
+# {"title", "items": [{"label", "count", "url"}]} from its AppConfig.ready(), and optionally
+# "due": [{"step", "title", "url", "due", "days_left", "waited", "note"}]: the items that wait for the user,
+# which the home page merges into one table, fewest working days left first.
 HOME_PANELS: list = []
 
 
@@ -29,8 +31,8 @@ class LoginView(auth_views.LoginView):
 ROLE_QUEUE_HINTS = {
     Role.VILLAGE_STAFF: _("Households and applications of your village that need your input, "
                           "and corrections sent back by the county."),
-    Role.TOWNSHIP_STAFF: _("Applications of your township's villages waiting for the township check, "
-                           "and household visits to arrange."),
+    Role.TOWNSHIP_STAFF: _("Home visits to record in your township's villages, drafts, and applications "
+                           "returned by the county for correction."),
     Role.COUNTY_OFFICER: _("Applications to review, visits to record, decisions, payment rolls and "
                            "re-checks that are due in your county."),
     Role.AUDITOR: _("Overlap findings and audit trails of your area to read and export."),
@@ -41,14 +43,27 @@ ROLE_QUEUE_HINTS = {
 }
 
 
+def due_order(row):
+    """Fewest working days left first; items without a time limit after them, longest waiting first."""
+    if row.get("days_left") is not None:
+        return (0, row["days_left"], 0)
+    return (1, 0, -(row.get("waited") or 0))
+
+
+HOME_DUE_ROWS = 30
+
+
 def home(request):
-    panels = []
+    panels, due = [], []
     for panel in HOME_PANELS:
         result = panel(request)
         if result:
             panels.append(result)
-    hint = ROLE_QUEUE_HINTS.get(request.user.role)
-    return render(request, "home.html", {"panels": panels, "title": _("Work queue"), "queue_hint": hint})
+            due.extend(result.get("due", ()))
+    due = sorted(due, key=due_order)[:HOME_DUE_ROWS]
+    hint = ROLE_QUEUE_HINTS.get(request.user.role,
+                                ROLE_QUEUE_HINTS[Role.ADMIN] if request.user.is_admin_role else None)
+    return render(request, "home.html", {"panels": panels, "due": due, "title": _("Work queue"), "queue_hint": hint})
 
 
 def division_options(request):

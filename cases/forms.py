@@ -54,8 +54,10 @@ class CaseForm(BootstrapMixin, forms.Form):
 
 
 class CaseFilterForm(forms.Form):
+    # Open (undecided) cases by default: decided, withdrawn and closed ones only when asked for.
     status = forms.ChoiceField(label=_("Status"), required=False,
-                               choices=[("", _("All states"))] + list(CaseStatus.choices))
+                               choices=[("", _("Open cases (not yet decided)")), ("all", _("All states"))]
+                               + list(CaseStatus.choices))
     village = forms.ChoiceField(label=_("Village"), required=False)
     overdue = forms.BooleanField(label=_("Overdue or near a deadline"), required=False)
     staff_relative = forms.BooleanField(label=_("Staff relatives only"), required=False)

@@ -15,6 +15,7 @@ from accounts.divisions import county_division
 from accounts.models import Role
 from cases import amounts, workflow
 from cases.benefit import policy_in_force
+from cases.documents.numbers import letter_number_allocate
 from cases.figures import benefit_for_case, declared_financial_assets
 from cases.models import Category, Decision, HomeVisit, Objection, PublicNotice
 from cases.months import first_of_month, next_month
@@ -255,6 +256,7 @@ def case_approve(*, actor, case, category: str = "", first_payment_month: date |
         extra |= {"awaiting_second_approval": reasons, "amount": str(amount), "reason_kind": kind}
         return workflow.commit("approve", actor=actor, case=case, before=before, extra=extra)
     _apply_approval(case, decision)
+    extra["document_number"] = letter_number_allocate(actor=actor, decision=decision, on_date=on_date).text
     return workflow.commit("approve", actor=actor, case=case, before=before, status=workflow.S.ACTIVE, extra=extra)
 
 
@@ -276,9 +278,10 @@ def case_confirm_amount(*, actor, case, on_date: date | None = None):
         Decision.Confirmation.CONFIRMED, actor, timezone.now())
     decision.save(update_fields=["first_payment_month", "confirmation", "confirmed_by", "confirmed_at"])
     _apply_approval(case, decision)
+    number = letter_number_allocate(actor=actor, decision=decision, on_date=on_date)
     return workflow.commit("confirm_amount", actor=actor, case=case, before=before,
                            extra={"decision": decision.pk, "approved_by": decision.decided_by.username,
-                                  "amount": str(decision.monthly_amount)})
+                                  "amount": str(decision.monthly_amount), "document_number": number.text})
 
 
 def case_reject(*, actor, case, reason: str = "", on_date: date | None = None):
@@ -292,8 +295,9 @@ def case_reject(*, actor, case, reason: str = "", on_date: date | None = None):
                                        decided_by=actor, decided_on=on_date)
     case.decided_at, case.decided_by, case.closed_at = timezone.now(), actor, timezone.now()
     case.step_deadline, case.step_name = None, ""
+    number = letter_number_allocate(actor=actor, decision=decision, on_date=on_date)
     return workflow.commit("reject", actor=actor, case=case, before=before,
-                           extra={"decision": decision.pk, "reason": reason})
+                           extra={"decision": decision.pk, "reason": reason, "document_number": number.text})
 
 
 def case_withdraw(*, actor, case, reason: str = ""):

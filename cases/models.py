@@ -349,3 +349,61 @@ class Decision(models.Model):
 
     def __str__(self):
         return f"{self.case_id} {self.get_outcome_display()}"
+
+
+class CountyOffice(models.Model):
+    """A county's issuing office as printed on its documents (admin-editable, audited): the office's name,
+    the supervision phone on notices, the seal text, and the prefix of its letters' document numbers."""
+
+    SCOPE_FIELD = "county"
+
+    county = models.OneToOneField("accounts.Division", verbose_name=_("county"), on_delete=models.PROTECT,
+                                  related_name="document_office", limit_choices_to={"level": "county"})
+    issuing_office = models.CharField(_("issuing office"), max_length=100)
+    supervision_phone = models.CharField(_("supervision phone"), max_length=40)
+    seal_text = models.CharField(_("seal text"), max_length=100)
+    # 文号 e.g. 平民低〔2026〕第15号: the prefix before the year.
+    number_prefix = models.CharField(_("document number prefix"), max_length=20)
+
+    class Meta:
+        verbose_name = _("county issuing office")
+        verbose_name_plural = _("county issuing offices")
+        ordering = ["county_id"]
+
+    def __str__(self):
+        return self.issuing_office
+
+
+class DocumentNumberCounter(models.Model):
+    """The last document number used by a county in a year: locked while a number is taken, never reset."""
+
+    county = models.ForeignKey("accounts.Division", on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["county", "year"], name="document_counter_one_per_year")]
+
+    def __str__(self):
+        return f"{self.county_id} {self.year}: {self.last_number}"
+
+
+class DocumentNumber(models.Model):
+    """文号: one per decision letter, allocated once and never reused."""
+
+    county = models.ForeignKey("accounts.Division", verbose_name=_("county"), on_delete=models.PROTECT,
+                               related_name="+")
+    year = models.PositiveSmallIntegerField(_("year"))
+    number = models.PositiveIntegerField(_("number"))
+    text = models.CharField(_("document number"), max_length=60)
+    decision = models.OneToOneField(Decision, verbose_name=_("decision"), on_delete=models.PROTECT,
+                                    related_name="document_number")
+    allocated_at = models.DateTimeField(_("allocated"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("document number")
+        verbose_name_plural = _("document numbers")
+        constraints = [models.UniqueConstraint(fields=["county", "year", "number"], name="document_number_unique")]
+
+    def __str__(self):
+        return self.text

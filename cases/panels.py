@@ -1,4 +1,4 @@
-"""The home page work queues for cases (registered in CasesConfig.ready)."""
+"""The home page work queues for cases (registered in CasesConfig.ready): counts per step and the due rows."""
 
 from urllib.parse import urlencode
 
@@ -6,7 +6,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts.models import Role
+from cases.queues import due_case_rows
 from cases.selectors import queue_counts
+from cases.workflow import today
 
 
 def cases_panel(request):
@@ -33,4 +35,4 @@ def cases_panel(request):
                  item(_("Notices ending"), "notices_ending", status="in_notice"),
                  item(_("Awaiting decision"), "awaiting_decision", status="awaiting_decision"),
                  item(_("Overdue or near a deadline"), "overdue", alert=True, overdue="on")]
-    return {"title": _("Applications"), "items": items}
+    return {"title": _("Applications"), "items": items, "due": due_case_rows(user, on_date=today())}

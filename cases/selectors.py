@@ -42,10 +42,11 @@ def case_list(user, *, filters: dict | None = None) -> QuerySet:
     return qs
 
 
-def mark_deadlines(cases, on_date: date | None = None):
-    """Set `.deadline_flag` on each case: "overdue", "near" or "" (one calendar query for the page)."""
+def mark_deadlines(cases, on_date: date | None = None, calendar=None):
+    """Set `.deadline_flag` on each case: "overdue", "near" or "" (one calendar query for the page, none
+    when the caller hands over a calendar covering the next weeks)."""
     on_date = on_date or today()
-    near = near_deadline_date(on_date)
+    near = near_deadline_date(on_date, calendar=calendar)
     for case in cases:
         flag = ""
         if case.status in ACCEPTED_PENDING_STATES:

@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -12,10 +13,11 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.models import Role
 from accounts.selectors import villages_visible
-from cases import services, workflow
+from cases import queues, services, workflow
+from cases.batch import BATCH_ACTIONS, batch_for_status, parse_selection, run_batch
 from cases.figures import benefit_for_case
 from cases.forms import ACTION_FORMS, VERSION_MISSING, ActionForm, CaseFilterForm, CaseForm
-from cases.models import ACCEPTED_PENDING_STATES, OPEN_STATES, CaseStatus, Decision
+from cases.models import ACCEPTED_PENDING_STATES, OPEN_STATES, PENDING_STATES, CaseStatus
 from cases.selectors import case_detail, case_events, case_list, mark_deadlines
 from cases.sweeps import notice_closes_on
 from dibao.errors import DomainError, NotFound
@@ -38,18 +40,31 @@ def action_url(case, action: str) -> str:
 
 @login_required
 def case_list_view(request):
+    sort = request.GET.get("sort") or queues.DEFAULT_SORT
+    if sort not in queues.CASE_SORTS:
+        return HttpResponseBadRequest(_("sort: unknown column “%(value)s”.") % {"value": sort})
     form = CaseFilterForm(request.GET or None, villages=villages_visible(request.user).order_by("code"))
     filters = form.cleaned_data if form.is_valid() else {}
+    status = filters.get("status") or ""
     qs = case_list(request.user, filters={
-        "status": filters.get("status"), "division": filters.get("village"),
+        "status": status if status not in ("", "all") else None, "division": filters.get("village"),
         "overdue": filters.get("overdue"), "staff_relative": True if filters.get("staff_relative") else None})
+    if not status and not filters.get("returned"):
+        qs = qs.filter(status__in=PENDING_STATES)
     if filters.get("returned"):
         qs = qs.filter(status=CaseStatus.DRAFT).exclude(return_reasons="")
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    mark_deadlines(page.object_list)
+    page = Paginator(queues.sort_cases(qs, sort), 50).get_page(request.GET.get("page"))
+    on_date = workflow.today()
+    calendar = queues.list_calendar(page.object_list, on_date)
+    mark_deadlines(page.object_list, on_date, calendar=calendar)
+    queues.set_days_left(page.object_list, on_date, calendar=calendar)
     may_create = request.user.has_role(Role.VILLAGE_STAFF, Role.TOWNSHIP_STAFF)
+    query = request.GET.copy()
+    query.pop("sort", None)
+    query.pop("page", None)
     return render(request, "cases/list.html", {"form": form, "page": page, "may_create": may_create,
-                                               "title": _("Cases")})
+                                               "sort": sort, "query": query.urlencode(), "title": _("Cases"),
+                                               "batch": batch_for_status(request.user, status)})
 
 
 def _load(request, pk):
@@ -156,6 +171,12 @@ def case_action_view(request, pk, slug):
         messages.error(request, _("“%(action)s” is not allowed while the case is %(status)s.")
                        % {"action": transition.label, "status": case.get_status_display()})
         return redirect("cases:detail", case.pk)
+    if action == "end_notice" and not workflow.notice_period_over(case):
+        notices = [n for n in case.notices.all() if n.outcome == "open"]
+        if notices:
+            messages.error(request, _("The notice runs until %(ends)s and closes by itself on %(closes)s.") % {
+                "ends": notices[-1].ends_on.isoformat(), "closes": notice_closes_on(notices[-1]).isoformat()})
+        return redirect("cases:detail", case.pk)
     if transition.page:  # another app's page performs this action (recipients' exit form)
         return redirect(action_url(case, action))
     form_class = ACTION_FORMS.get(action, ActionForm)
@@ -202,21 +223,26 @@ def household_cases_panel(request, household_pk):
 
 
 @login_required
-def notice_print_view(request, pk):
-    case = case_detail(request.user, pk)
-    notices = list(case.notices.all())
-    if not notices:
+@require_http_methods(["POST"])
+def batch_view(request, slug):
+    """Run one action on the selected cases (each through the workflow runner) and show who went through."""
+    batch = BATCH_ACTIONS.get(slug)
+    if batch is None:
         raise NotFound()
-    return render(request, "cases/notice_print.html", {"case": case, "notice": notices[-1],
-                                                       "title": _("Public notice")})
-
-
-@login_required
-def decision_letter_view(request, pk):
-    case = case_detail(request.user, pk)
-    decisions = list(case.decisions.all())
-    # An approval not (or never to be) confirmed by the second officer is no decision yet.
-    if not decisions or decisions[0].confirmation in (Decision.Confirmation.PENDING, Decision.Confirmation.CANCELLED):
-        raise NotFound()
-    return render(request, "cases/decision_letter.html", {"case": case, "decision": decisions[0],
-                                                          "title": _("Decision letter")})
+    if not workflow.role_may(request.user, workflow.TRANSITIONS[batch.action]):
+        raise PermissionDenied
+    try:
+        items = parse_selection(request.POST.getlist("case"))
+    except DomainError as error:
+        return HttpResponseBadRequest("; ".join(f"{field}: {', '.join(map(str, msgs))}"
+                                                for field, msgs in error.fields.items()))
+    results = run_batch(batch.action, actor=request.user, items=items)
+    loaded = {c.pk: c for c in case_list(request.user).filter(pk__in=[r["case"] for r in results])}
+    for row in results:
+        row["case_obj"] = loaded.get(row["case"])
+    villages = sorted({(r["case_obj"].household.village.code, r["case_obj"].household.village.name)
+                       for r in results if r["ok"] and r["case_obj"]})
+    return render(request, "cases/batch_result.html", {
+        "batch": batch, "results": results, "done": sum(r["ok"] for r in results),
+        "refused": sum(not r["ok"] for r in results), "villages": villages if batch.action == "open_notice" else [],
+        "title": batch.label})

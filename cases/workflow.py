@@ -151,10 +151,20 @@ def allowed_actions(case: Case, user) -> list[Transition]:
     """The transitions this user may fire on the case now (state and role): the page's buttons. While an
     approval awaits its second officer, confirming replaces approving."""
     actions = [t for t in TRANSITIONS.values() if case.status in t.sources and role_may(user, t)]
+    # Closing a notice is offered only once its period is over (before, the handler would refuse it).
+    if any(t.action == "end_notice" for t in actions) and not notice_period_over(case):
+        actions = [t for t in actions if t.action != "end_notice"]
     if any(t.action in ("approve", "confirm_amount") for t in actions):
         hidden = "approve" if pending_decision(case) is not None else "confirm_amount"
         actions = [t for t in actions if t.action != hidden]
     return actions
+
+
+def notice_period_over(case: Case, on_date: date | None = None) -> bool:
+    """The case's open notice has passed its last day (reads the prefetched notices when there are)."""
+    on_date = on_date or today()
+    open_ends = [n.ends_on for n in case.notices.all() if n.outcome == "open"]
+    return bool(open_ends) and max(open_ends) < on_date
 
 
 def missing_before(case: Case, action: str) -> list:

@@ -5,6 +5,7 @@ from django.core.paginator import Paginator
 from django.db.models import Case, Count, Value, When
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -13,6 +14,7 @@ from accounts.scoping import scope_prefix, scope_queryset
 from accounts.selectors import villages_visible
 from cases.selectors import access_case_by_id
 from cases.services import ENTRY_ROLES
+from cases.working_days import load_calendar, working_days_between
 from dibao.errors import DomainError, NotFound
 from dibao.forms import show_domain_error
 from households.selectors import access_household_by_id
@@ -37,7 +39,7 @@ def home_panel(request):
         if rule != RuleCode.EDGE_HOUSEHOLD:
             counts[severity] = counts.get(severity, 0) + n
     base = reverse("overlaps:list")
-    return {"title": _("Shared-registry findings"), "items": [
+    return {"title": _("Shared-registry findings"), "due": high_severity_rows(user), "items": [
         {"label": _("Open findings, high severity"), "count": counts.get("high", 0),
          "url": f"{base}?status=open&severity=high", "alert": bool(counts.get("high"))},
         {"label": _("All open findings"), "count": sum(counts.values()), "url": f"{base}?status=open",
@@ -45,6 +47,21 @@ def home_panel(request):
         {"label": _("Edge households to watch"), "count": edge, "url": reverse("overlaps:watch_list"),
          "alert": False},
     ]}
+
+
+def high_severity_rows(user, limit: int = 10) -> list[dict]:
+    """The home page's due rows: open high-severity findings, longest waiting first (two queries)."""
+    flags = list(scope_queryset(user, OverlapFlag.objects.filter(status=FlagStatus.OPEN, severity=Severity.HIGH))
+                 .select_related("division").order_by("first_seen_at", "id")[:limit])
+    if not flags:
+        return []
+    today = timezone.localdate()
+    seen = [timezone.localdate(f.first_seen_at) for f in flags]
+    calendar = load_calendar(min(seen), today)
+    return [{"step": _("High-severity finding"), "title": f"{f.get_rule_display()} · {f.division.name if f.division else ''}",
+             "url": reverse("overlaps:detail", args=[f.pk]), "due": None, "days_left": None,
+             "waited": working_days_between(day, today, calendar=calendar), "note": ""}
+            for f, day in zip(flags, seen, strict=True)]
 
 
 @login_required

@@ -11,7 +11,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import Level, Role
+from accounts.scoping import scope_queryset
+from accounts.selectors import divisions_visible
 from audit.services import record_access
+from cases.batch import parse_selection
+from cases.models import Case
 from cases.months import add_months
 from cases.selectors import access_case_by_id
 from dibao.errors import DomainError, NotFound, NotPermitted
@@ -19,6 +23,7 @@ from dibao.forms import show_domain_error
 from recipients import exports, selectors, services
 from recipients.forms import ExitForm, ReportChangeForm, ReviewCompleteForm, RollGenerateForm, VersionForm
 from recipients.models import CaseExit
+from recipients.services import review_start as review_start_service
 
 READ_ROLES = (Role.COUNTY_OFFICER, Role.AUDITOR)
 
@@ -36,7 +41,7 @@ def home_panel(request):
     counts = selectors.home_counts(user, today=today)
     reviews_url = reverse("recipients:reviews")
     rolls_url = reverse("recipients:payment_rolls")
-    return {"title": _("Recipients"), "items": [
+    return {"title": _("Recipients"), "due": selectors.due_review_rows(user, today=today), "items": [
         {"label": _("Reviews due"), "count": counts["due"], "url": reviews_url, "alert": False},
         {"label": _("Reviews overdue"), "count": counts["overdue"], "url": reviews_url + "?overdue=1", "alert": True},
         {"label": _("Payment rolls to review"), "count": counts["to_review"], "url": rolls_url + "?status=draft",
@@ -110,6 +115,38 @@ def review_confirm_amount(request, pk):
     else:
         messages.success(request, _("The higher amount is confirmed; it is paid from next month."))
     return redirect("recipients:review", pk=review.pk)
+
+
+def review_start(request):
+    """Start the due reviews of a township at once: pick the township, tick the cases, one review each."""
+    _require(request, Role.COUNTY_OFFICER)
+    today = timezone.localdate()
+    townships = list(divisions_visible(request.user).filter(level=Level.TOWNSHIP).order_by("code"))
+    code = request.GET.get("township") or request.POST.get("township") or ""
+    township = next((t for t in townships if t.code == code), None)
+    if code and township is None:
+        raise NotFound()
+    if request.method == "POST":
+        try:
+            if township is None:
+                raise DomainError(fields={"township": [_("Choose a township.")]})
+            items = parse_selection(request.POST.getlist("case"))
+        except DomainError as error:
+            return HttpResponseBadRequest("; ".join(f"{field}: {', '.join(map(str, msgs))}"
+                                                    for field, msgs in error.fields.items()))
+        results = review_start_service.reviews_start_due(actor=request.user, items=items, today=today)
+        loaded = {c.pk: c for c in scope_queryset(request.user, Case.objects.select_related("household__village"))
+                  .filter(pk__in=[r["case"] for r in results])}
+        for row in results:
+            row["case_obj"] = loaded.get(row["case"])
+        label = _("Start the due reviews of %(township)s") % {"township": township.name}
+        return render(request, "cases/batch_result.html", {
+            "batch": {"label": label}, "results": results, "done": sum(r["ok"] for r in results),
+            "refused": sum(not r["ok"] for r in results), "villages": [], "title": label})
+    cases = review_start_service.cases_due_for_review(request.user, township=township, today=today) if township else []
+    return render(request, "recipients/review_start.html", {
+        "title": _("Start the due reviews of a township"), "townships": townships, "township": township,
+        "cases": cases, "today": today})
 
 
 def report_change(request, case_id):

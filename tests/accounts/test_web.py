@@ -246,7 +246,7 @@ class TestIdleSession:
 
 @pytest.mark.parametrize("fixture,text", [
     ("village_staff", "本村需要您录入"),
-    ("township_staff", "等待乡镇审核"),
+    ("township_staff", "本乡镇各村待录入的入户调查"),
     ("county_officer", "发放花名册和到期复核"),
     ("auditor", "比对疑点和审计记录"),
     ("admin_user", "用户和行政区划"),

@@ -66,7 +66,7 @@ def test_walk_through_the_pages(web, household, village_staff, county_officer, c
     act(county, case, "open-notice")
     case.refresh_from_db()
     assert case.status == CaseStatus.IN_NOTICE
-    notice = county.get(f"/cases/{case.pk}/notice/").content.decode()
+    notice = county.get(f"/cases/{case.pk}/notice/", follow=True).content.decode()
     assert "968.00" in notice and applicant.person.id_number not in notice and household.address not in notice
     act(county, case, "objections", {"content": "有车辆"})
     for number in (1, 2):
@@ -159,10 +159,10 @@ def test_page_query_counts(web, walker, village, village_staff, county_officer, 
     # (The benefit calculation takes the verified visit from the prefetched visits.)
     with django_assert_num_queries(14):
         client.get(f"/cases/{cases[1].pk}/")
-    # session, user, the case queue counts (one aggregate), the holiday calendar, plus one
-    # panel query each from registry imports, complaints, findings and recipients (reviews and
-    # rolls in one): fixed, whatever the data.
-    with django_assert_num_queries(10):
+    # session, user, the case queue counts (one aggregate), the holiday calendar, the due cases and
+    # their calendar, plus one panel query each from registry imports, complaints, findings and recipients
+    # (reviews and rolls in one), and the due reviews and high-severity findings (none here: no calendar).
+    with django_assert_num_queries(14):
         client.get("/")
 
 

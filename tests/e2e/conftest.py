@@ -1,8 +1,8 @@
 """Headless Chromium driven by Selenium against pytest-django's live server.
 
 Skipped, with the reason printed, only when Chromium or its driver is absent. Every step of a
-journey takes a screenshot; when the test fails (or E2E_KEEP_SHOTS=1) they are kept in
-test-artifacts/<test name>/.
+journey takes a screenshot; when the test fails (or E2E_KEEP_SHOTS=1, or the test sets
+`request.node.keep_shots`) they are kept in test-artifacts/<test name>/.
 """
 
 import os
@@ -146,7 +146,8 @@ def browser(request, live_server, tmp_path):
         yield Browser(driver, live_server.url, shots, downloads)
     finally:
         failed = getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed
-        if failed or os.environ.get("E2E_KEEP_SHOTS"):
+        # A journey that sets `keep_shots` (the phone-width days) keeps its screenshots as artifacts always.
+        if failed or os.environ.get("E2E_KEEP_SHOTS") or getattr(request.node, "keep_shots", False):
             try:
                 driver.save_screenshot(str(shots / "99-at-failure.png"))
             except Exception:  # noqa: S110 - the browser may be gone; keep what we have

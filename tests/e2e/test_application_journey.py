@@ -143,7 +143,8 @@ def test_application_from_entry_to_approval_dashboard_and_export(browser, langua
     assert status_of(case.pk) == CaseStatus.IN_NOTICE
     notice = case.notices.get()
     b.click(f'#case-actions a[href="/cases/{case.pk}/notice/"]')
-    b.wait_for(lambda: b.path == f"/cases/{case.pk}/notice/")
+    # The case's notice is printed on its village's board (one sheet for every application in notice there).
+    b.wait_for(lambda: b.path == f"/cases/notice-board/{village.code}/")
     b.shot("notice-print")
     board = b.find("main").text
     # The board names the household and amount, never an ID number or the address.

@@ -269,6 +269,11 @@ ROWS = [
     # A draft has no notice and no decision letter yet: 404 for everyone who can see the case.
     Row("cases:notice", "GET", lambda w, s: f"/cases/{w.case[s].pk}/notice/", ok=404),
     Row("cases:letter", "GET", lambda w, s: f"/cases/{w.case[s].pk}/letter/", ok=404),
+    Row("cases:visit_record", "GET", lambda w, s: f"/cases/{w.case[s].pk}/documents/visit-record/"),
+    Row("cases:review_form", "GET", lambda w, s: f"/cases/{w.case[s].pk}/documents/review-form/"),
+    Row("cases:notice_board", "GET", lambda w, s: f"/cases/notice-board/{w.division[s].code}/"),
+    Row("cases:blank_form", "GET", "/cases/forms/authorisation/", target=False),
+    Row("cases:batch", "POST", "/cases/batch/accept/", allowed=OFFICER, ok=400, target=False, data={}),
     # Workflow pages: outside the area 404, a role that may never take the action 403 (form or not); an action
     # the case's state does not allow sends the allowed role back to the case with the reason; nothing changes.
     Row("cases:action", "GET", lambda w, s: f"/cases/{w.case[s].pk}/submit/", allowed=ENTRY, scope_first=True),
@@ -301,6 +306,9 @@ ROWS = [
     # --- recipients ---------------------------------------------------------------------------------------------
     Row("recipients:reviews", "GET", "/recipients/reviews/", allowed=OFFICIALS, target=False),
     Row("recipients:review", "GET", lambda w, s: f"/recipients/reviews/{w.review[s].pk}/", allowed=OFFICIALS),
+    Row("recipients:review_start", "GET", "/recipients/reviews/start/", allowed=OFFICER, target=False),
+    Row("recipients:review_start", "POST", "/recipients/reviews/start/", allowed=OFFICER, ok=400, target=False,
+        data={}),
     # Sent without the version it was read at: 400 (the confirmation itself: tests/recipients/test_review_two_people.py).
     Row("recipients:review_confirm_amount", "POST", lambda w, s: f"/recipients/reviews/{w.review[s].pk}/confirm-amount/",
         allowed=OFFICER, ok=400, data={}),
