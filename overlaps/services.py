@@ -136,6 +136,11 @@ def overlaps_check_persons(person_ids) -> dict:
     touching = _open_flags_touching(person_ids)
     for code, rule in RULES.items():
         findings = list(rule.scan("", person_ids=person_ids))
+        if not findings and not touching.get(code):
+            # Nothing found and nothing open to close: no reconciling transaction (its round trips were
+            # most of a household's check).
+            results[code] = {"found": 0, "raised": 0, "refreshed": 0, "suppressed": 0, "closed": 0}
+            continue
         stale = OverlapFlag.objects.filter(pk__in=touching.get(code, ()))
         results[code] = reconcile(rule_code=code, findings=findings, stale_qs=stale)
     return results

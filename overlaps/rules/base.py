@@ -126,7 +126,26 @@ def changed_registry_cte(person_ids) -> str:
             f"FROM poverty_registry_registrymember WHERE person_id IN {in_list(person_ids)})")
 
 
-def fetch(sql: str, params: dict) -> list[tuple]:
+def fetch(sql: str, params: dict, *, written_order: bool = False) -> list[tuple]:
+    """The rows of one statement. `written_order`: join in the order written (PostgreSQL).
+
+    An incremental check's join of a dozen relations (case, household, members, roster members and
+    households, the standard's and the policy's derived tables) executes in under a millisecond but
+    took the planner 20-30 ms to order at province size; written from the changed rows outwards, the
+    order is already the right one, so the planner is told to keep it (SET LOCAL, this statement's
+    transaction only).
+    """
+    if written_order and connection.vendor == "postgresql":
+        settings_sql = "SET LOCAL join_collapse_limit = 1; SET LOCAL from_collapse_limit = 1"
+        # One query string: in autocommit (the worker) it is one implicit transaction, so SET LOCAL holds for the
+        # statement that follows it in the string and ends with it - one round trip. Inside a caller's
+        # transaction the settings are put back at once (a released savepoint would keep them).
+        with connection.cursor() as cursor:
+            cursor.execute(f"{settings_sql}; {sql}", params)
+            rows = cursor.fetchall()
+            if connection.in_atomic_block:
+                cursor.execute("SET LOCAL join_collapse_limit TO DEFAULT; SET LOCAL from_collapse_limit TO DEFAULT")
+            return rows
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()

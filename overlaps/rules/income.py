@@ -108,7 +108,7 @@ def _case_registry_rows(prefix, person_ids, today, statuses, extra_where):
         WHERE c.division_code LIKE %(prefix)s AND c.status IN ({", ".join(f"'{s}'" for s in statuses)})
           {year_where}
           AND ({extra_where})
-        ORDER BY c.id, rh.id""", params)
+        ORDER BY c.id, rh.id""", params, written_order=incremental)
 
 
 def _case_findings(rows, describe, *, with_case_state: bool = True):
