@@ -22,7 +22,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -35,6 +35,7 @@ from households import crypto
 from households.idnumber import mask, normalize
 from households.models import Person
 from households.persons import name_to_pinyin
+from poverty_registry.importing import staging
 from poverty_registry.importing.reader import COLUMNS, FORMULA, FileInfo, iter_rows
 from poverty_registry.importing.rows import CleanRow, HouseholdFields, RowError, clean_row
 from poverty_registry.models import RegistryHousehold, RegistryMember, persons_roster_flags_refresh
@@ -85,6 +86,16 @@ class ImportRun:
         self._villages: dict[str, int | None] = {}
         self._error_fh = None
         self._error_writer = None
+        # PostgreSQL: COPY into a staging table, checks and merge in SQL (staging.py). Elsewhere (the embedded
+        # SQLite default) the same steps with the ORM, the file's state in the maps above.
+        self.staged = connection.vendor == "postgresql"
+
+    def clean(self, row_number: int, values: dict) -> CleanRow:
+        return clean_row(row_number, values, expected_year=self.expected_year, today=self.today)
+
+    @staticmethod
+    def pinyin(name: str) -> str:
+        return _pinyin(name)
 
     # -- errors ---------------------------------------------------------------------------
     def _error(self, row: int, column: str, reason: str, values: dict) -> None:
@@ -111,6 +122,8 @@ class ImportRun:
     # -- the run --------------------------------------------------------------------------
     def run(self) -> dict:
         chunk: list[tuple[int, dict]] = []
+        if self.staged:
+            staging.create_table()
         try:
             for row_number, values in iter_rows(self.path, self.info):
                 chunk.append((row_number, values))
@@ -122,6 +135,8 @@ class ImportRun:
             self._remove_members_not_listed()
         finally:
             self.close()
+            if self.staged:
+                staging.drop_table()
         return self.counts
 
     def _report_progress(self) -> None:
@@ -134,6 +149,8 @@ class ImportRun:
         self.counts["rows_read"] += len(chunk)
         good = self._validate(chunk)
         good = self._check_existing_households(good)
+        if self.staged:
+            staging.report_errors(self, good)
         with transaction.atomic():
             if good:
                 persons = self._resolve_persons(good)
@@ -150,11 +167,13 @@ class ImportRun:
                     self.counts[key] = resumed.get(key, 0)
             self._report_progress()
 
-    def _validate(self, chunk) -> list[tuple[CleanRow, dict]]:
+    def _validate(self, chunk) -> list[tuple[CleanRow, dict]] | staging.StagedChunk:
+        if self.staged:
+            return staging.stage(self, chunk)
         cleaned = []
         for row_number, values in chunk:
             try:
-                cleaned.append((clean_row(row_number, values, expected_year=self.expected_year, today=self.today), values))
+                cleaned.append((self.clean(row_number, values), values))
             except RowError as exc:
                 self._error(row_number, exc.column, exc.reason, values)
                 self._mark_failed(values)
@@ -224,6 +243,8 @@ class ImportRun:
 
     def _check_existing_households(self, good):
         """A registry code that already belongs to a household outside the importer's area is refused."""
+        if self.staged:
+            return staging.refuse_foreign_households(self, good)
         keys_by_year: dict[int, set[str]] = {}
         for row, _values in good:
             if self._households[(row.household.year, row.household.registry_code)].pk is None:
@@ -250,6 +271,9 @@ class ImportRun:
         return kept
 
     def _resolve_persons(self, good) -> dict[str, int]:
+        if self.staged:
+            staging.merge_persons(good)
+            return {}
         infos = {}
         for row, _values in good:
             infos.setdefault(crypto.blind_index(row.id_info.number), (row.id_info, row.name))
@@ -268,6 +292,8 @@ class ImportRun:
 
     def _upsert_households(self, good) -> tuple[dict[tuple[int, str], int], set[int]]:
         """{(year, code): id} of the chunk's households, and the ids of those created or changed."""
+        if self.staged:
+            return {}, staging.merge_households(self, good)
         written_keys = []
         pending: dict[tuple[int, str], HouseholdFields] = {}
         for row, _values in good:
@@ -311,6 +337,8 @@ class ImportRun:
 
     def _upsert_members(self, good, persons: dict[str, int], households: dict) -> set[int]:
         """Upsert the chunk's members; returns the ids of the households whose members changed."""
+        if self.staged:
+            return staging.merge_members(self, good)
         rows = []
         for row, _values in good:
             rows.append((households[(row.household.year, row.household.registry_code)],
@@ -345,7 +373,10 @@ class ImportRun:
         Nobody is removed here: the members who would leave are listed in `pending_removals`, and
         leave only when a county officer confirms the list (poverty_registry.removals).
         """
-        failed_ids = [s.pk for s in self._households.values() if s.failed and s.pk]
+        if self.staged:
+            failed_ids = staging.failed_household_ids(self)
+        else:
+            failed_ids = [s.pk for s in self._households.values() if s.failed and s.pk]
         stale = RegistryMember.objects.filter(registry_household__import_job_id=self.job.pk).exclude(
             import_job_id=self.job.pk)
         if failed_ids:
