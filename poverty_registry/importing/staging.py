@@ -90,20 +90,32 @@ def _raw(values: dict) -> str:
 
 
 def stage(run, chunk) -> StagedChunk:
-    """Clean, blind-index, encrypt and COPY one chunk; then the checks across rows, in SQL."""
+    """Clean, blind-index and COPY one chunk (ciphertext and pinyin for persons not yet in the index only);
+    then the checks across rows, in SQL."""
     cipher = crypto.cipher()
-    buffer = io.StringIO()
+    cleaned = []
     for row_number, values in chunk:
-        key_year, key_code = _key(values)
         try:
             row = run.clean(row_number, values)
         except RowError as exc:
-            cells = (row_number, *([None] * 16), key_year, key_code, exc.column, str(exc.reason), _raw(values))
+            cleaned.append((row_number, values, None, exc))
+        else:
+            cleaned.append((row_number, values, row, cipher.blind_index(row.id_info.number)))
+    hashes = [digest for _n, _v, row, digest in cleaned if row is not None]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id_hash FROM households_person WHERE id_hash = ANY(%s)", [hashes])
+        known = {digest for (digest,) in cursor.fetchall()}
+    buffer = io.StringIO()
+    for row_number, values, row, digest in cleaned:
+        key_year, key_code = _key(values)
+        if row is None:
+            cells = (row_number, *([None] * 16), key_year, key_code, digest.column, str(digest.reason), _raw(values))
         else:
             h, info = row.household, row.id_info
+            new = digest not in known
             cells = (row_number, h.year, h.registry_code, h.division_code, h.status, h.monitoring_type,
-                     h.lifted_year, h.annual_income_per_capita, row.name, row.relationship, row.is_head,
-                     cipher.blind_index(info.number), cipher.encrypt(info.number), run.pinyin(row.name),
+                     h.lifted_year, h.annual_income_per_capita, row.name, row.relationship, row.is_head, digest,
+                     cipher.encrypt(info.number) if new else None, run.pinyin(row.name) if new else None,
                      info.birth_date, info.sex, info.region, h.year, h.registry_code, None, None, _raw(values))
         buffer.write("\t".join(_copy_text(c) for c in cells) + "\n")
     buffer.seek(0)
@@ -237,12 +249,13 @@ def _ids_by_pairs(keys) -> list[int]:
 # -- merge ----------------------------------------------------------------------------------------
 
 def merge_persons(part: StagedChunk) -> None:
-    """New persons of the chunk, once each (the blind index is unique); known ones are left as they are."""
+    """New persons of the chunk, once each (the blind index is unique); known ones are left as they are.
+    They are listed in the roster from this chunk on, so they come in with the roster flag set."""
     _execute(f"""INSERT INTO households_person (id_hash, id_encrypted, name, name_pinyin, birth_date, sex,
                                                 region_code, on_poverty_roster, created_at)
                  SELECT DISTINCT ON (s.id_hash) s.id_hash, s.id_enc, s.name, s.pinyin, s.birth_date, s.sex,
-                        s.region, FALSE, %(now)s
-                 FROM {TABLE} s WHERE {_in_chunk()} AND s.err_column IS NULL
+                        s.region, TRUE, %(now)s
+                 FROM {TABLE} s WHERE {_in_chunk()} AND s.err_column IS NULL AND s.id_enc IS NOT NULL
                  ORDER BY s.id_hash, s.row
                  ON CONFLICT (id_hash) DO NOTHING""", _params(part, now=timezone.now()))
 
@@ -295,6 +308,11 @@ def merge_members(run, part: StagedChunk) -> set[int]:
                i.is_head)
         FROM i LEFT JOIN poverty_registry_registrymember m ON m.registry_household_id = i.hid AND m.person_id = i.pid
         """, _params(part))
+    if len(counts) != len(part):
+        # A person found in the index when the chunk was staged is gone (or a household row is): never write
+        # part of a chunk; the job fails and says so.
+        raise RuntimeError(f"rows {part.first}-{part.last}: {len(part) - len(counts)} rows lost their person "
+                           f"or household while importing")
     changed = set()
     for hid, is_new, differs in counts:
         key = "members_created" if is_new else ("members_updated" if differs else "members_unchanged")
