@@ -86,12 +86,12 @@ def main():
     for hid in households:
         persons = persons_to_check([("households.household", hid)])
         for code, rule in RULES.items():
-            per_rule[code].append(min(timed(lambda rule=rule: list(rule.scan("", person_ids=persons)))
+            per_rule[code].append(min(timed(lambda rule=rule, persons=persons: list(rule.scan("", person_ids=persons)))
                                       for _ in range(args.runs)))
         runs = []
         for _ in range(args.runs):
             with transaction.atomic():
-                runs.append(timed(lambda: overlaps_check_persons(persons)))
+                runs.append(timed(lambda persons=persons: overlaps_check_persons(persons)))
                 transaction.set_rollback(True)
         whole.append(min(runs))
     print(f"overlap check per household: {len(households)} households of a province of {persons_total:,} persons "
