@@ -255,7 +255,7 @@ def worker(approach: str, path: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=100_000)
-    parser.add_argument("--only", default="fast,orm,iex")
+    parser.add_argument("--only", default="fast,orm,iex,copy")
     parser.add_argument("--worker")
     parser.add_argument("--file")
     args = parser.parse_args()
