@@ -75,19 +75,20 @@ def login(base: str, username: str, password: str = PASSWORD) -> tuple[requests.
     # Production mode: behind nginx the request is https. Say so (SECURE_PROXY_SSL_HEADER), and let the
     # Secure cookies travel over this loopback http connection.
     s.headers["X-Forwarded-Proto"] = "https"
-    page = s.get(base + "/accounts/login/", timeout=10)
+    page = s.get(base + "/accounts/login/", timeout=60)
     for cookie in s.cookies:
         cookie.secure = False
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
     r = s.post(base + "/accounts/login/", data={"username": username, "password": password,
                                                 "csrfmiddlewaretoken": token},
-               headers={"Referer": base.replace("http://", "https://") + "/accounts/login/"}, timeout=10, allow_redirects=False)
+               headers={"Referer": base.replace("http://", "https://") + "/accounts/login/"}, timeout=60,
+               allow_redirects=False)
     assert r.status_code == 302, (username, r.status_code)
     for cookie in s.cookies:
         cookie.secure = False
     # A separate, cookie-less request: the token endpoint is for API clients, not the logged-in browser.
     api = requests.post(base + "/api/v1/auth/token/", json={"username": username, "password": password},
-                        headers={"X-Forwarded-Proto": "https"}, timeout=10)
+                        headers={"X-Forwarded-Proto": "https"}, timeout=60)
     return s, {"Authorization": f"Token {api.json()['token']}"}
 
 
@@ -340,10 +341,12 @@ def run(base, args):
         role = "village" if i % 3 else "officer"
         names = ACCOUNTS[role]
         users.append((role, names[i % len(names)]))
+    # Logged in one by one before the clock starts: a password hash costs ~0.3 s of CPU, and two dozen at once on
+    # a small machine would time out and measure the hasher rather than the work.
+    logins = [login(base, name, args.password) for _role, name in users]
     deadline = time.monotonic() + args.seconds
 
-    def worker(role, name):
-        session, headers = login(base, name, args.password)
+    def worker(role, name, session, headers):
         steps = journeys(base, session, headers, role, writes=not args.no_writes)
         while time.monotonic() < deadline:
             label, call = next(steps)
@@ -365,7 +368,7 @@ def run(base, args):
                     errors[label] += 1
                     first_error.setdefault(label, detail)
 
-    threads = [threading.Thread(target=worker, args=u) for u in users]
+    threads = [threading.Thread(target=worker, args=(*u, *session)) for u, session in zip(users, logins, strict=True)]
     started = time.monotonic()
     for t in threads:
         t.start()
