@@ -226,7 +226,7 @@ def refuse_foreign_households(run, part: StagedChunk) -> StagedChunk:
     if not keys:
         return part
     taken = RegistryHousehold.objects.filter(
-        pk__in=_ids_by_pairs(keys)).exclude(pk__in=scope_queryset(run.actor, RegistryHousehold.objects.all())
+        pk__in=_household_ids(keys)).exclude(pk__in=scope_queryset(run.actor, RegistryHousehold.objects.all())
                                            .values("pk"))
     outside = list(taken.values_list("year", "registry_code"))
     for year, code in outside:
@@ -237,7 +237,7 @@ def refuse_foreign_households(run, part: StagedChunk) -> StagedChunk:
     return part
 
 
-def _ids_by_pairs(keys) -> list[int]:
+def _household_ids(keys) -> list[int]:
     years = [int(y) for y, _c in keys]
     codes = [c for _y, c in keys]
     return [pk for (pk,) in _execute(

@@ -1,5 +1,10 @@
 """The set-based import of a registry file: chunks of rows, bulk person resolution, bulk upserts.
 
+On PostgreSQL every step below takes its set-based form in staging.py: the chunk is COPYed into a staging
+table and checked and merged there in SQL, with no per-household state in Python. What follows describes
+the embedded path (SQLite, the default without a DATABASE_URL), which keeps the same steps with the ORM;
+the job's counts, progress, resume and error report are the same on both.
+
 Per chunk (CHUNK_SIZE rows): validate every row, resolve persons with one SELECT on the blind
 index plus one bulk INSERT ... ON CONFLICT DO NOTHING for the new ones, then upsert households
 and members with INSERT ... ON CONFLICT DO UPDATE. Each chunk commits on its own so progress is
