@@ -155,7 +155,8 @@ class ProbableDuplicate(Rule):
             # pair, so both orders are taken from the one probe (not `a.id IN .. OR b.id IN ..`, which no
             # index serves and which made the planner walk the whole self-join).
             return fetch(f"""
-                SELECT DISTINCT LEAST(a.id, b.id), GREATEST(a.id, b.id)
+                SELECT DISTINCT CASE WHEN a.id < b.id THEN a.id ELSE b.id END,
+                                CASE WHEN a.id < b.id THEN b.id ELSE a.id END
                 FROM households_person a
                 JOIN households_person b ON b.birth_date = a.birth_date AND b.sex = a.sex
                      AND b.name_pinyin = a.name_pinyin AND b.id <> a.id
