@@ -7,6 +7,10 @@
 2. orm   - the plain per-row ORM loop: validate, person_get_or_create, update_or_create household and
            member for every row.
 3. iex   - django-import-export 4 with a Resource for the flat member rows (tablib loads the file).
+4. copy  - the floor: PostgreSQL `COPY` of the same file into a bare table of eleven text columns (no
+           validation, no encryption, no merge), through the same driver.
+
+`BENCH_CODE_ROOT=/path/to/another/checkout` runs that checkout's code (the "before" of benchmarks/RESULTS.md).
 
 Each approach runs in its own subprocess from an empty registry (emptied, persons too, by another
 subprocess), so peak memory (ru_maxrss) is that approach's alone; the RSS after Django start-up is
@@ -25,7 +29,7 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(os.environ.get("BENCH_CODE_ROOT") or Path(__file__).resolve().parent.parent)
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dibao.settings")
 
@@ -211,7 +215,19 @@ def run_iex(path: Path, user) -> dict:
             "failed": len(result.row_errors()) + len(result.invalid_rows) + len(result.base_errors)}
 
 
-APPROACHES = {"fast": run_fast, "orm": run_orm, "iex": run_iex}
+def run_copy(path: Path, user) -> dict:
+    from django.db import connection
+
+    with connection.cursor() as cursor, path.open("r", encoding="utf-8-sig") as fh:
+        cursor.execute("DROP TABLE IF EXISTS bench_registry_copy")
+        cursor.execute("CREATE TEMP TABLE bench_registry_copy (" + ", ".join(f"{c} text" for c in COLUMNS) + ")")
+        cursor.copy_expert("COPY bench_registry_copy FROM STDIN WITH (FORMAT csv, HEADER true)", fh)
+        cursor.execute("SELECT COUNT(*) FROM bench_registry_copy")
+        rows = cursor.fetchone()[0]
+    return {"status": "done", "imported": rows, "failed": 0}
+
+
+APPROACHES = {"fast": run_fast, "orm": run_orm, "iex": run_iex, "copy": run_copy}
 
 
 def worker(approach: str, path: Path) -> None:
@@ -239,7 +255,7 @@ def worker(approach: str, path: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=100_000)
-    parser.add_argument("--only", default="fast,orm,iex")
+    parser.add_argument("--only", default="fast,orm,iex,copy")
     parser.add_argument("--worker")
     parser.add_argument("--file")
     args = parser.parse_args()

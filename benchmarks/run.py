@@ -165,9 +165,13 @@ def _run_script(key: str, args: list[str], env_extra: dict | None = None) -> tup
 def extra_registry_import(rows: int) -> list[dict]:
     text, _ = _run_script("registry", ["benchmarks/registry_import.py", "--rows", str(rows)])
     found = {m[0]: {"rate": _num(m[1]), "seconds": _num(m[2]), "rss": _num(m[3])}
-             for m in re.findall(rf"^(fast|orm|iex)\s+{NUM}\s+{NUM}\s+{NUM}", text, re.M)}
-    fast = found.get("fast")
+             for m in re.findall(rf"^(fast|orm|iex|copy)\s+{NUM}\s+{NUM}\s+{NUM}", text, re.M)}
+    fast, copy = found.get("fast"), found.get("copy")
     out = []
+    if fast and copy:
+        out.append({"name": f"registry import {rows:,} rows vs COPY of the same file",
+                    "value": f"{fast['rate']:,.0f} rows/s", "floor": f"COPY {copy['rate']:,.0f} rows/s",
+                    "ratio": f"{fast['rate'] / copy['rate']:.3f}x COPY (target >= 0.5)"})
     for name, what in (("fast", "project import job"), ("orm", "baseline: per-row ORM loop"),
                        ("iex", "baseline: django-import-export")):
         r = found.get(name)
@@ -228,10 +232,43 @@ def extra_dashboard(households: int) -> list[dict]:
     return out or [{"name": "dashboard", "value": "FAILED (see var/bench log)"}]
 
 
-def run_extras(args) -> list[dict]:
+def extra_overlap_check(urls: dict) -> list[dict]:
+    """The incremental check of one household per rule, on the request benchmark's own databases."""
+    out = []
+    for size, url in urls.items():
+        target = STATE_DIR / f"overlap_check_{label(size)}.json"
+        subprocess.run([PY, "benchmarks/overlap_check.py", "--households", "15", "--json", str(target)], cwd=ROOT,
+                       env={**os.environ, "DATABASE_URL": url}, check=True, capture_output=True)
+        data = json.loads(target.read_text())
+        slowest = max(data["rules"].items(), key=lambda kv: kv[1]["median_ms"])
+        out.append({"name": f"overlap check per household, all rules ({data['persons']:,} persons)",
+                    "value": f"rules {data['whole']['sum_of_rule_medians_ms']:.1f} ms, with reconcile "
+                             f"{data['whole']['median_ms']:.1f} ms (p95 {data['whole']['p95_ms']:.1f})",
+                    "floor": f"slowest {slowest[0][:12]} {slowest[1]['median_ms']:.1f}",
+                    "ratio": "target <= 50 ms at 1M"})
+    return out
+
+
+def extra_household_save(urls: dict) -> list[dict]:
+    out = []
+    for size, url in urls.items():
+        target = STATE_DIR / f"household_save_{label(size)}.json"
+        subprocess.run([PY, "benchmarks/household_save.py", "--runs", "20", "--json", str(target)], cwd=ROOT,
+                       env={**os.environ, "DATABASE_URL": url}, check=True, capture_output=True)
+        data = json.loads(target.read_text())
+        out.append({"name": f"household save (API) ({data['persons']:,} persons)",
+                    "value": f"median {data['save']['median_ms']:.0f} p95 {data['save']['p95_ms']:.0f} ms; "
+                             f"+check {data['save + check']['median_ms']:.0f} / {data['save + check']['p95_ms']:.0f}",
+                    "ratio": "p50 target <= 1.5x the smallest size"})
+    return out
+
+
+def run_extras(args, urls=None) -> list[dict]:
     STATE_DIR.mkdir(parents=True, exist_ok=True)
     rows = []
     jobs = [
+        ("overlap check", lambda: extra_overlap_check(urls or {})),
+        ("household save", lambda: extra_household_save(urls or {})),
         ("registry import", lambda: extra_registry_import(args.import_rows)),
         ("roster import", lambda: extra_roster_import(args.roster_rows)),
         ("overlap scan", lambda: extra_overlap_scan(args.overlap_persons)),
@@ -271,7 +308,10 @@ def main():
     parser.add_argument("--export-rows", type=int, default=None, help="export rows (default 100000)")
     parser.add_argument("--overlap-persons", type=int, default=None, help="overlap scan persons (default 100000)")
     parser.add_argument("--dashboard-households", type=int, default=None, help="dashboard households (default 100000, the export's data)")
-    parser.add_argument("--skip-extras", default="", help="comma list of registry,overlap,export,dashboard; or all")
+    parser.add_argument("--skip-extras", default="",
+                        help="comma list of registry,overlap,export,dashboard,household; or all")
+    parser.add_argument("--province", action="store_true",
+                        help="add the province size: 3,000,000 households (about 10,000,000 persons, COPY-built)")
     args = parser.parse_args()
     small = {"import_rows": 20_000, "export_rows": 100_000, "overlap_persons": 100_000, "dashboard_households": 100_000}
     full = {"import_rows": 100_000, "export_rows": 1_000_000, "overlap_persons": 1_000_000,
@@ -282,11 +322,13 @@ def main():
         if getattr(args, key) is None:
             setattr(args, key, value)
     if args.skip_extras == "all":
-        args.skip_extras = "registry,overlap,export,dashboard"
+        args.skip_extras = "registry,overlap,export,dashboard,household"
     args.skip_extras = [s.strip() for s in args.skip_extras.split(",") if s.strip()]
     sizes = [2000] if args.quick else sorted(int(s) for s in args.sizes.split(",") if s.strip())
+    if args.province and not args.quick:
+        sizes = sorted({*sizes, 3_000_000})
     runs = 5 if args.quick else args.runs
-    data, generated = {}, {}
+    data, generated, urls = {}, {}, {}
     for size in sizes:
         url, elapsed = ensure_database(size, args.rebuild)
         if elapsed is None and (STATE_DIR / f"generate_{label(size)}.txt").exists():
@@ -294,6 +336,7 @@ def main():
         elif elapsed is not None:
             generated[size] = f"{elapsed:.1f}s"
         data[size] = measure(size, url, runs)
+        urls[size] = url
     print()
     print("=" * 100)
     for size in sizes:
@@ -315,7 +358,7 @@ def main():
     for size in sizes:
         for name, plan in data[size]["explain"].items():
             print(f"  [{label(size)}] {name}: {scan_summary(plan)}")
-    extras = run_extras(args)
+    extras = run_extras(args, urls)
     if extras:
         print_extras(extras)
     largest = sizes[-1]

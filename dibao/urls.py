@@ -6,7 +6,6 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import SimpleRouter
 
 from audit.api import AccessLogViewSet, AuditEventViewSet
-from audit.api import AuditEventViewSet
 from dibao.ops.health import healthz, readyz
 from dibao.ops.metrics import metrics_view
 from jobs.api import JobView

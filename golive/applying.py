@@ -23,6 +23,7 @@ from cases.months import add_months, first_of_month, months_between
 from golive.bulk import insert
 from golive.models import BatchHousehold, MigratedHousehold, RosterBatch, RowAction, StagedRow
 from golive.staging import fingerprint
+from households import crypto
 from households.income import ELDERLY_AGE, MINOR_AGE, age_on
 from households.models import Household, Member, Person
 from households.persons import name_to_pinyin
@@ -97,8 +98,12 @@ class Apply:
         missing = [h for h in hashes if h not in found]
         created = set()
         if missing:
+            ring = crypto.keyring()
             Person.objects.bulk_create([
                 Person(id_hash=h, id_encrypted=bytes(hashes[h].id_encrypted), name=hashes[h].member_name,
+                       id_suffix_hash=crypto.suffix_hash(
+                           crypto.decrypt_id(hashes[h].id_encrypted, id_hash=h, ring=ring), hashes[h].member_name, ring),
+                       key_state=ring.state,
                        name_pinyin=name_to_pinyin(hashes[h].member_name), birth_date=hashes[h].birth_date,
                        sex=hashes[h].sex, region_code=hashes[h].region_code) for h in missing],
                 ignore_conflicts=True, batch_size=1000)

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from cases.models import Category
+from households import crypto
 from households.idnumber import parse_id_number
 from households.models import Member
 from tabular.reading import FORMULA
@@ -93,7 +94,7 @@ def _text(values: dict, column: str, max_length: int, *, required: bool = False)
     return value
 
 
-def clean_row(values: dict, *, today: date, cipher) -> dict:
+def clean_row(values: dict, *, today: date, ring) -> dict:
     """The StagedRow fields of one row; RowError for the first bad column."""
     for column, value in values.items():
         if value is FORMULA:
@@ -154,10 +155,10 @@ def clean_row(values: dict, *, today: date, cipher) -> dict:
     if account and not _ACCOUNT.match(account):
         raise RowError("bank_account", _("A bank account number is 8 to 30 digits."))
     out["bank_account"] = account
-    digest = cipher.blind_index(info.number)
+    digest = crypto.blind_index(info.number, ring)
     out.update(id_hash=digest, birth_date=info.birth_date, sex=info.sex, region_code=info.region)
     out["row_hash"] = row_hash(out)
-    out["id_encrypted"] = cipher.encrypt(info.number)
+    out["id_encrypted"] = crypto.encrypt_id(info.number, id_hash=digest, ring=ring)
     return out
 
 

@@ -77,12 +77,12 @@ class DryRun:
 
     # -- per chunk -------------------------------------------------------------------------------------
     def _stage(self, chunk) -> None:
-        cipher = crypto.cipher()
+        ring = crypto.keyring()
         staged = []
         self._load_villages({v.get("village_code", "") for _r, v in chunk})
         for row_number, values in chunk:
             try:
-                out = clean_row(values, today=self.today, cipher=cipher)
+                out = clean_row(values, today=self.today, ring=ring)
                 self._check_in_file(row_number, out)
             except RowError as exc:
                 staged.append({"batch_id": self.batch.pk, "row": row_number,

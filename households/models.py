@@ -53,7 +53,9 @@ class Person(models.Model):
     class Meta:
         verbose_name = _("person")
         verbose_name_plural = _("persons")
-        indexes = [models.Index(fields=["birth_date", "sex"], name="person_birth_sex")]
+        # The shared registry's blocking key for probable duplicates (overlaps.rules.persons): one index range per
+        # person, so a household's check reads its members' blocks only. Also serves (birth_date, sex) lookups.
+        indexes = [models.Index(fields=["birth_date", "sex", "name_pinyin"], name="person_blocking_key")]
 
     def __str__(self):
         return f"{self.name} ({self.masked_id})"

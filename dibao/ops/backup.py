@@ -33,7 +33,9 @@ from django.db.migrations.recorder import MigrationRecorder
 from audit import chain
 from audit.models import AuditChainLink
 from dibao.cache import cache_delete_pattern
+from dibao.crypto import HEADER_BYTES, read_header
 from households import crypto
+from households.models import Person
 from reports.dashboard import dashboard_data
 
 FORMAT = 1
@@ -55,9 +57,9 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _fingerprint(raw_key: str) -> str:
+def _fingerprint_bytes(key: bytes) -> str:
     # Enough to tell two keys apart, nothing that helps to guess one (keys are 32 random bytes).
-    return hashlib.sha256(b"dibao-key-fingerprint:" + raw_key.encode()).hexdigest()[:16]
+    return hashlib.sha256(b"dibao-key-fingerprint:" + key).hexdigest()[:16]
 
 
 def _postgres() -> tuple[list[str], dict]:
@@ -98,24 +100,31 @@ def file_roots() -> dict[str, Path]:
 
 
 def encrypted_columns() -> list[tuple[models.Model, str]]:
-    """Every encrypted column (a BinaryField whose name says so), for key versions and decryption checks."""
+    """Every encrypted column (a BinaryField whose name says so), for the key versions in use."""
     return [(model, f.name) for model in apps.get_models() for f in model._meta.concrete_fields
             if isinstance(f, models.BinaryField) and "encrypt" in f.name]
 
 
 def key_versions_in_use() -> list[int]:
+    """The field-key versions the stored ciphertexts were made with (their headers, dibao.crypto)."""
     versions = set()
     with connection.cursor() as cursor:
         for model, column in encrypted_columns():
             table, name = model._meta.db_table, model._meta.get_field(column).column
-            cursor.execute(f'SELECT DISTINCT get_byte("{name}", 0) FROM "{table}" WHERE length("{name}") > 0')
-            versions.update(row[0] for row in cursor.fetchall())
+            cursor.execute(f'SELECT DISTINCT substring("{name}" from 1 for {HEADER_BYTES}) FROM "{table}" '
+                           f'WHERE length("{name}") > 0')
+            for (prefix,) in cursor.fetchall():
+                header = read_header(bytes(prefix))
+                versions.add(header.version if header is not None else 1)  # pre-keyring ciphertexts: version 1
     return sorted(versions)
 
 
 def configured_keys() -> dict:
-    return {"field_key": {"version": crypto.KEY_VERSION, "fingerprint": _fingerprint(settings.FIELD_ENCRYPTION_KEY)},
-            "blind_index_key": {"fingerprint": _fingerprint(settings.BLIND_INDEX_KEY)}}
+    """The configured key versions with a fingerprint each (never the keys themselves)."""
+    ring = crypto.keyring()
+    return {"suite": ring.suite,
+            "field_keys": {str(v): _fingerprint_bytes(k) for v, k in sorted(ring.field_keys.items())},
+            "blind_index_keys": {str(v): _fingerprint_bytes(k) for v, k in sorted(ring.index_keys.items())}}
 
 
 def row_counts() -> dict[str, int]:
@@ -220,17 +229,22 @@ def check_backup(folder: Path, manifest: dict) -> None:
         if _sha256(path) != expected["sha256"]:
             raise BackupError(f"{name} does not match its checksum in the manifest: the backup is damaged.")
     keys, have = manifest["keys"], configured_keys()
-    needed = keys["field_key_versions_in_use"]
-    if needed and (needed != [have["field_key"]["version"]]
-                   or keys["field_key"]["fingerprint"] != have["field_key"]["fingerprint"]):
-        raise BackupError(
-            f"the backup's ID numbers need field key version(s) {needed} with fingerprint "
-            f"{keys['field_key']['fingerprint']}; the configured DIBAO_FIELD_KEY has fingerprint "
-            f"{have['field_key']['fingerprint']}. Configure the key the backup was made with.")
-    if keys["blind_index_key"]["fingerprint"] != have["blind_index_key"]["fingerprint"]:
-        raise BackupError(
-            f"the backup's lookups need the blind-index key with fingerprint {keys['blind_index_key']['fingerprint']}; "
-            f"the configured DIBAO_BLIND_INDEX_KEY has {have['blind_index_key']['fingerprint']}.")
+    for version in keys["field_key_versions_in_use"]:
+        wanted = keys["field_keys"].get(str(version))
+        if wanted is not None and have["field_keys"].get(str(version)) != wanted:
+            raise BackupError(
+                f"the backup's ID numbers need field key version {version} with fingerprint {wanted}; the "
+                f"configured keys have {have['field_keys'].get(str(version), 'no such version')}. Configure the "
+                "keys the backup was made with (DIBAO_FIELD_KEYS).")
+    for version, wanted in keys["blind_index_keys"].items():
+        if have["blind_index_keys"].get(version) not in (None, wanted):
+            raise BackupError(
+                f"the backup's lookups need blind-index key version {version} with fingerprint {wanted}; the "
+                f"configured one has {have['blind_index_keys'][version]}.")
+    current = max(keys["blind_index_keys"], key=int, default=None)
+    if current is not None and current not in have["blind_index_keys"]:
+        raise BackupError(f"the backup's lookups need blind-index key version {current} with fingerprint "
+                          f"{keys['blind_index_keys'][current]}; it is not configured (DIBAO_BLIND_INDEX_KEYS).")
 
 
 def _database_is_empty() -> bool:
@@ -287,17 +301,16 @@ def verify_restored(manifest: dict) -> RestoreReport:
     for table, expected in manifest["database"]["row_counts"].items():
         if counts.get(table) != expected:
             report.problem(f"{table}: {counts.get(table)} rows, the backup had {expected}")
-    cipher = crypto.cipher()
-    for model, column in encrypted_columns():
-        for pk, blob in model.objects.values_list("pk", column).iterator(chunk_size=2000):
-            if not blob:
-                continue
-            try:
-                cipher.decrypt(blob)
-            except Exception:  # any failure to decrypt is what this check is for
-                report.problem(f"{model._meta.label} {pk}: the ID number does not decrypt")
-                continue
-            report.ids_decrypted += 1
+    ring = crypto.keyring()
+    for pk, id_hash, blob in Person.objects.values_list("pk", "id_hash", "id_encrypted").iterator(chunk_size=2000):
+        if not blob:
+            continue
+        try:
+            crypto.decrypt_id(blob, id_hash=id_hash, ring=ring)
+        except Exception:  # any failure to decrypt is what this check is for
+            report.problem(f"{Person._meta.label} {pk}: the ID number does not decrypt")
+            continue
+        report.ids_decrypted += 1
     # Events the snapshot caught between the backup's sealing and its dump are chained now.
     chain.seal_pending(everything=True)
     chain_report = chain.verify_chain()

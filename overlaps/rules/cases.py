@@ -3,7 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 
 from overlaps.models import RuleCode, Severity
-from overlaps.rules.base import Finding, Rule, fetch, in_list, like, open_states_sql
+from overlaps.rules.base import Finding, Rule, changed_households_cte, fetch, like, open_states_sql
 
 
 class StaffRelative(Rule):
@@ -17,14 +17,13 @@ class StaffRelative(Rule):
                     "registered with the county and examined with particular care.")
 
     def scan(self, prefix="", person_ids=None, today=None):
-        person_filter = ""
+        cte, source = "", "cases_case c"
         if person_ids is not None:
-            person_filter = (f"AND c.household_id IN (SELECT household_id FROM households_member "
-                             f"WHERE person_id IN {in_list(person_ids)})")
-        rows = fetch(f"""SELECT c.id, c.household_id, c.division_code, c.status,
+            cte, source = changed_households_cte(person_ids), "changed JOIN cases_case c ON c.household_id = changed.household_id"
+        rows = fetch(f"""{cte} SELECT c.id, c.household_id, c.division_code, c.status,
                                 c.staff_relative_relation, c.staff_relative_to
-                         FROM cases_case c WHERE c.staff_relative AND c.status IN {open_states_sql()}
-                         AND c.division_code LIKE %(prefix)s {person_filter}""", {"prefix": like(prefix)})
+                         FROM {source} WHERE c.staff_relative AND c.status IN {open_states_sql()}
+                         AND c.division_code LIKE %(prefix)s""", {"prefix": like(prefix)})
         for case_id, hid, division, case_status, relation, related_to in rows:
             yield Finding(subject_key=f"c:{case_id}",
                           details={"case": case_id, "household": hid, "relation": relation,

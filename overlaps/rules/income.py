@@ -15,9 +15,11 @@ from overlaps.rules.base import (
     Finding,
     Rule,
     base_params,
+    changed_households_cte,
+    changed_registry_cte,
     fetch,
     in_list,
-    latest_year_sql,
+    latest_year,
     money,
     open_states_sql,
     policy_sql,
@@ -27,20 +29,6 @@ from overlaps.rules.base import (
 DEFAULT_RATIO = Decimal("0.50")
 DEFAULT_INELIGIBLE = Decimal("1.00")
 DEFAULT_EDGE = Decimal("1.50")
-
-
-def _registry_persons_filter(person_ids, rh_alias="rh"):
-    if person_ids is None:
-        return ""
-    return (f"AND {rh_alias}.id IN (SELECT registry_household_id FROM poverty_registry_registrymember "
-            f"WHERE person_id IN {in_list(person_ids)})")
-
-
-def _household_persons_filter(person_ids, h_alias="h"):
-    if person_ids is None:
-        return ""
-    return (f"AND {h_alias}.id IN (SELECT household_id FROM households_member "
-            f"WHERE person_id IN {in_list(person_ids)})")
 
 
 class ProtectionGap(Rule):
@@ -57,15 +45,21 @@ class ProtectionGap(Rule):
 
     def scan(self, prefix="", person_ids=None, today=None):
         params = base_params(prefix, today)
-        rows = fetch(f"""
+        incremental = person_ids is not None
+        cte, source = "", "poverty_registry_registryhousehold rh"
+        if incremental:
+            cte = changed_registry_cte(person_ids)
+            source = "changed JOIN poverty_registry_registryhousehold rh ON rh.id = changed.registry_household_id"
+        year_join, year_where = latest_year("rh", incremental)
+        rows = fetch(f"""{cte}
             SELECT rh.id, rh.registry_code, rh.division_code, rh.year, rh.status,
                    rh.annual_income_per_capita, std.amount
-            FROM poverty_registry_registryhousehold rh
-            JOIN {latest_year_sql()} ly ON ly.cp = substr(rh.division_code, 1, 6) AND ly.y = rh.year
+            FROM {source}
+            {year_join}
             JOIN {standards_sql()} std ON std.cp = substr(rh.division_code, 1, 6)
             WHERE rh.division_code LIKE %(prefix)s AND rh.status IN ('registered', 'monitored')
               AND rh.annual_income_per_capita / 12.0 < std.amount
-              {_registry_persons_filter(person_ids)}
+              {year_where}
               AND NOT EXISTS (
                 SELECT 1 FROM poverty_registry_registrymember rm
                 JOIN households_member m ON m.person_id = rm.person_id AND m.is_active
@@ -94,22 +88,27 @@ class ProtectionGap(Rule):
 def _case_registry_rows(prefix, person_ids, today, statuses, extra_where):
     """Cases in `statuses` joined to the latest-year registry households sharing an active member."""
     params = base_params(prefix, today)
-    return fetch(f"""
+    incremental = person_ids is not None
+    cte, source = "", "cases_case c"
+    if incremental:
+        cte, source = changed_households_cte(person_ids), "changed JOIN cases_case c ON c.household_id = changed.household_id"
+    year_join, year_where = latest_year("rh", incremental)
+    return fetch(f"""{cte}
         SELECT DISTINCT c.id, c.division_code, c.household_id, c.status, c.monthly_amount,
                h.per_capita_monthly_income, rh.id, rh.registry_code, rh.status, rh.annual_income_per_capita,
                std.amount, COALESCE(pol.ratio, {DEFAULT_RATIO}), COALESCE(pol.inelig, {DEFAULT_INELIGIBLE})
-        FROM cases_case c
+        FROM {source}
         JOIN households_household h ON h.id = c.household_id
         JOIN households_member m ON m.household_id = h.id AND m.is_active
         JOIN poverty_registry_registrymember rm ON rm.person_id = m.person_id
         JOIN poverty_registry_registryhousehold rh ON rh.id = rm.registry_household_id
-        JOIN {latest_year_sql()} ly ON ly.cp = substr(rh.division_code, 1, 6) AND ly.y = rh.year
+        {year_join}
         JOIN {standards_sql()} std ON std.cp = substr(c.division_code, 1, 6)
         LEFT JOIN {policy_sql()} pol ON pol.cp = substr(c.division_code, 1, 6)
         WHERE c.division_code LIKE %(prefix)s AND c.status IN ({", ".join(f"'{s}'" for s in statuses)})
-          {_household_persons_filter(person_ids)}
+          {year_where}
           AND ({extra_where})
-        ORDER BY c.id, rh.id""", params)
+        ORDER BY c.id, rh.id""", params, written_order=incremental)
 
 
 def _case_findings(rows, describe, *, with_case_state: bool = True):
@@ -207,24 +206,28 @@ class EdgeHousehold(Rule):
 
     def scan(self, prefix="", person_ids=None, today=None):
         params = base_params(prefix, today)
-        rows = fetch(f"""
+        incremental = person_ids is not None
+        cte, source = "", "households_household h"
+        if incremental:
+            cte, source = changed_households_cte(person_ids), "changed JOIN households_household h ON h.id = changed.household_id"
+        year_join, year_where = latest_year("rh", incremental)
+        rows = fetch(f"""{cte}
             SELECT h.id, h.division_code, h.per_capita_monthly_income, std.amount,
                    COALESCE(pol.edge, {DEFAULT_EDGE})
-            FROM households_household h
+            FROM {source}
             JOIN {standards_sql()} std ON std.cp = substr(h.division_code, 1, 6)
             LEFT JOIN {policy_sql()} pol ON pol.cp = substr(h.division_code, 1, 6)
             WHERE h.division_code LIKE %(prefix)s AND h.is_active AND h.size > 0
               AND h.per_capita_monthly_income >= std.amount
               AND h.per_capita_monthly_income <= std.amount * COALESCE(pol.edge, {DEFAULT_EDGE})
-              {_household_persons_filter(person_ids)}
               AND NOT EXISTS (SELECT 1 FROM cases_case c WHERE c.household_id = h.id
                               AND c.status IN {open_states_sql()})
               AND NOT EXISTS (
                 SELECT 1 FROM households_member m
                 JOIN poverty_registry_registrymember rm ON rm.person_id = m.person_id
                 JOIN poverty_registry_registryhousehold rh ON rh.id = rm.registry_household_id
-                JOIN {latest_year_sql()} ly ON ly.cp = substr(rh.division_code, 1, 6) AND ly.y = rh.year
-                WHERE m.household_id = h.id AND m.is_active AND rh.status = 'monitored')""", params)
+                {year_join}
+                WHERE m.household_id = h.id AND m.is_active AND rh.status = 'monitored' {year_where})""", params)
         members = self.persons_of_households([r[0] for r in rows])
         for hid, division, income, standard, edge in rows:
             income, standard, edge = (Decimal(str(v)) for v in (income, standard, edge))

@@ -1,5 +1,10 @@
 """The set-based import of a registry file: chunks of rows, bulk person resolution, bulk upserts.
 
+On PostgreSQL every step below takes its set-based form in staging.py: the chunk is COPYed into a staging
+table and checked and merged there in SQL, with no per-household state in Python. What follows describes
+the embedded path (SQLite, the default without a DATABASE_URL), which keeps the same steps with the ORM;
+the job's counts, progress, resume and error report are the same on both.
+
 Per chunk (CHUNK_SIZE rows): validate every row, resolve persons with one SELECT on the blind
 index plus one bulk INSERT ... ON CONFLICT DO NOTHING for the new ones, then upsert households
 and members with INSERT ... ON CONFLICT DO UPDATE. Each chunk commits on its own so progress is
@@ -22,7 +27,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -36,13 +41,14 @@ from households import crypto
 from households.idnumber import mask, normalize
 from households.models import Person
 from households.persons import name_to_pinyin
+from poverty_registry.importing import staging
 from poverty_registry.importing.reader import COLUMNS, FORMULA, FileInfo, iter_rows
 from poverty_registry.importing.rows import CleanRow, HouseholdFields, RowError, clean_row
 from poverty_registry.models import RegistryHousehold, RegistryMember, persons_roster_flags_refresh
 
 logger = logging.getLogger(__name__)
 
-CHUNK_SIZE = 2000
+CHUNK_SIZE = 10_000
 ERRORS_KEPT_ON_JOB = 200
 HOUSEHOLD_UPDATE_FIELDS = ["village", "division_code", "status", "monitoring_type", "lifted_year",
                            "annual_income_per_capita", "import_job", "updated_at"]
@@ -86,6 +92,16 @@ class ImportRun:
         self._villages: dict[str, int | None] = {}
         self._error_fh = None
         self._error_writer = None
+        # PostgreSQL: COPY into a staging table, checks and merge in SQL (staging.py). Elsewhere (the embedded
+        # SQLite default) the same steps with the ORM, the file's state in the maps above.
+        self.staged = connection.vendor == "postgresql"
+
+    def clean(self, row_number: int, values: dict) -> CleanRow:
+        return clean_row(row_number, values, expected_year=self.expected_year, today=self.today)
+
+    @staticmethod
+    def pinyin(name: str) -> str:
+        return _pinyin(name)
 
     # -- errors ---------------------------------------------------------------------------
     def _error(self, row: int, column: str, reason: str, values: dict) -> None:
@@ -112,6 +128,8 @@ class ImportRun:
     # -- the run --------------------------------------------------------------------------
     def run(self) -> dict:
         chunk: list[tuple[int, dict]] = []
+        if self.staged:
+            staging.create_table()
         try:
             for row_number, values in iter_rows(self.path, self.info):
                 chunk.append((row_number, values))
@@ -123,6 +141,8 @@ class ImportRun:
             self._remove_members_not_listed()
         finally:
             self.close()
+            if self.staged:
+                staging.drop_table()
         return self.counts
 
     def _report_progress(self) -> None:
@@ -135,6 +155,8 @@ class ImportRun:
         self.counts["rows_read"] += len(chunk)
         good = self._validate(chunk)
         good = self._check_existing_households(good)
+        if self.staged:
+            staging.report_errors(self, good)
         with transaction.atomic():
             if good:
                 persons = self._resolve_persons(good)
@@ -151,11 +173,13 @@ class ImportRun:
                     self.counts[key] = resumed.get(key, 0)
             self._report_progress()
 
-    def _validate(self, chunk) -> list[tuple[CleanRow, dict]]:
+    def _validate(self, chunk) -> list[tuple[CleanRow, dict]] | staging.StagedChunk:
+        if self.staged:
+            return staging.stage(self, chunk)
         cleaned = []
         for row_number, values in chunk:
             try:
-                cleaned.append((clean_row(row_number, values, expected_year=self.expected_year, today=self.today), values))
+                cleaned.append((self.clean(row_number, values), values))
             except RowError as exc:
                 self._error(row_number, exc.column, exc.reason, values)
                 self._mark_failed(values)
@@ -225,6 +249,8 @@ class ImportRun:
 
     def _check_existing_households(self, good):
         """A registry code that already belongs to a household outside the importer's area is refused."""
+        if self.staged:
+            return staging.refuse_foreign_households(self, good)
         keys_by_year: dict[int, set[str]] = {}
         for row, _values in good:
             if self._households[(row.household.year, row.household.registry_code)].pk is None:
@@ -253,6 +279,9 @@ class ImportRun:
     def _resolve_persons(self, good) -> dict[str, int]:
         """{current blind index: person id}; rows stored under an older key (a rotation under way) are
         found through every blind index of the number, so no person is created twice."""
+        if self.staged:
+            staging.merge_persons(good)
+            return {}
         ring = crypto.keyring()
         infos, aliases = {}, {}
         for row, _values in good:
@@ -277,6 +306,8 @@ class ImportRun:
 
     def _upsert_households(self, good) -> tuple[dict[tuple[int, str], int], set[int]]:
         """{(year, code): id} of the chunk's households, and the ids of those created or changed."""
+        if self.staged:
+            return {}, staging.merge_households(self, good)
         written_keys = []
         pending: dict[tuple[int, str], HouseholdFields] = {}
         for row, _values in good:
@@ -320,6 +351,8 @@ class ImportRun:
 
     def _upsert_members(self, good, persons: dict[str, int], households: dict) -> set[int]:
         """Upsert the chunk's members; returns the ids of the households whose members changed."""
+        if self.staged:
+            return staging.merge_members(self, good)
         rows = []
         for row, _values in good:
             rows.append((households[(row.household.year, row.household.registry_code)],
@@ -354,7 +387,10 @@ class ImportRun:
         Nobody is removed here: the members who would leave are listed in `pending_removals`, and
         leave only when a county officer confirms the list (poverty_registry.removals).
         """
-        failed_ids = [s.pk for s in self._households.values() if s.failed and s.pk]
+        if self.staged:
+            failed_ids = staging.failed_household_ids(self)
+        else:
+            failed_ids = [s.pk for s in self._households.values() if s.failed and s.pk]
         stale = RegistryMember.objects.filter(registry_household__import_job_id=self.job.pk).exclude(
             import_job_id=self.job.pk)
         if failed_ids:
