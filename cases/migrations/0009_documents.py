@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0001_initial'),
-        ('cases', '0007_money_two_people'),
+        ('cases', '0008_case_origin'),
     ]
 
     operations = [

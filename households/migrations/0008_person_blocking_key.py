@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('households', '0006_person_on_poverty_roster'),
+        ('households', '0007_person_key_state'),
     ]
 
     operations = [
