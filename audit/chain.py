@@ -48,7 +48,7 @@ UNSEALED_GRACE = timedelta(hours=1)
 
 def algorithm() -> str:
     """The hash of new links: SM3 under the national-algorithm setting, SHA-256 otherwise."""
-    return "sm3" if settings.DIBAO_CRYPTO == "sm" else "sha256"
+    return "sm3" if settings.CRYPTO_ALGORITHM == "sm" else "sha256"
 
 
 def _digest(name: str, data: bytes) -> str:

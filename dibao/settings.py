@@ -485,12 +485,6 @@ ROSTER_IMPORT_MAX_BYTES = env_int("ROSTER_IMPORT_MAX_BYTES", 50 * 1024 * 1024)
 # Working days a complaint may take from receipt to its answer.
 COMPLAINT_DEADLINE_WORKING_DAYS = env_int("COMPLAINT_DEADLINE_WORKING_DAYS", 15)
 
-# The national-algorithm switch: "sm" hashes new audit-chain links with SM3, "aes" (the default) with
-# SHA-256 (audit/chain.py). Each link names its algorithm, so switching leaves old links verifiable.
-DIBAO_CRYPTO = os.environ.get("DIBAO_CRYPTO", "aes").strip().lower() or "aes"
-if DIBAO_CRYPTO not in {"aes", "sm"}:
-    raise ImproperlyConfigured(f"DIBAO_CRYPTO must be 'aes' or 'sm', not {DIBAO_CRYPTO!r}.")
-
 # Operations (README: Operations). /metrics answers only with `Authorization: Bearer <METRICS_TOKEN>`
 # and not at all (404) while the token is unset. Under gunicorn with several workers, set
 # PROMETHEUS_MULTIPROC_DIR to an empty directory so every worker's counts are added up.

@@ -82,7 +82,7 @@ def test_nothing_is_sealed_before_commit(village_staff, village):
 
 def test_sm3_under_the_national_algorithm_setting_and_old_links_still_verify(sealed, settings, village_staff,
                                                                              village):
-    settings.DIBAO_CRYPTO = "sm"
+    settings.CRYPTO_ALGORITHM = "sm"
     write_events(village_staff, village, 2)
     assert chain.seal_pending() == 2
     assert list(AuditChainLink.objects.order_by("seq").values_list("algorithm", flat=True)) == [

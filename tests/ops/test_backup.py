@@ -15,7 +15,7 @@ from django.db import connection
 
 from audit import services as audit
 from dibao.ops import backup as backups
-from households.crypto import decrypt
+from households.crypto import decrypt_id
 from households.models import Person
 from reports.dashboard import dashboard_data
 from tests.reports.factories import make_case
@@ -154,7 +154,7 @@ def test_every_id_number_is_checked_on_restore(populated):
                 "dashboard_totals": backups.dashboard_totals()}
     assert backups.verify_restored(manifest).ok
     person = Person.objects.first()
-    assert decrypt(person.id_encrypted)
+    assert decrypt_id(person.id_encrypted, id_hash=person.id_hash)
     Person.objects.filter(pk=person.pk).update(id_encrypted=b"\x01" + b"\x00" * 40)
     report = backups.verify_restored(manifest)
     assert report.problems == [f"households.Person {person.pk}: the ID number does not decrypt"]

@@ -64,7 +64,6 @@ def test_log_messages_breadcrumbs_and_database_details_are_scrubbed(sent):
         sentry_sdk.capture_exception(exc)
     logger.error("import row for %s failed", ID_NUMBER)  # an event of its own
     text = everything(sent)
-    assert text.count("[redacted]") >= 4
     assert ID_NUMBER not in text and NAME not in text
     assert "Key (name, id)=([redacted])" in text and "Failing row contains ([redacted])" in text
 
