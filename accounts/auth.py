@@ -11,6 +11,7 @@ import hashlib
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from knox.auth import TokenAuthentication as KnoxTokenAuthentication
 from rest_framework import exceptions
 
@@ -31,6 +32,17 @@ class TokenAuthentication(KnoxTokenAuthentication):
             token.delete()
             raise exceptions.AuthenticationFailed(_("Invalid token."))
         return user, token
+
+
+class TokenAuthenticationScheme(OpenApiAuthenticationExtension):
+    """The OpenAPI description of the header: `Authorization: Token <token>`."""
+
+    target_class = "accounts.auth.TokenAuthentication"
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "apiKey", "in": "header", "name": "Authorization",
+                "description": "Token <token> (POST /api/v1/auth/token/)"}
 
 
 def _window_seconds() -> int:

@@ -93,7 +93,8 @@ class VillageTotalSerializer(serializers.Serializer):
 class PaymentRollSerializer(serializers.ModelSerializer):
     county = serializers.CharField(source="county.code", read_only=True)
     county_name = serializers.CharField(source="county.name", read_only=True)
-    month = serializers.DateField(format="%Y-%m", read_only=True)
+    # "YYYY-MM": a month, not a date (the schema said format date, which "2026-02" is not).
+    month = serializers.SerializerMethodField()
     status = inline_enum(RollStatus.choices)
     village_totals = serializers.SerializerMethodField(
         help_text="Households and total per village; only on the detail (null in lists).")
@@ -104,6 +105,9 @@ class PaymentRollSerializer(serializers.ModelSerializer):
                   "generated_by", "generated_at", "reviewed_by", "reviewed_at", "finalised_by", "finalised_at",
                   "version", "village_totals"]
         read_only_fields = fields
+
+    def get_month(self, obj) -> str:
+        return obj.month.strftime("%Y-%m")
 
     @extend_schema_field(VillageTotalSerializer(many=True, allow_null=True))
     def get_village_totals(self, obj):

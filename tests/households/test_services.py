@@ -40,11 +40,16 @@ def test_id_number_encrypted_at_rest_and_blind_index_lookup(household):
     assert person_find(full.lower()).pk == member.person_id
 
 
-def test_same_person_in_two_households_names_village(household, other_village, other_village_staff):
+def test_same_person_in_two_households_names_village(household, other_village, other_village_staff, county_officer):
     number = household.members.first().person.id_number
+    data = household_data([{"id_number": number, "name": "王大山", "relationship": "head"}])
     with pytest.raises(InvalidInput) as exc:
-        services.household_create(actor=other_village_staff, village=other_village,
-                                  data=household_data([{"id_number": number, "name": "王大山", "relationship": "head"}]))
+        services.household_create(actor=other_village_staff, village=other_village, data=data)
+    msg = " ".join(exc.value.fields["members.0.id_number"])
+    # The village is named only to a user whose area covers it (the county officer, not the other village).
+    assert "东关村" not in msg and "其他地区" in msg and exc.value.code == "active_elsewhere"
+    with pytest.raises(InvalidInput) as exc:
+        services.household_create(actor=county_officer, village=other_village, data=data)
     msg = " ".join(exc.value.fields["members.0.id_number"])
     assert "东关村" in msg and "李小花" not in msg
     assert Household.objects.filter(village=other_village).count() == 0
