@@ -41,10 +41,12 @@ class CaseForm(BootstrapMixin, forms.Form):
     staff_relative_to = forms.CharField(label=_("Related to (staff member / cadre)"), required=False, max_length=100)
     individual_member = forms.ModelChoiceField(label=_("Individual inclusion: only this member"), queryset=None,
                                                required=False)
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)  # required when editing
 
-    def __init__(self, *args, household, **kwargs):
+    def __init__(self, *args, household, editing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        if editing:
+            self.fields["version"] = version_field()
         members = household.members.filter(is_active=True)
         self.fields["applicant"].queryset = members
         self.fields["individual_member"].queryset = members
@@ -64,8 +66,18 @@ class CaseFilterForm(forms.Form):
         self.fields["village"].choices = [("", _("All villages"))] + [(v.code, v.name) for v in villages]
 
 
+VERSION_MISSING = _("The form was sent without the version of the case it was read at. Reload the page and "
+                    "try again.")
+
+
+def version_field():
+    """Every change to a case carries the version it was read at (the API's rule): a POST without it is 400."""
+    return forms.IntegerField(widget=forms.HiddenInput, error_messages={
+        "required": VERSION_MISSING, "invalid": VERSION_MISSING})
+
+
 class ActionForm(BootstrapMixin, forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version = version_field()
 
     def __init__(self, *args, case=None, **kwargs):
         self.case = case
@@ -95,6 +107,11 @@ class VisitForm(ActionForm):
     verified_financial_assets = forms.DecimalField(label=_("Verified financial assets (yuan)"), required=False,
                                                    min_value=0, max_digits=12, decimal_places=2)
     applicant_signed = forms.BooleanField(label=_("Applicant signed the findings"), required=False)
+    signed_record = forms.FileField(
+        label=_("Signed visit record (photo or PDF)"), required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "image/*,application/pdf", "capture": True}),
+        help_text=_("Photograph the visit record the applicant and investigators signed, or choose its PDF. "
+                    "Needed when the applicant signed."))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -105,6 +122,13 @@ class VisitForm(ActionForm):
 
     def clean_investigator_names(self):
         return [line.strip() for line in self.cleaned_data["investigator_names"].splitlines() if line.strip()]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("applicant_signed") and not data.get("signed_record"):
+            self.add_error("signed_record", _("The applicant signed: attach the signed visit record (a photo or a "
+                                              "PDF), or untick “Applicant signed the findings”."))
+        return data
 
 
 class ObjectionForm(ActionForm):

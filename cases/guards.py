@@ -7,7 +7,7 @@ and raises a DomainError to refuse. Guards of other apps: `evidence.guards`, `ov
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role
-from cases.amounts import pending_decision
+from cases.amounts import pending_decision, require_second_officer
 from cases.checklists import missing_items
 from dibao.errors import Conflict, DomainError, NotPermitted
 
@@ -57,9 +57,7 @@ def second_officer(case, actor, data) -> None:
     decision = pending_decision(case)
     if decision is None:
         raise Conflict(_("No approval of this case is awaiting confirmation."), code="nothing_to_confirm")
-    if actor is not None and actor.pk == decision.decided_by_id:
-        raise NotPermitted(_("Two people: you approved this amount, so another county officer must confirm it."),
-                           code="second_officer")
+    require_second_officer(decision.decided_by_id, actor)
 
 
 def submission_complete(case, actor, data) -> None:

@@ -100,7 +100,10 @@ def _check_investigators(case, users, names, number):
 
 def case_visits(*, actor, case, number: int, visit_date: date, investigators=(), investigator_names=(),
                 findings: str = "", verified_monthly_income: Decimal | None = None,
-                verified_financial_assets: Decimal | None = None, applicant_signed: bool = False):
+                verified_financial_assets: Decimal | None = None, applicant_signed: bool = False,
+                signed_record=None):
+    # `signed_record` (the signed visit record's file, sent with the page's form) is stored by evidence,
+    # the row's effect, once the visit exists.
     if number not in (1, 2):
         raise _invalid("number", _("The visit number is 1 or 2."))
     if case.visits.filter(round=case.investigation_round, number=number).exists():
@@ -212,21 +215,10 @@ def _approved_amount(case, policy, benefit, inputs, override_amount, override_re
     elif not benefit.eligible:
         raise Conflict(_("The calculated benefit is zero (income reaches the standard): reject, or give an "
                          "amount with a written reason."), code="not_eligible")
-    ceiling = amounts.absolute_ceiling(policy, Decimal(inputs["standard"]), case.household.size)
-    if amount > ceiling:
-        raise DomainError(_("The amount is above the absolute ceiling of %(ceiling)s yuan a month "
-                            "(%(factor)s x the standard x the household size).")
-                          % {"ceiling": ceiling, "factor": policy.absolute_ceiling_factor},
-                          code="above_absolute_ceiling", fields={"override_amount": [_("Above the ceiling.")]})
-    reasons = amounts.second_approval_reasons(policy, benefit.amount, amount)
-    kind = ""
-    if override_amount is not None and amounts.needs_substantial_reason(reasons):
-        if override_reason_kind not in Decision.ReasonKind.values:
-            raise _invalid("override_reason_kind", _("Choose the kind of reason for the higher amount."))
-        if len(override_reason) < amounts.MIN_REASON_LENGTH:
-            raise _invalid("override_reason", _("Explain the higher amount in at least %(n)s characters.")
-                           % {"n": amounts.MIN_REASON_LENGTH})
-        kind = override_reason_kind
+    reasons, kind = amounts.check_amount(
+        policy, standard=Decimal(inputs["standard"]), household_size=case.household.size,
+        calculated=benefit.amount, amount=amount, explain=override_amount is not None, reason=override_reason,
+        reason_kind=override_reason_kind)
     reason = override_reason if override_amount is not None else ""
     return amount, reasons, reason, kind
 

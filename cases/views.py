@@ -14,7 +14,7 @@ from accounts.models import Role
 from accounts.selectors import villages_visible
 from cases import services, workflow
 from cases.figures import benefit_for_case
-from cases.forms import ACTION_FORMS, ActionForm, CaseFilterForm, CaseForm
+from cases.forms import ACTION_FORMS, VERSION_MISSING, ActionForm, CaseFilterForm, CaseForm
 from cases.models import ACCEPTED_PENDING_STATES, OPEN_STATES, CaseStatus, Decision
 from cases.selectors import case_detail, case_events, case_list, mark_deadlines
 from cases.sweeps import notice_closes_on
@@ -80,6 +80,12 @@ def case_detail_view(request, pk):
     })
 
 
+def _version_missing(request, template: str, context: dict):
+    """A case form posted without the version it was read at: 400 with the reason, as the API answers."""
+    messages.error(request, VERSION_MISSING)
+    return render(request, template, context, status=400)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def case_create_view(request):
@@ -114,7 +120,11 @@ def case_edit_view(request, pk):
     if not request.user.has_role(*services.ENTRY_ROLES):
         raise PermissionDenied
     initial = {f: getattr(case, f) for f in services.DRAFT_FIELDS} | {"version": case.version}
-    form = CaseForm(request.POST or None, household=case.household, initial=initial)
+    form = CaseForm(request.POST or None, household=case.household, initial=initial, editing=True)
+    if request.method == "POST" and "version" in form.errors:
+        return _version_missing(request, "cases/form.html", {
+            "form": form, "case": case, "household": case.household, "title": _("Edit application"),
+            "submit_label": _("Save")})
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         try:
@@ -149,7 +159,11 @@ def case_action_view(request, pk, slug):
     if transition.page:  # another app's page performs this action (recipients' exit form)
         return redirect(action_url(case, action))
     form_class = ACTION_FORMS.get(action, ActionForm)
-    form = form_class(request.POST if request.method == "POST" else None, case=case, initial={"version": case.version})
+    form = form_class(request.POST if request.method == "POST" else None, request.FILES or None, case=case,
+                      initial={"version": case.version})
+    if request.method == "POST" and "version" in form.errors:
+        return _version_missing(request, "cases/action.html", {"form": form, "case": case, "transition": transition,
+                                                               "benefit": None, "title": transition.label})
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if v is not None or k == "version"}
         try:

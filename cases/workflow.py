@@ -71,9 +71,12 @@ class Transition:
     guards: tuple[str, ...] = ()  # dotted paths: (case, actor, input) that raise a DomainError to refuse
     page: str | None = None  # URL name (args: case id) of another app's page that performs the action
     checklist: tuple[str, ...] = ()  # dotted paths: (case) -> labels still missing, listed on the case page
+    # dotted paths: (case, actor, input) run after the handler in the same transaction: another app's part
+    # of the transition (evidence stores the signed visit record sent with the visit)
+    effects: tuple[str, ...] = ()
 
     def paths(self) -> tuple[str, ...]:
-        return (self.handler, *self.guards, *self.checklist)
+        return (self.handler, *self.guards, *self.checklist, *self.effects)
 
 
 TRANSITIONS: dict[str, Transition] = {t.action: t for t in [
@@ -93,7 +96,8 @@ TRANSITIONS: dict[str, Transition] = {t.action: t for t in [
                _("Record a home visit"),
                handler="cases.handlers.case_visits",
                guards=("cases.guards.not_entrant", "cases.guards.investigator_account",
-                       "evidence.guards.guard_signed_visit_record")),
+                       "evidence.guards.guard_signed_visit_record"),
+               effects=("evidence.services.visit_signed_record_store",)),
     Transition("extend",         ACCEPTED_PENDING_STATES,            (COUNTY,),                   None,
                _("Extend the time limit"), "secondary",
                handler="cases.handlers.case_extend"),
@@ -214,4 +218,7 @@ def run(action: str, *, actor, case: Case | int, version: int | None = None, **d
     transition = TRANSITIONS[action]
     with transaction.atomic():
         locked = lock(transition, actor=actor, case=case, version=version, data=data)
-        return import_string(transition.handler)(actor=actor, case=locked, **data)
+        result = import_string(transition.handler)(actor=actor, case=locked, **data)
+        for effect in transition.effects:
+            import_string(effect)(result, actor, data)
+        return result

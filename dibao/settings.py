@@ -244,6 +244,9 @@ CELERY_TASK_PUBLISH_RETRY = False
 JOBS_RUN_IN_THREAD = env_bool("JOBS_RUN_IN_THREAD", CELERY_TASK_ALWAYS_EAGER)
 JOBS_THREADS = env_int("JOBS_THREADS", 1)
 JOBS_SWEEP_SECONDS = env_int("JOBS_SWEEP_SECONDS", 60)
+# A queued job handed to a worker this long ago that nobody started is failed by the sweep (its worker is
+# gone with the job in its memory); jobs/services.py.
+JOBS_QUEUED_STALE_MINUTES = env_int("JOBS_QUEUED_STALE_MINUTES", 30)
 
 # The change feed (audit/feed.py): after a transaction that recorded audit events commits, each of
 # these functions (dotted paths) receives the changed objects, in a worker, through the outbox. The

@@ -53,8 +53,10 @@ def missing_documents_for_submit(case) -> list[str]:
     return _labels([t for t in required if t not in present])
 
 
-def missing_documents_for_signed_visit(case, visit_number: int) -> list[str]:
-    required = required_types(county_code_of(case.division_code), Stage.VISIT_SIGNED)
+def missing_documents_for_signed_visit(case, visit_number: int, *, attached: tuple[str, ...] = ()) -> list[str]:
+    """`attached`: types sent with the visit itself (its signed record), stored once the visit is recorded."""
+    required = [t for t in required_types(county_code_of(case.division_code), Stage.VISIT_SIGNED)
+                if t not in attached]
     if not required:
         return []
     present = set(Document.objects.live().filter(
@@ -87,7 +89,8 @@ def guard_submit_documents(case, actor, data) -> None:
 def guard_signed_visit_record(case, actor, data) -> None:
     if not data.get("applicant_signed"):
         return
-    missing = missing_documents_for_signed_visit(case, int(data.get("number") or 0))
+    attached = (DocumentType.VISIT_RECORD,) if data.get("signed_record") else ()
+    missing = missing_documents_for_signed_visit(case, int(data.get("number") or 0), attached=attached)
     if missing:
         _refuse("missing_documents", "applicant_signed",
                 str(_("A signed visit needs its documents uploaded first:")), missing)

@@ -20,6 +20,7 @@ from evidence.models import (
     ComplaintStatus,
     Document,
     DocumentType,
+    TargetType,
 )
 from evidence.selectors import Target
 
@@ -63,6 +64,24 @@ def document_upload(*, actor: User, target: Target, document_type: str, uploaded
         files.remove_files(stored_name, thumbnail_name)  # nothing stored when the row is not
         raise
     return document
+
+
+def visit_signed_record_store(case, actor: User, data: dict) -> Document | None:
+    """The visit transition's effect (cases.workflow): the signed visit record sent with the visit's form is
+    stored as the visit's document in the same transaction, so a signed visit is recorded in one post."""
+    uploaded = data.get("signed_record")
+    if not uploaded:
+        return None
+    number = int(data["number"])
+    visit = case.visits.get(round=case.investigation_round, number=number)
+    target = Target(TargetType.VISIT, case.household, case, visit_number=number, visit_id=visit.pk)
+    try:
+        return document_upload(actor=actor, target=target, document_type=DocumentType.VISIT_RECORD,
+                               uploaded_file=uploaded)
+    except DomainError as error:  # the file's problem, said on the form's file field
+        if error.fields and "file" in error.fields:
+            raise DomainError(error.message, code=error.code, fields={"signed_record": error.fields["file"]}) from None
+        raise
 
 
 def document_delete(*, actor: User, document: Document, reason: str) -> Document:

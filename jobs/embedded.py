@@ -15,8 +15,10 @@ The executor starts lazily, on the first long job (or when a job page finds a jo
 life, see `ensure_started`): settings.JOBS_THREADS worker threads and one sweeper thread, all daemon
 threads. Each job runs in its own database connection, closed when it ends. The sweeper runs at
 start and every settings.JOBS_SWEEP_SECONDS: it renews the heartbeat of the jobs running in this
-process (a slow step of a live job is not taken for a dead worker) and fails the jobs whose worker
-is gone (jobs.services.jobs_fail_stale), so no job stays "running" even without Celery beat.
+process and of those waiting in its queue (a slow step of a live job, or a long wait behind one, is not
+taken for a dead worker) and fails the jobs whose worker is gone (jobs.services.jobs_fail_stale): running
+ones, and queued ones that a server which stopped held in its memory, so no job stays "running" or
+"queued" for ever, even without Celery beat.
 
 Tests run with JOBS_RUN_IN_THREAD off (tests/conftest.py): tasks stay eager and deterministic. Those
 that turn it on wait with `wait_idle()`.
@@ -31,7 +33,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.db import connections
 
-from jobs.services import jobs_beat_here, jobs_fail_stale, jobs_tracked
+from jobs.services import job_hold, job_release, jobs_beat_here, jobs_fail_stale, jobs_tracked
 
 logger = logging.getLogger(__name__)
 
@@ -52,17 +54,22 @@ class Executor:
         for thread in self.threads:
             thread.start()
 
-    def submit(self, run: Callable[[], None]) -> None:
-        self.work.put(run)
+    def submit(self, run: Callable[[], None], job_id: int | None = None) -> None:
+        job_hold(job_id)  # held (its heartbeat renewed by the sweeper) until its run ends
+        self.work.put((run, job_id))
 
     def _work(self) -> None:
         while True:
-            run = self.work.get()
+            item = self.work.get()
             try:
-                if run is None:
+                if item is None:
                     return
-                with jobs_tracked():
-                    run()
+                run, job_id = item
+                try:
+                    with jobs_tracked():
+                        run()
+                finally:
+                    job_release(job_id)
             except Exception:  # the task recorded its failure on its job; this thread goes on
                 logger.exception("embedded job failed")
             finally:
@@ -116,9 +123,10 @@ def ensure_started() -> Executor:
         return _executor
 
 
-def submit(run: Callable[[], None]) -> None:
-    """Run `run()` in a worker thread of this process (the executor starts on first use)."""
-    ensure_started().submit(run)
+def submit(run: Callable[[], None], job_id: int | None = None) -> None:
+    """Run `run()` in a worker thread of this process (the executor starts on first use); `job_id`: the job
+    it runs, held queued here until then."""
+    ensure_started().submit(run, job_id)
 
 
 def wait_idle(timeout: float = 30) -> bool:

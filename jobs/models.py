@@ -62,6 +62,10 @@ class OutboxMessage(models.Model):
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
     set_aside_at = models.DateTimeField(_("set aside"), null=True, blank=True)
+    # The job this message runs, if any: sending it claims the job (its heartbeat), so the sweep can tell a
+    # queued job held by a worker that is gone from one still waiting here for the broker.
+    job = models.ForeignKey(Job, verbose_name=_("job"), null=True, blank=True, on_delete=models.SET_NULL,
+                            related_name="outbox_messages")
 
     class Meta:
         verbose_name = _("outbox message")

@@ -24,6 +24,7 @@ from kombu.exceptions import OperationalError as BrokerError
 from dibao.celery import app
 from jobs import embedded
 from jobs.models import OutboxMessage
+from jobs.services import job_claim
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +51,8 @@ def _publish(message: OutboxMessage) -> str:
         # Sent. An eager task is only claimed here: it runs below, after the lock, so that its own
         # transactions and progress do not wait inside this one; if it fails it is given back.
         OutboxMessage.objects.filter(pk=locked.pk).update(sent_at=timezone.now(), attempts=locked.attempts + 1)
+        if locked.job_id is not None:
+            job_claim(job_id=locked.job_id)
     if eager:
         if locked.task_name not in app.tasks:
             # Register every app's tasks. Only when needed: with Celery's Django fix-up this
@@ -59,7 +62,7 @@ def _publish(message: OutboxMessage) -> str:
         if getattr(task, "runs_long", False) and embedded.enabled():
             # The embedded mode's long jobs (imports, scans, exports) run in a thread of the server,
             # never in the request (jobs/embedded.py); the job's page shows their progress.
-            embedded.submit(lambda: _run_eager(locked, task))
+            embedded.submit(lambda: _run_eager(locked, task), locked.job_id)
             return SENT
         return _run_eager(locked, task)
     return SENT
@@ -85,10 +88,11 @@ def _failed(message: OutboxMessage, exc: Exception, *, outage: bool) -> str:
     return BROKER_DOWN if outage else FAILED
 
 
-def dispatch(task, *args, **kwargs) -> OutboxMessage:
-    """Queue `task` (a Celery task or its name) to run after the current transaction commits."""
+def dispatch(task, *args, job=None, **kwargs) -> OutboxMessage:
+    """Queue `task` (a Celery task or its name) to run after the current transaction commits. `job`: the
+    Job it runs (not passed to the task), claimed when the message is sent (see jobs_fail_stale)."""
     name = task if isinstance(task, str) else task.name
-    message = OutboxMessage.objects.create(task_name=name, args=list(args), kwargs=kwargs)
+    message = OutboxMessage.objects.create(task_name=name, args=list(args), kwargs=kwargs, job=job)
     held = _coalescing.get()
     if held is not None:
         held.append(message.pk)

@@ -4,9 +4,10 @@ from django.db import models
 from django.db.models import Count, Q
 
 from accounts.divisions import code_prefix
+from accounts.models import Role
 from accounts.scoping import code_in_scope, get_in_scope, scope_queryset
-from cases.models import Case
-from households.models import Member
+from cases.models import OPEN_STATES, Case
+from households.models import Household, Member
 from overlaps.models import FlagStatus, OverlapFlag, RuleCode, Severity
 from poverty_registry.models import RegistryHousehold
 
@@ -89,3 +90,33 @@ def member_links(user, household: RegistryHousehold) -> dict[int, dict]:
             links[pid]["cases"].append({"id": case.pk, "status": case.status,
                                         "status_label": case.get_status_display(), "in_scope": in_scope})
     return links
+
+
+def flag_links(user, flag: OverlapFlag) -> dict:
+    """What a finding concerns, as links the user may open (records outside the user's area are left out):
+    its cases, the households (its own, its cases' and its persons'), its poverty-registry records; and, for
+    a protection gap, the household an application may be started for (village and township staff)."""
+    cases = [c for c in flag.cases.select_related("household__village").order_by("pk")
+             if code_in_scope(user, c.division_code)]
+    household_ids = set(flag.households.values_list("pk", flat=True)) | {c.household_id for c in cases}
+    household_ids |= set(Member.objects.filter(person__overlap_flags=flag, is_active=True)
+                         .values_list("household_id", flat=True))
+    households = [h for h in Household.objects.filter(pk__in=household_ids).select_related("village").order_by("pk")
+                  if code_in_scope(user, h.division_code)]
+    registry = [r for r in flag.registry_households.select_related("village").order_by("pk")
+                if code_in_scope(user, r.division_code)]
+    apply_for = None
+    if flag.rule == RuleCode.PROTECTION_GAP and user.has_role(Role.VILLAGE_STAFF, Role.TOWNSHIP_STAFF):
+        open_ids = set(Case.objects.filter(household_id__in=[h.pk for h in households], status__in=OPEN_STATES)
+                       .values_list("household_id", flat=True))
+        apply_for = next((h for h in households if h.is_active and h.pk not in open_ids), None)
+    return {"cases": cases, "households": households, "registry": registry, "apply_for": apply_for,
+            "may_enter": user.has_role(Role.VILLAGE_STAFF, Role.TOWNSHIP_STAFF)}
+
+
+def edge_watch_list(user, *, village: str = ""):
+    """The edge households to watch (open EDGE_HOUSEHOLD findings) in the user's area, village by village,
+    each with its household and village (3 queries for a page: count, findings, households)."""
+    qs = flags_for_user(user, rule=RuleCode.EDGE_HOUSEHOLD, status=FlagStatus.OPEN, division=village or None)
+    return qs.prefetch_related(models.Prefetch("households", queryset=Household.objects.select_related("village"))
+                               ).order_by("division_code", "id")

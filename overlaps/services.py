@@ -195,5 +195,5 @@ def scan_start(*, actor, prefix: str = ""):
         record(actor=actor, action="overlap_scan.start", obj=job, division_code=job.division_code,
                after={"prefix": prefix})
     # Through the outbox: with Redis down the scan is sent when the broker is back, not lost.
-    dispatch("overlaps.tasks.run_scan", job.pk, prefix)
+    dispatch("overlaps.tasks.run_scan", job.pk, prefix, job=job)
     return job

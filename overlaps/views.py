@@ -12,13 +12,14 @@ from accounts.models import Role
 from accounts.scoping import scope_prefix, scope_queryset
 from accounts.selectors import villages_visible
 from cases.selectors import access_case_by_id
+from cases.services import ENTRY_ROLES
 from dibao.errors import DomainError, NotFound
 from dibao.forms import show_domain_error
 from households.selectors import access_household_by_id
 from overlaps import selectors, services
 from overlaps.comparison import comparison
 from overlaps.forms import FlagFilterForm, ResolveForm
-from overlaps.models import FlagStatus, OverlapFlag, Severity
+from overlaps.models import FlagStatus, OverlapFlag, RuleCode, Severity
 from overlaps.rules import RULES
 from poverty_registry import selectors as registry_selectors
 
@@ -28,13 +29,20 @@ def home_panel(request):
     if not user.is_authenticated or not user.has_role(Role.COUNTY_OFFICER, Role.VILLAGE_STAFF,
                                                       Role.TOWNSHIP_STAFF):
         return None
-    counts = dict(scope_queryset(user, OverlapFlag.objects.filter(status=FlagStatus.OPEN))
-                  .values_list("severity").annotate(n=Count("id")).order_by())
+    rows = (scope_queryset(user, OverlapFlag.objects.filter(status=FlagStatus.OPEN))
+            .values_list("rule", "severity").annotate(n=Count("id")).order_by())
+    edge = sum(n for rule, _severity, n in rows if rule == RuleCode.EDGE_HOUSEHOLD)
+    counts = {}
+    for rule, severity, n in rows:
+        if rule != RuleCode.EDGE_HOUSEHOLD:
+            counts[severity] = counts.get(severity, 0) + n
     base = reverse("overlaps:list")
     return {"title": _("Shared-registry findings"), "items": [
         {"label": _("Open findings, high severity"), "count": counts.get("high", 0),
          "url": f"{base}?status=open&severity=high", "alert": bool(counts.get("high"))},
         {"label": _("All open findings"), "count": sum(counts.values()), "url": f"{base}?status=open",
+         "alert": False},
+        {"label": _("Edge households to watch"), "count": edge, "url": reverse("overlaps:watch_list"),
          "alert": False},
     ]}
 
@@ -42,23 +50,45 @@ def home_panel(request):
 @login_required
 def flag_list(request):
     villages = list(villages_visible(request.user).order_by("code")[:500])
-    form = FlagFilterForm(request.GET or None, villages=villages)
-    filters = {}
-    if form.is_bound and form.is_valid():
+    # The page opens on the open findings of high severity; edge households are a watch list of their own
+    # (edge_watch_list), not findings to resolve, and show here only when their rule is asked for.
+    params = request.GET if request.GET.keys() - {"page"} else {"status": FlagStatus.OPEN, "severity": Severity.HIGH}
+    form = FlagFilterForm(params, villages=villages)
+    filters = {"status": FlagStatus.OPEN, "severity": Severity.HIGH}
+    if form.is_valid():
         data = form.cleaned_data
         filters = {"rule": data["rule"], "status": data["status"], "severity": data["severity"],
                    "division": data["village"]}
-    elif not form.is_bound:
-        filters = {"status": FlagStatus.OPEN}
-    # High severity first: otherwise a county's hundreds of low "edge household" findings fill the first pages.
+    # High severity first: the medium and low ones follow.
     severity_rank = Case(When(severity=Severity.HIGH, then=Value(0)), When(severity=Severity.MEDIUM, then=Value(1)),
                          default=Value(2))
-    qs = selectors.flags_for_user(request.user, **filters).order_by(severity_rank, "-id")
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    qs = selectors.flags_for_user(request.user, **filters)
+    if filters.get("rule") != RuleCode.EDGE_HOUSEHOLD:
+        qs = qs.exclude(rule=RuleCode.EDGE_HOUSEHOLD)
+    page = Paginator(qs.order_by(severity_rank, "-id"), 50).get_page(request.GET.get("page"))
     return render(request, "overlaps/list.html", {
         "form": form, "page": page, "title": _("Shared-registry findings"),
         "can_scan": request.user.has_role(Role.COUNTY_OFFICER),
     })
+
+
+@login_required
+def watch_list(request):
+    """低保边缘家庭: the edge households to watch, village by village, their income against the standard and
+    the edge line, with a new application where they may be entered."""
+    villages = list(villages_visible(request.user).order_by("code")[:500])
+    village = request.GET.get("village", "")
+    if village not in {v.code for v in villages}:
+        village = ""
+    page = Paginator(selectors.edge_watch_list(request.user, village=village), 50).get_page(request.GET.get("page"))
+    rows = []
+    for flag in page:
+        households = list(flag.households.all())
+        rows.append({"flag": flag, "household": households[0] if households else None,
+                     "standard": flag.details.get("standard"), "upper": flag.details.get("upper")})
+    return render(request, "overlaps/watch_list.html", {
+        "title": _("Edge households to watch"), "page": page, "rows": rows, "villages": villages,
+        "village": village, "may_enter": request.user.has_role(*ENTRY_ROLES)})
 
 
 @login_required
@@ -84,6 +114,7 @@ def flag_detail(request, pk):
                 return redirect("overlaps:detail", pk=flag.pk)
     return render(request, "overlaps/detail.html", {
         "flag": flag, "rule": RULES[flag.rule], "cmp": comparison(flag), "form": form,
+        "links": selectors.flag_links(request.user, flag),
         "can_resolve": can_resolve, "title": _("Finding #%(id)s") % {"id": flag.pk},
     }, status=400 if request.method == "POST" else 200)
 

@@ -80,7 +80,7 @@ def import_start(*, actor, uploaded, year: int | str | None = None) -> Job:
                                  "year": year, "format": info.format, "encoding": info.encoding,
                                  "unknown_columns": info.unknown, "delete_after": True})
         # Through the outbox: with Redis down the upload still answers 202 and the job is sent later.
-        dispatch("poverty_registry.tasks.import_registry_file", job.pk)
+        dispatch("poverty_registry.tasks.import_registry_file", job.pk, job=job)
     return job
 
 

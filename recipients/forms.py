@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from cases.models import Decision
 from recipients.models import ExitKind, ReviewOutcome
 
 
@@ -30,6 +31,21 @@ class ReviewCompleteForm(forms.Form):
                                            widget=forms.NumberInput(attrs={"class": "form-control", "step": "0.01"}))
     on_poverty_roster = forms.BooleanField(label=_("Household is on the poverty roster (longer gradual exit)"),
                                            required=False, widget=forms.CheckboxInput(attrs={"class": "form-check-input"}))
+    override_amount = forms.DecimalField(label=_("Different monthly amount (yuan)"), required=False, min_value=0,
+                                         max_digits=12, decimal_places=2, help_text=_("Only with a written reason."),
+                                         widget=forms.NumberInput(attrs={"class": "form-control", "step": "0.01"}))
+    override_reason_kind = forms.ChoiceField(
+        label=_("Kind of reason for a higher amount"), required=False,
+        choices=[("", "---------")] + list(Decision.ReasonKind.choices),
+        widget=forms.Select(attrs={"class": "form-select"}),
+        help_text=_("An amount higher than the household is paid now needs a kind, a reason of at least 10 "
+                    "characters and a second county officer's confirmation."))
+    override_reason = forms.CharField(label=_("Reason for the amount"), required=False,
+                                      widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}))
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class VersionForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 

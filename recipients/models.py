@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Division
-from cases.models import Case
+from cases.models import Case, Decision
 from households.models import MONEY, Household
 
 DEFAULT_GRADUAL_SCHEDULE = [100, 100, 80, 80, 60, 60]
@@ -105,6 +105,18 @@ class Review(models.Model):
     new_amount = models.DecimalField(_("new monthly amount"), null=True, blank=True, **MONEY)
     # The benefit calculator's inputs and result, so the new amount can be reproduced.
     calculation = models.JSONField(_("calculation inputs"), default=dict, blank=True)
+    # A review that raises the amount (cases/amounts.py): the proposing officer's reason of substance, then a
+    # second county officer's confirmation; until then the review stays due and nothing is paid differently.
+    confirmation = models.CharField(_("second approval"), max_length=10, choices=Decision.Confirmation.choices,
+                                    blank=True, default="")
+    amount_reason_kind = models.CharField(_("kind of reason"), max_length=30, choices=Decision.ReasonKind.choices,
+                                          blank=True)
+    amount_reason = models.TextField(_("reason for the higher amount"), blank=True)
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("proposed by"), null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("confirmed by"), null=True,
+                                     blank=True, on_delete=models.PROTECT, related_name="+")
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
     # The date the review schedule counts on from: the due date of a scheduled review, the
     # completion date of a change-reported one.
     anchor_date = models.DateField(_("schedule counted from"), null=True, blank=True)
@@ -133,6 +145,10 @@ class Review(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} #{self.pk} ({self.due_date})"
+
+    @property
+    def awaiting_second_approval(self) -> bool:
+        return self.confirmation == Decision.Confirmation.PENDING
 
 
 class ExitKind(models.TextChoices):

@@ -5,7 +5,7 @@ from datetime import date
 from celery import shared_task
 from django.utils import timezone
 
-from recipients.services import gradual_exits_close, reviews_create_due
+from recipients.services import gradual_exits_close, payment_roll_run, reviews_create_due
 
 
 def _day(value: str | None) -> date:
@@ -20,3 +20,8 @@ def create_due_reviews(today: str | None = None) -> int:
 @shared_task
 def close_finished_gradual_exits(today: str | None = None) -> int:
     return gradual_exits_close(today=_day(today))
+
+
+@shared_task(acks_late=True, runs_long=True)
+def generate_payment_roll(job_id: int) -> None:
+    payment_roll_run(job_id=job_id)

@@ -6,6 +6,7 @@ app_name = "recipients"
 urlpatterns = [
     path("reviews/", views.review_queue, name="reviews"),
     path("reviews/<int:pk>/", views.review_detail, name="review"),
+    path("reviews/<int:pk>/confirm-amount/", views.review_confirm_amount, name="review_confirm_amount"),
     path("cases/<int:case_id>/report-change/", views.report_change, name="report_change"),
     path("cases/<int:case_id>/exit/", views.exit_form, name="exit"),
     path("exits/<int:pk>/notice/", views.exit_notice, name="exit_notice"),

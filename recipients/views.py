@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,7 +17,7 @@ from cases.selectors import access_case_by_id
 from dibao.errors import DomainError, NotFound, NotPermitted
 from dibao.forms import show_domain_error
 from recipients import exports, selectors, services
-from recipients.forms import ExitForm, ReportChangeForm, ReviewCompleteForm, RollGenerateForm
+from recipients.forms import ExitForm, ReportChangeForm, ReviewCompleteForm, RollGenerateForm, VersionForm
 from recipients.models import CaseExit
 
 READ_ROLES = (Role.COUNTY_OFFICER, Role.AUDITOR)
@@ -64,7 +64,7 @@ def review_detail(request, pk):
     _require(request, *READ_ROLES)
     review = selectors.access_review_by_id(request.user, pk)
     form = None
-    if request.user.has_role(Role.COUNTY_OFFICER) and review.status == "due":
+    if request.user.has_role(Role.COUNTY_OFFICER) and review.status == "due" and not review.awaiting_second_approval:
         form = ReviewCompleteForm(request.POST or None, initial={"version": review.version})
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
@@ -74,18 +74,42 @@ def review_detail(request, pk):
                     verified_per_capita_income=data["verified_per_capita_income"], version=data["version"],
                     exit_kind=data["exit_kind"], exit_reason=data["exit_reason"],
                     effective_month=data["effective_month"], amount_to_recover=data["amount_to_recover"],
-                    on_poverty_roster=data["on_poverty_roster"] or None)
+                    on_poverty_roster=data["on_poverty_roster"] or None, override_amount=data["override_amount"],
+                    override_reason=data["override_reason"], override_reason_kind=data["override_reason_kind"])
             except DomainError as error:
                 if isinstance(error, NotPermitted):
                     raise PermissionDenied
                 show_domain_error(form, error)
             else:
-                messages.success(request, _("The review is completed."))
+                review.refresh_from_db()
+                messages.success(request, _("The higher amount now awaits a second county officer's confirmation.")
+                                 if review.awaiting_second_approval else _("The review is completed."))
                 return redirect("recipients:review", pk=review.pk)
     case_exit = CaseExit.objects.filter(case_id=review.case_id).only("pk").first()
+    may_confirm = (review.awaiting_second_approval and request.user.has_role(Role.COUNTY_OFFICER)
+                   and review.proposed_by_id != request.user.pk)
     return render(request, "recipients/review_detail.html", {
         "title": _("Review"), "review": review, "case": review.case, "form": form, "case_exit": case_exit,
-        "perms_exit": request.user.has_role(Role.COUNTY_OFFICER)})
+        "perms_exit": request.user.has_role(Role.COUNTY_OFFICER), "may_confirm": may_confirm})
+
+
+@require_POST
+def review_confirm_amount(request, pk):
+    """The second county officer confirms a review's higher amount (the proposer gets 403)."""
+    _require(request, Role.COUNTY_OFFICER)
+    review = selectors.access_review_by_id(request.user, pk)
+    form = VersionForm(request.POST)
+    if not form.is_valid():
+        return HttpResponseBadRequest(_("The form was sent without the version it was read at: reload the page."))
+    try:
+        services.review_confirm_amount(actor=request.user, review=review, version=form.cleaned_data["version"])
+    except NotPermitted as error:
+        raise PermissionDenied(str(error.message)) from None
+    except DomainError as error:
+        messages.error(request, str(error.message))
+    else:
+        messages.success(request, _("The higher amount is confirmed; it is paid from next month."))
+    return redirect("recipients:review", pk=review.pk)
 
 
 def report_change(request, case_id):
@@ -149,13 +173,12 @@ def roll_list(request):
         form = RollGenerateForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
-                roll = services.payment_roll_generate(actor=user, county=user.division,
-                                                      month=form.cleaned_data["month"])
+                job = services.payment_roll_start(actor=user, county=user.division, month=form.cleaned_data["month"])
             except DomainError as error:
                 show_domain_error(form, error)
             else:
-                messages.success(request, _("The payment roll is generated."))
-                return redirect("recipients:payment_roll", pk=roll.pk)
+                messages.success(request, _("The payment roll is being generated; this page shows the progress."))
+                return redirect("jobs:detail", pk=job.pk)
     page = Paginator(rolls, 50).get_page(request.GET.get("page"))
     return render(request, "recipients/roll_list.html", {"title": _("Payment rolls"), "page": page, "form": form})
 
@@ -176,8 +199,9 @@ def roll_action(request, pk, action):
     version = request.POST.get("version")
     try:
         if action == "regenerate":
-            services.payment_roll_generate(actor=request.user, county=roll.county, month=roll.month)
-            messages.success(request, _("The payment roll is regenerated."))
+            job = services.payment_roll_start(actor=request.user, county=roll.county, month=roll.month)
+            messages.success(request, _("The payment roll is being generated; this page shows the progress."))
+            return redirect("jobs:detail", pk=job.pk)
         elif action == "review":
             services.payment_roll_review(actor=request.user, roll=roll, version=version)
             messages.success(request, _("The payment roll is marked reviewed."))

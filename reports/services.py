@@ -122,7 +122,7 @@ def export_request(*, actor, report: str, fmt: str, filters: dict, purpose: str 
                                       params={"export": export.pk, "report": definition.key})
         export.job = job
         export.save(update_fields=["job"])
-        dispatch("reports.tasks.run_export", export.pk)
+        dispatch("reports.tasks.run_export", export.pk, job=job)
     return export
 
 

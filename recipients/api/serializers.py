@@ -2,6 +2,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from cases.models import Decision
 from recipients.models import ExitKind, PaymentLine, PaymentRoll, Review, ReviewOutcome, ReviewStatus, RollStatus
 
 
@@ -27,13 +28,19 @@ class ReviewSerializer(serializers.ModelSerializer):
     status = inline_enum(ReviewStatus.choices)
     # Plain text here: the enum is documented once, on the complete request (cases has an "outcome" too).
     outcome = serializers.CharField(read_only=True, help_text="continue | adjust | exit (empty while due)")
+    awaiting_second_approval = serializers.BooleanField(
+        read_only=True, help_text="A higher amount waits for a second county officer (POST /{id}/confirm-amount/).")
+    amount_reason_kind = serializers.CharField(read_only=True, help_text="the kind of reason for a higher amount")
+    confirmation = serializers.CharField(read_only=True,
+                                         help_text="'' (not needed) | pending | confirmed: the second approval")
 
     class Meta:
         model = Review
         fields = ["id", "case", "household", "household_head", "village", "division_code", "category",
                   "monthly_amount", "kind", "status", "due_date", "overdue", "reported_change", "findings",
                   "verified_per_capita_income", "outcome", "previous_amount", "new_amount", "calculation",
-                  "completed_by", "completed_at", "version"]
+                  "awaiting_second_approval", "confirmation", "amount_reason_kind", "amount_reason",
+                  "proposed_by", "confirmed_by", "confirmed_at", "completed_by", "completed_at", "version"]
         read_only_fields = fields
 
     def get_overdue(self, obj) -> bool:
@@ -57,12 +64,23 @@ class ReviewCompleteSerializer(serializers.Serializer):
     amount_to_recover = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0, required=False,
                                                  allow_null=True)
     on_poverty_roster = serializers.BooleanField(required=False, allow_null=True, default=None)
+    override_amount = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0, required=False,
+                                               allow_null=True, help_text="adjust: an amount other than the "
+                                               "calculation (needs override_reason)")
+    override_reason_kind = serializers.ChoiceField(choices=Decision.ReasonKind.choices, required=False,
+                                                   allow_blank=True, default="")
+    override_reason = serializers.CharField(required=False, allow_blank=True, default="",
+                                            help_text="A higher amount needs a kind and at least 10 characters.")
     version = serializers.IntegerField(required=False)
 
     def validate(self, attrs):
         if attrs["outcome"] == ReviewOutcome.EXIT and not attrs.get("exit_kind"):
             raise serializers.ValidationError({"exit_kind": [_("Choose the exit reason.")]})
         return attrs
+
+
+class ReviewVersionSerializer(serializers.Serializer):
+    version = serializers.IntegerField()
 
 
 class VillageTotalSerializer(serializers.Serializer):

@@ -1,3 +1,4 @@
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -12,6 +13,7 @@ from accounts.api.permissions import role_required
 from accounts.models import Division, Role
 from accounts.selectors import access_division_by_code
 from cases.selectors import access_case_by_id
+from jobs.api import JobSerializer
 from recipients import selectors, services
 from recipients.api import serializers as s
 from recipients.models import ReviewKind, ReviewStatus
@@ -86,6 +88,16 @@ class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         review = services.review_complete(actor=request.user, review=review, **data)
         return Response(self.get_serializer(review).data)
 
+    @extend_schema(request=s.ReviewVersionSerializer, responses={200: s.ReviewSerializer})
+    @action(detail=True, methods=["post"], url_path="confirm-amount",
+            permission_classes=[IsAuthenticated, role_required(Role.COUNTY_OFFICER)])
+    def confirm_amount(self, request, pk=None):
+        """A second county officer confirms the higher amount the review proposed."""
+        review = self.get_object()
+        data = _valid(s.ReviewVersionSerializer, request.data)
+        review = services.review_confirm_amount(actor=request.user, review=review, version=data["version"])
+        return Response(self.get_serializer(review).data)
+
 
 def _valid(serializer_class, data) -> dict:
     serializer = serializer_class(data=data)
@@ -106,6 +118,13 @@ class PaymentRollViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
                 qs = qs.filter(status=params["status"])
             if params.get("county"):
                 qs = qs.filter(county__code=params["county"])
+            if params.get("month"):
+                try:
+                    month = serializers.DateField(input_formats=["%Y-%m", "%Y-%m-%d"]).to_internal_value(
+                        params["month"])
+                except serializers.ValidationError as exc:
+                    raise serializers.ValidationError({"month": exc.detail}) from None
+                qs = qs.filter(month=month.replace(day=1))
         return qs
 
     def get_serializer_class(self):
@@ -118,12 +137,16 @@ class PaymentRollViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         roll.village_totals = selectors.roll_village_totals(roll)
         return Response(s.PaymentRollSerializer(roll).data)
 
-    @extend_schema(request=s.PaymentRollCreateSerializer, responses={201: s.PaymentRollSerializer})
+    @extend_schema(request=s.PaymentRollCreateSerializer, responses={202: JobSerializer})
     def create(self, request):
+        """Generate (or regenerate a draft) as a job: 202 with the job at once; GET /api/v1/jobs/{id}/ shows
+        its progress, then `/api/v1/payment-rolls/?county=&month=` (or the job page) gives the roll."""
         data = _valid(s.PaymentRollCreateSerializer, request.data)
         county = access_division_by_code(request.user, data["county"])
-        roll = services.payment_roll_generate(actor=request.user, county=county, month=data["month"])
-        return Response(s.PaymentRollSerializer(roll).data, status=status.HTTP_201_CREATED)
+        job = services.payment_roll_start(actor=request.user, county=county, month=data["month"])
+        response = Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+        response["Location"] = reverse("api-job", args=[job.pk])
+        return response
 
     @extend_schema(responses=s.PaymentLineSerializer(many=True),
                    parameters=[OpenApiParameter("village", str, description="village code")])

@@ -6,13 +6,20 @@ from recipients.services.reviews import (
     next_review_due,
     recalculate_amount,
     review_complete,
+    review_confirm_amount,
     review_report_change,
     reviews_create_due,
 )
-from recipients.services.rolls import payment_roll_finalise, payment_roll_generate, payment_roll_review
+from recipients.services.rolls import (
+    payment_roll_finalise,
+    payment_roll_generate,
+    payment_roll_review,
+    payment_roll_run,
+    payment_roll_start,
+)
 
 __all__ = [
     "case_exit", "gradual_exits_close", "policy_for", "next_review_due", "recalculate_amount",
-    "review_complete", "review_report_change", "reviews_create_due", "payment_roll_generate",
+    "review_complete", "review_confirm_amount", "review_report_change", "reviews_create_due", "payment_roll_generate", "payment_roll_start", "payment_roll_run",
     "payment_roll_review", "payment_roll_finalise",
 ]

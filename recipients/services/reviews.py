@@ -13,8 +13,9 @@ from accounts.divisions import county_code_of, county_division
 from accounts.models import Division, Role
 from accounts.scoping import require_role
 from audit import services as audit
+from cases import amounts
 from cases import benefit as calc
-from cases.models import Case, CaseStatus
+from cases.models import Case, CaseStatus, Decision
 from cases.months import add_months, first_of_month
 from cases.selectors import access_case_by_id
 from dibao.errors import Conflict, InvalidTransition
@@ -148,13 +149,21 @@ def review_complete(*, actor, review: Review, outcome: str, findings: str = "",
                     verified_per_capita_income=None, version: int | None = None,
                     exit_kind: str = "", exit_reason: str = "", effective_month: date | None = None,
                     amount_to_recover=None, on_poverty_roster: bool | None = None,
+                    override_amount=None, override_reason: str = "", override_reason_kind: str = "",
                     today: date | None = None) -> Review:
-    """Complete a due review: continue, adjust (recalculated with the benefit calculator) or exit."""
+    """Complete a due review: continue, adjust (recalculated with the benefit calculator) or exit.
+
+    An adjustment that raises the amount (above what the case is paid, above the calculation or above the
+    county's threshold: cases.amounts.check_amount) needs a reason of substance and waits, the review still
+    due, for a second county officer (`review_confirm_amount`); nothing changes in what is paid until then.
+    Above the absolute ceiling it is refused. `override_amount` gives an amount other than the calculation.
+    """
     require_role(actor, Role.COUNTY_OFFICER)
     if outcome not in ReviewOutcome.values:
         raise field_error("outcome", _("Choose continue, adjust or exit."))
     findings = (findings or "").strip()
     income = _parse_money(verified_per_capita_income, "verified_per_capita_income")
+    override = _parse_money(override_amount, "override_amount")
     today = today or timezone.localdate()
     if outcome == ReviewOutcome.ADJUST:
         if not findings:
@@ -162,6 +171,8 @@ def review_complete(*, actor, review: Review, outcome: str, findings: str = "",
         if income is None:
             raise field_error("verified_per_capita_income",
                               _("An adjustment needs the verified per-capita monthly income."))
+        if override is not None and not (override_reason or "").strip():
+            raise field_error("override_reason", _("An amount different from the calculation needs a written reason."))
     with transaction.atomic():
         case = access_case_by_id(actor, review.case_id, for_update=True)
         locked = access_review_by_id(actor, review.pk, for_update=True)
@@ -169,6 +180,9 @@ def review_complete(*, actor, review: Review, outcome: str, findings: str = "",
         if locked.status != ReviewStatus.DUE:
             raise InvalidTransition(_("This review is %(status)s and cannot be completed again.")
                                     % {"status": locked.get_status_display()})
+        if locked.awaiting_second_approval:
+            raise Conflict(_("A higher amount from this review is awaiting a second officer's confirmation."),
+                           code="awaiting_second_approval")
         if case.status != CaseStatus.ACTIVE:
             raise InvalidTransition(_("The case is %(status)s: only an active recipient case can be reviewed.")
                                     % {"status": case.get_status_display()})
@@ -179,35 +193,93 @@ def review_complete(*, actor, review: Review, outcome: str, findings: str = "",
         after = {"outcome": outcome}
         if outcome == ReviewOutcome.ADJUST:
             effective = add_months(first_of_month(today), 1)
-            amount, inputs = recalculate_amount(case=case, verified_per_capita_income=income, on=effective)
+            calculated, inputs = recalculate_amount(case=case, verified_per_capita_income=income, on=effective)
+            amount = calculated if override is None else override.quantize(Decimal("0.01"))
             if amount is None or amount <= 0:
                 raise field_error("outcome", _("The recalculated amount is zero: complete the review with an exit."))
-            change, created = BenefitChange.objects.get_or_create(
-                case=case, effective_month=effective,
-                defaults={"division_code": case.division_code, "previous_amount": case.monthly_amount or 0,
-                          "amount": amount, "calculation": inputs, "review": locked, "created_by": actor})
-            if not created:
-                change.amount, change.calculation, change.review = amount, inputs, locked
-                change.save(update_fields=["amount", "calculation", "review"])
+            policy = calc.policy_in_force(county_division(case.division_code), effective)
+            reasons, kind = amounts.check_amount(
+                policy, standard=Decimal(inputs["standard"]), household_size=case.household.size,
+                calculated=calculated, amount=amount, current=case.monthly_amount or Decimal("0"), explain=True,
+                reason=override_reason, reason_kind=override_reason_kind)
+            if override is not None:
+                inputs = {**inputs, "calculated_amount": str(calculated), "override_amount": str(amount)}
             locked.new_amount, locked.calculation = amount, inputs
-            audit.record(actor=actor, action="case.amount_adjusted", obj=case, division_code=case.division_code,
-                         before={"monthly_amount": case.monthly_amount},
-                         after={"monthly_amount": amount, "effective_month": effective})
-            Case.objects.filter(pk=case.pk).update(monthly_amount=amount, version=case.version + 1,
-                                                   updated_at=timezone.now())
+            if kind:
+                locked.amount_reason_kind, locked.amount_reason = kind, (override_reason or "").strip()
+            if reasons:
+                # A higher amount: the proposal waits for a second officer; the review stays due.
+                locked.confirmation, locked.proposed_by = Decision.Confirmation.PENDING, actor
+                locked.version += 1
+                locked.save()
+                audit.record(actor=actor, action="review.amount_proposed", obj=locked,
+                             division_code=locked.division_code, before={"monthly_amount": case.monthly_amount},
+                             after={"outcome": outcome, "new_amount": amount, "awaiting_second_approval": reasons,
+                                    "reason_kind": kind, "reason": locked.amount_reason})
+                review.refresh_from_db()
+                return review
+            _apply_adjustment(actor=actor, case=case, review=locked, effective=effective)
             after |= {"new_amount": amount, "effective_month": effective}
         elif outcome == ReviewOutcome.EXIT:
             case_exit(actor=actor, case=case, kind=exit_kind, reason=exit_reason or findings,
                       effective_month=effective_month or add_months(first_of_month(today), 1),
                       amount_to_recover=amount_to_recover, on_poverty_roster=on_poverty_roster, review=locked)
             after |= {"exit_kind": exit_kind}
-        locked.status = ReviewStatus.COMPLETED
-        locked.anchor_date = locked.due_date if locked.kind == ReviewKind.SCHEDULED else today
-        locked.completed_by = actor
-        locked.completed_at = timezone.now()
-        locked.version += 1
-        locked.save()
-        audit.record(actor=actor, action="review.completed", obj=locked, division_code=locked.division_code,
-                     before={"status": ReviewStatus.DUE}, after=after | {"status": ReviewStatus.COMPLETED})
+        _close(actor=actor, review=locked, today=today, after=after)
+    review.refresh_from_db()
+    return review
+
+
+def _apply_adjustment(*, actor, case: Case, review: Review, effective: date) -> None:
+    """The new amount takes effect from `effective`: the amount history, the case, one audit event."""
+    amount = review.new_amount
+    change, created = BenefitChange.objects.get_or_create(
+        case=case, effective_month=effective,
+        defaults={"division_code": case.division_code, "previous_amount": case.monthly_amount or 0,
+                  "amount": amount, "calculation": review.calculation, "review": review, "created_by": actor})
+    if not created:
+        change.amount, change.calculation, change.review = amount, review.calculation, review
+        change.save(update_fields=["amount", "calculation", "review"])
+    audit.record(actor=actor, action="case.amount_adjusted", obj=case, division_code=case.division_code,
+                 before={"monthly_amount": case.monthly_amount},
+                 after={"monthly_amount": amount, "effective_month": effective, "review": review.pk})
+    Case.objects.filter(pk=case.pk).update(monthly_amount=amount, version=case.version + 1,
+                                           updated_at=timezone.now())
+
+
+def _close(*, actor, review: Review, today: date, after: dict) -> None:
+    review.status = ReviewStatus.COMPLETED
+    review.anchor_date = review.due_date if review.kind == ReviewKind.SCHEDULED else today
+    review.completed_by = review.proposed_by or actor
+    review.completed_at = timezone.now()
+    review.version += 1
+    review.save()
+    audit.record(actor=actor, action="review.completed", obj=review, division_code=review.division_code,
+                 before={"status": ReviewStatus.DUE}, after=after | {"status": ReviewStatus.COMPLETED})
+
+
+def review_confirm_amount(*, actor, review: Review, version: int | None = None, today: date | None = None) -> Review:
+    """A second county officer confirms the higher amount a review proposed: it takes effect from the month
+    after the confirmation at the earliest, and the review is completed. The proposer cannot confirm (403)."""
+    require_role(actor, Role.COUNTY_OFFICER)
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        case = access_case_by_id(actor, review.case_id, for_update=True)
+        locked = access_review_by_id(actor, review.pk, for_update=True)
+        if not locked.awaiting_second_approval or locked.status != ReviewStatus.DUE:
+            raise Conflict(_("No amount of this review is awaiting confirmation."), code="nothing_to_confirm")
+        amounts.require_second_officer(locked.proposed_by_id, actor)
+        check_version(locked, version)
+        if case.status != CaseStatus.ACTIVE:
+            raise InvalidTransition(_("The case is %(status)s: only an active recipient case can be reviewed.")
+                                    % {"status": case.get_status_display()})
+        effective = add_months(first_of_month(today), 1)
+        locked.previous_amount = case.monthly_amount
+        locked.confirmation, locked.confirmed_by, locked.confirmed_at = (
+            Decision.Confirmation.CONFIRMED, actor, timezone.now())
+        _apply_adjustment(actor=actor, case=case, review=locked, effective=effective)
+        _close(actor=actor, review=locked, today=today,
+               after={"outcome": locked.outcome, "new_amount": locked.new_amount, "effective_month": effective,
+                      "proposed_by": locked.proposed_by.username, "confirmed_by": actor.username})
     review.refresh_from_db()
     return review

@@ -1,10 +1,13 @@
 """Pages: every path through the forms, buttons from the table, scoping, prints, query counts."""
 
 from datetime import timedelta
+from io import BytesIO
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import translation
 from django.utils.translation import gettext
+from PIL import Image
 
 from cases.models import Case, CaseStatus
 from tests.cases.conftest import TODAY, new_draft
@@ -13,8 +16,21 @@ from tests.cases.factories import make_household
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def private_var_dir(settings, tmp_path):
+    settings.VAR_DIR = tmp_path / "var"  # the signed visit records sent with the visit form
+    settings.VAR_DIR.mkdir()
+
+
+def signed_record():
+    out = BytesIO()
+    Image.new("RGB", (60, 40), (240, 240, 230)).save(out, "JPEG")
+    return SimpleUploadedFile("record.jpg", out.getvalue(), content_type="image/jpeg")
+
+
 def act(client, case, slug, data=None):
-    return client.post(f"/cases/{case.pk}/{slug}/", data or {})
+    """Post the action's form as the page does: with the version the page read (its hidden field)."""
+    return client.post(f"/cases/{case.pk}/{slug}/", {"version": Case.objects.get(pk=case.pk).version, **(data or {})})
 
 
 def test_walk_through_the_pages(web, household, village_staff, county_officer, county_officer2, township_staff,
@@ -44,7 +60,8 @@ def test_walk_through_the_pages(web, household, village_staff, county_officer, c
     for number in (1, 2):
         r = act(township, case, "visits", {"number": number, "visit_date": str(TODAY), "findings": "属实",
                                            "investigators": [township_staff.pk, investigator.pk],
-                                           "investigator_names": "", "applicant_signed": "on"})
+                                           "investigator_names": "", "applicant_signed": "on",
+                                           "signed_record": signed_record()})
         assert r.status_code == 302
     act(county, case, "open-notice")
     case.refresh_from_db()

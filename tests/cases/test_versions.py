@@ -83,3 +83,23 @@ def test_the_pages_send_the_version_they_read(web, walker, draft, village_staff,
     r = county.post(f"/cases/{case.pk}/accept/", {"version": hidden_version(form)})
     assert r.status_code == 302 and Case.objects.get(pk=case.pk).status == CaseStatus.UNDER_INVESTIGATION
     assert Case.objects.get(pk=case.pk).accepted_on == TODAY
+
+
+@pytest.mark.parametrize("who,status,path,body", [
+    ("village_staff", CaseStatus.DRAFT, "edit/", {"reason": "因残致贫"}),
+    ("village_staff", CaseStatus.DRAFT, "submit/", {}),
+    ("county_officer", CaseStatus.SUBMITTED, "accept/", {}),
+    ("county_officer2", CaseStatus.AWAITING_DECISION, "reject/", {"reason": "收入超标"}),
+], ids=["edit", "submit", "accept", "reject"])
+def test_the_pages_refuse_a_post_without_the_version(request, web, walker, draft, who, status, path, body):
+    """As the API does: a case form posted without `version` is 400 with the reason, and nothing changes."""
+    case = walker.to(draft, status)
+    client = web(request.getfixturevalue(who))
+    before = snapshot(case)
+    for version in ({}, {"version": ""}, {"version": "abc"}):
+        r = client.post(f"/cases/{case.pk}/{path}", {**body, **version})
+        assert r.status_code == 400, r.content
+        assert "表单提交时缺少读取时的版本号" in r.content.decode()
+        assert snapshot(case) == before
+    r = client.post(f"/cases/{case.pk}/{path}", {**body, "version": case.version})
+    assert r.status_code == 302 and snapshot(case) != before

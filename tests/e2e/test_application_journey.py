@@ -18,7 +18,7 @@ from django.utils import timezone, translation
 from audit.models import AccessLog
 from cases.models import Case, CaseStatus
 from cases.tasks import close_due_notices
-from evidence.models import DocumentType, RequiredDocument, Stage
+from evidence.models import Document, DocumentType, RequiredDocument, Stage
 from tests.e2e.test_journeys import _members, create_household_in_the_browser
 from tests.evidence.conftest import MINIMAL_PDF
 from tests.factories import PASSWORD
@@ -129,9 +129,15 @@ def test_application_from_entry_to_approval_dashboard_and_export(browser, langua
             b.fill("textarea[name=findings]", f"第{number}次入户：家中无车辆，丈夫住院属实")
             b.fill("input[name=verified_monthly_income]", "600")
             b.click("input[name=applicant_signed]")
+            # The signed record goes with the visit, in the same form (a phone offers its camera here).
+            record = tmp_path / f"入户调查记录{number}.pdf"
+            record.write_bytes(SIGNED_AUTHORISATION)
+            b.find("input[type=file][name=signed_record]").send_keys(str(record))
         run_action(b, case.pk, "visits", visit)
     assert status_of(case.pk) == CaseStatus.INVESTIGATED
     assert case.visits.count() == 2
+    assert sorted(Document.objects.filter(case=case, document_type=DocumentType.VISIT_RECORD)
+                  .values_list("visit_number", flat=True)) == [1, 2]
 
     run_action(b, case.pk, "open-notice")
     assert status_of(case.pk) == CaseStatus.IN_NOTICE

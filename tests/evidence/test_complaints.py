@@ -265,3 +265,8 @@ class TestHomePanelAndLanguages:
         client.post(reverse("set_language"), {"language": "zh-hans"})
         page = client.get(reverse("evidence:complaint_detail", args=[case_complaint.pk])).content.decode()
         assert "开始调查" in page
+
+
+def test_a_complaint_links_its_case_and_household(web, county_officer, case_complaint, case):
+    page = web(county_officer).get(reverse("evidence:complaint_detail", args=[case_complaint.pk])).content.decode()
+    assert f'href="/cases/{case.pk}/" data-link="case"' in page

@@ -20,7 +20,7 @@ import overlaps.tasks as overlap_tasks
 import poverty_registry.services as registry_services
 from dibao.celery import app
 from jobs import embedded, services
-from jobs.models import Job, JobStatus
+from jobs.models import Job, JobStatus, OutboxMessage
 from jobs.outbox import dispatch
 from poverty_registry.models import RegistryHousehold, RegistryMember
 from tests.poverty_registry.conftest import csv_bytes, row
@@ -203,7 +203,77 @@ def test_long_tasks_are_declared_and_the_change_feed_stays_eager():
     findings show on the page after a save and must not wait behind an import)."""
     app.loader.import_default_modules()
     for name in ("poverty_registry.tasks.import_registry_file", "overlaps.tasks.run_scan", "reports.tasks.run_export",
-                 "golive.tasks.roster_dry_run", "golive.tasks.roster_apply"):
+                 "recipients.tasks.generate_payment_roll", "golive.tasks.roster_dry_run", "golive.tasks.roster_apply"):
         assert app.tasks[name].runs_long is True, name
     assert not getattr(app.tasks["audit.tasks.deliver_changes"], "runs_long", False)
     assert not getattr(app.tasks["jobs.tasks.fail_stale_jobs"], "runs_long", False)
+
+
+# --- queued jobs whose worker is gone (issue 17 item 8: no job stays queued or running for ever) ---------------
+
+def _claimed_then_orphaned(actor, minutes: int) -> tuple[Job, OutboxMessage]:
+    """A long job whose message a server sent to its own executor (claimed `minutes` ago) and which
+    that server held in memory when it stopped: queued, its message marked sent, nobody holds it now."""
+    job = services.job_create(actor=actor, kind="overlap_scan")
+    message = OutboxMessage.objects.create(task_name="overlaps.tasks.run_scan", args=[job.pk, ""], job=job,
+                                           sent_at=timezone.now() - timedelta(minutes=minutes), attempts=1)
+    Job.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now() - timedelta(minutes=minutes))
+    return job, message
+
+
+def test_a_queued_job_held_by_a_server_that_stopped_is_failed_by_the_sweep(job_thread, web, county_officer):
+    dead, _message = _claimed_then_orphaned(county_officer, minutes=31)
+    recent, _ = _claimed_then_orphaned(county_officer, minutes=5)  # within JOBS_QUEUED_STALE_MINUTES (30)
+    # Sent while the broker was down and given back: still waiting in the outbox, it will be sent.
+    waiting = services.job_create(actor=county_officer, kind="overlap_scan")
+    OutboxMessage.objects.create(task_name="overlaps.tasks.run_scan", args=[waiting.pk, ""], job=waiting, attempts=1)
+    Job.objects.filter(pk=waiting.pk).update(heartbeat_at=timezone.now() - timedelta(minutes=60))
+    never_sent = services.job_create(actor=county_officer, kind="overlap_scan")  # no claim at all
+    # The server restarted: the job's page starts this process's sweeper, which finds the orphan.
+    assert embedded._executor is None
+    assert web(county_officer).get(f"/jobs/{dead.pk}/").status_code == 200
+    assert wait_for(lambda: Job.objects.get(pk=dead.pk).status == JobStatus.FAILED)
+    dead.refresh_from_db()
+    assert dead.finished_at is not None and "开始执行前" in dead.message
+    assert {j.pk: j.status for j in Job.objects.exclude(pk=dead.pk)} == {
+        recent.pk: JobStatus.QUEUED, waiting.pk: JobStatus.QUEUED, never_sent.pk: JobStatus.QUEUED}
+    # The message that would run it, if ever delivered again, does not redo a failed job.
+    assert services.job_start(job_id=dead.pk) is False
+
+
+def test_a_job_waiting_in_this_servers_queue_is_kept_alive(job_thread, county_officer, monkeypatch):
+    """Queued behind a long job in this process for longer than the threshold is not a dead worker: the
+    sweeper renews the claim of the jobs its queue holds, and the job runs when its turn comes."""
+    gate, started = threading.Event(), threading.Event()
+    real_scan = overlap_tasks.overlaps_scan
+
+    def held_scan(**kwargs):
+        started.set()
+        gate.wait(15)
+        return real_scan(**kwargs)
+
+    monkeypatch.setattr(overlap_tasks, "overlaps_scan", held_scan)
+    first = services.job_create(actor=county_officer, kind="overlap_scan")
+    dispatch("overlaps.tasks.run_scan", first.pk, "", job=first)
+    assert started.wait(15)
+    second = services.job_create(actor=county_officer, kind="overlap_scan")
+    dispatch("overlaps.tasks.run_scan", second.pk, "", job=second)
+    second.refresh_from_db()
+    assert second.status == JobStatus.QUEUED and second.heartbeat_at is not None  # claimed on sending
+    Job.objects.filter(pk=second.pk).update(heartbeat_at=timezone.now() - timedelta(minutes=45))
+    executor = embedded.ensure_started()
+    assert executor.sweep_once() == 0
+    second.refresh_from_db()
+    assert second.status == JobStatus.QUEUED and second.heartbeat_at > timezone.now() - timedelta(minutes=1)
+    gate.set()
+    assert embedded.wait_idle(30)
+    assert {j.status for j in Job.objects.filter(pk__in=[first.pk, second.pk])} == {JobStatus.SUCCEEDED}
+    assert services.jobs_beat_here() == 0  # nothing is held any more
+
+
+def test_the_beat_sweep_fails_an_orphaned_queued_job_too(county_officer):
+    """Celery mode: a job whose task the broker lost (or whose worker died holding it unacknowledged)."""
+    dead, _message = _claimed_then_orphaned(county_officer, minutes=31)
+    app.loader.import_default_modules()
+    assert app.tasks["jobs.tasks.fail_stale_jobs"].apply().get() == 1
+    assert Job.objects.get(pk=dead.pk).status == JobStatus.FAILED

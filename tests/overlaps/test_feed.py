@@ -246,9 +246,15 @@ def _due_review(ctx):
 
 def review_adjusts_the_amount(ctx):
     case, review = _due_review(ctx)
-    return (lambda: recipients.review_complete(
-        actor=ctx.county_officer, review=review, outcome="adjust", findings="妻子务工",
-        verified_per_capita_income="300.00", today=date(2026, 7, 3))), household_persons(case.household_id)
+
+    def adjust():
+        done = recipients.review_complete(
+            actor=ctx.county_officer, review=review, outcome="adjust", findings="妻子务工",
+            verified_per_capita_income="300.00", today=date(2026, 7, 3), override_reason_kind="medical",
+            override_reason="户主住院，自付医疗费每月约八百元")
+        if done.awaiting_second_approval:  # a raise: the second officer's confirmation changes the case
+            recipients.review_confirm_amount(actor=ctx.county_officer2, review=done, today=date(2026, 7, 3))
+    return adjust, household_persons(case.household_id)
 
 
 def review_ends_in_an_exit(ctx):

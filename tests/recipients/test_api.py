@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from audit.models import AccessLog
 from cases.months import add_months, first_of_month
+from jobs.models import Job
 from recipients.models import CaseExit, PaymentLine, PaymentRoll, Review
 from recipients.services import payment_roll_generate, reviews_create_due
 from tests.recipients.factories import make_case
@@ -61,10 +62,12 @@ def test_complete_review_through_the_api(api, county_officer, due_reviews, stand
     response = api(county_officer).post(url, {"outcome": "adjust", "findings": "visited", "version": 99,
                                               "verified_per_capita_income": "300"}, format="json")
     assert response.status_code == 409 and response.json()["code"] == "stale_version"
+    # A lower amount (600 verified: (800 - 600) x 2 = 400 < 500) needs no second officer (raises:
+    # tests/recipients/test_review_two_people.py).
     response = api(county_officer).post(url, {"outcome": "adjust", "findings": "visited", "version": review.version,
-                                              "verified_per_capita_income": "300.00"}, format="json")
+                                              "verified_per_capita_income": "600.00"}, format="json")
     assert response.status_code == 200, response.json()
-    assert response.json()["new_amount"] == "1000.00" and response.json()["status"] == "completed"
+    assert response.json()["new_amount"] == "400.00" and response.json()["status"] == "completed"
     again = api(county_officer).post(url, {"outcome": "continue"}, format="json")
     assert again.status_code == 409 and again.json()["code"] == "invalid_transition"
 
@@ -116,16 +119,40 @@ def roll(village, county, county_officer):
 
 
 def test_payment_roll_create_and_errors(api, county, other_county, county_officer, other_county_officer, auditor,
-                                        village, village_staff):
+                                        village, village_staff, django_capture_on_commit_callbacks):
+    """Generation is a job: 202 with the job at once (its work runs after the commit, in a worker)."""
     make_case(village, county_officer, first_payment_month=add_months(THIS_MONTH, -3))
     client = api(county_officer)
-    response = client.post("/api/v1/payment-rolls/", {"county": county.code, "month": LAST_MONTH.strftime("%Y-%m")},
-                           format="json")
-    assert response.status_code == 201, response.json()
-    assert response.json()["total_amount"] == "500.00" and response.json()["month"] == LAST_MONTH.strftime("%Y-%m")
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        response = client.post("/api/v1/payment-rolls/", {"county": county.code,
+                                                          "month": LAST_MONTH.strftime("%Y-%m")}, format="json")
+    assert response.status_code == 202, response.json()
+    job = Job.objects.get()
+    assert response.json()["id"] == job.pk and response.json()["status"] == "queued"
+    assert response.json()["kind"] == "payment_roll" and response["Location"] == f"/api/v1/jobs/{job.pk}/"
+    assert not PaymentRoll.objects.exists()  # nothing was generated in the request
+    # Asked again while it is queued: the same job, not a second one.
     again = client.post("/api/v1/payment-rolls/", {"county": county.code, "month": LAST_MONTH.isoformat()},
                         format="json")
-    assert again.status_code == 201 and again.json()["id"] == response.json()["id"]
+    assert again.status_code == 202 and again.json()["id"] == job.pk and Job.objects.count() == 1
+    for callback in queued:  # the worker runs it
+        callback()
+    job.refresh_from_db()
+    assert job.status == "succeeded" and job.progress == 100, job.message
+    assert job.counts == {"households": 1, "total_amount": "500.00"}
+    roll = PaymentRoll.objects.get()
+    assert job.params["roll"] == roll.pk and roll.total_amount == Decimal("500.00")
+    assert client.get(f"/api/v1/jobs/{job.pk}/").json()["status"] == "succeeded"
+    found = client.get(f"/api/v1/payment-rolls/?county={county.code}&month={LAST_MONTH:%Y-%m}").json()
+    assert [r["id"] for r in found["results"]] == [roll.pk]
+    assert client.get("/api/v1/payment-rolls/?month=soon").status_code == 400
+    # Regenerating the draft: a new job, still one roll.
+    with django_capture_on_commit_callbacks(execute=True):
+        regen = client.post("/api/v1/payment-rolls/", {"county": county.code, "month": LAST_MONTH.isoformat()},
+                            format="json")
+    assert regen.status_code == 202 and regen.json()["id"] != job.pk
+    assert PaymentRoll.objects.get().version == 2
+
     future = client.post("/api/v1/payment-rolls/", {"county": county.code,
                                                     "month": add_months(THIS_MONTH, 1).strftime("%Y-%m")}, format="json")
     assert future.status_code == 400 and "month" in future.json()
@@ -140,7 +167,9 @@ def test_payment_roll_create_and_errors(api, county, other_county, county_office
     assert api(auditor).post("/api/v1/payment-rolls/", {"county": county.code, "month": "2026-01"},
                              format="json").status_code == 403
     assert api(village_staff).get("/api/v1/payment-rolls/").status_code == 403
-    assert PaymentRoll.objects.count() == 1
+    assert PaymentRoll.objects.count() == 1 and Job.objects.count() == 2
+    # The job is its starter's: another county's officer does not see it.
+    assert api(other_county_officer).get(f"/api/v1/jobs/{job.pk}/").status_code == 404
 
 
 def test_payment_roll_detail_lines_and_query_counts(api, roll, county_officer, other_county_officer, auditor, village,

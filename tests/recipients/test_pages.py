@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from cases.models import CaseStatus
 from cases.months import add_months, first_of_month
+from jobs.models import Job
 from recipients.models import CaseExit, PaymentRoll, Review
 from recipients.services import case_exit, payment_roll_generate, reviews_create_due
 from tests.recipients.factories import make_case
@@ -96,15 +97,26 @@ def test_report_change_page(web, village_staff, village, county_officer):
 
 
 def test_payment_roll_pages(web, county_officer, county_officer2, auditor, other_county_officer, village, county,
-                            django_assert_num_queries):
+                            django_assert_num_queries, django_capture_on_commit_callbacks):
     for _ in range(3):
         make_case(village, county_officer, amount="400.00", first_payment_month=add_months(THIS_MONTH, -2))
     client = web(county_officer)
     future = client.post("/recipients/payment-rolls/", {"month": add_months(THIS_MONTH, 1).strftime("%Y-%m")})
     assert future.status_code == 200 and not PaymentRoll.objects.exists()
-    response = client.post("/recipients/payment-rolls/", {"month": THIS_MONTH.strftime("%Y-%m")})
-    assert response.status_code == 302
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        started = client.post("/recipients/payment-rolls/", {"month": THIS_MONTH.strftime("%Y-%m")})
+    # The page answers at once with the job's page (queued: it polls), nothing generated yet.
+    job = Job.objects.get(kind="payment_roll")
+    assert started.status_code == 302 and started["Location"] == f"/jobs/{job.pk}/"
+    assert not PaymentRoll.objects.exists()
+    assert 'hx-trigger="every 2s"' in client.get(started["Location"]).content.decode()
+    for callback in queued:
+        callback()
     roll = PaymentRoll.objects.get()
+    job_page = client.get(started["Location"]).content.decode()
+    assert f"/recipients/payment-rolls/{roll.pk}/" in job_page and 'hx-trigger="every 2s"' not in job_page
+    response = client.get(f"/recipients/payment-rolls/{roll.pk}/")
+    response["Location"] = f"/recipients/payment-rolls/{roll.pk}/"
     client.get(response["Location"])
     with django_assert_num_queries(7):  # session and user, roll, lines (count, page), village totals; not per line
         detail = client.get(response["Location"])
@@ -125,7 +137,7 @@ def test_payment_roll_pages(web, county_officer, county_officer2, auditor, other
     roll.refresh_from_db()
     assert roll.status == "finalised"
     refused = client.post(f"/recipients/payment-rolls/{roll.pk}/regenerate/", {}, follow=True)
-    assert "alert-danger" in refused.content.decode()
+    assert "alert-danger" in refused.content.decode() and Job.objects.count() == 1
     roll.refresh_from_db()
     assert roll.total_amount == Decimal("1300.00") and roll.status == "finalised"
     csv = client.get(f"/recipients/payment-rolls/{roll.pk}/export.csv")

@@ -86,17 +86,18 @@ def test_report_change_needs_text_and_an_active_case(village, county_officer, vi
 
 
 def test_adjust_recalculates_with_the_calculator_and_keeps_history(village, county_officer, policy, standard):
-    case = make_case(village, county_officer, amount="500.00", category="C", first_payment_month=date(2026, 1, 1))
+    # A lower amount: one officer decides (a raise waits for a second: test_review_two_people.py).
+    case = make_case(village, county_officer, amount="900.00", category="C", first_payment_month=date(2026, 1, 1))
     reviews_create_due(today=date(2026, 7, 1))
     review = Review.objects.get()
     done = review_complete(actor=county_officer, review=review, outcome="adjust", findings="wife works part time",
                            verified_per_capita_income="450.00", today=date(2026, 7, 3), version=review.version)
     assert done.status == ReviewStatus.COMPLETED and done.new_amount == Decimal("700.00")
-    assert done.previous_amount == Decimal("500.00")
+    assert done.previous_amount == Decimal("900.00")
     assert done.calculation["per_capita_income"] == "450.00"
     change = BenefitChange.objects.get(case=case)
     assert (change.effective_month, change.previous_amount, change.amount) == (
-        date(2026, 8, 1), Decimal("500.00"), Decimal("700.00"))
+        date(2026, 8, 1), Decimal("900.00"), Decimal("700.00"))
     case.refresh_from_db()
     assert case.monthly_amount == Decimal("700.00") and case.version == 2
     assert done.calculation["rules_version"] and done.calculation["income_source"] == "review"

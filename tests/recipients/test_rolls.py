@@ -9,6 +9,7 @@ from django.http import Http404
 from audit.models import AuditEvent
 from cases.models import CaseStatus
 from dibao.errors import Conflict, DomainError, InvalidTransition, NotPermitted, StaleVersion
+from jobs.models import Job, JobStatus
 from recipients.models import PaymentLine, PaymentRoll, Review
 from recipients.selectors import roll_village_totals
 from recipients.services import (
@@ -16,7 +17,9 @@ from recipients.services import (
     payment_roll_finalise,
     payment_roll_generate,
     payment_roll_review,
+    payment_roll_start,
     review_complete,
+    review_confirm_amount,
     reviews_create_due,
 )
 from tests.recipients.factories import make_case
@@ -25,13 +28,17 @@ TODAY = date(2026, 12, 15)
 
 
 @pytest.fixture
-def worked_example(db, village, other_village, other_county_village, county_officer, policy, standard):
+def worked_example(db, village, other_village, other_county_village, county_officer, county_officer2, policy,
+                   standard):
     """Six households; see the sums in the test."""
     cases = {}
     cases["a"] = make_case(village, county_officer, amount="500.00", category="A", first_payment_month=date(2026, 1, 1))
     review = review_report_change_for(cases["a"], county_officer)
     review_complete(actor=county_officer, review=review, outcome="adjust", findings="pension rose",
-                    verified_per_capita_income="490.00", today=date(2026, 3, 20))  # 620 from April
+                    verified_per_capita_income="490.00", today=date(2026, 3, 20),
+                    override_reason_kind="medical", override_reason="户主住院，自付医疗费每月约八百元")
+    # A raise: the second officer's confirmation makes it 620 from April.
+    review_confirm_amount(actor=county_officer2, review=review, today=date(2026, 3, 20))
     cases["b"] = make_case(village, county_officer, amount="400.00", first_payment_month=date(2026, 1, 1))
     case_exit(actor=county_officer, case=cases["b"], kind="moved_away", reason="moved to the city",
               effective_month=date(2026, 5, 1))
@@ -174,3 +181,36 @@ def test_concurrent_generations_make_one_roll(village, county, county_officer):
     roll = PaymentRoll.objects.get()
     assert PaymentLine.objects.filter(roll=roll).count() == 3
     assert roll.total_amount == Decimal("1000.00") and roll.version == 4
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_requests_start_one_job_and_make_one_roll(village, county, county_officer, county_officer2):
+    """Four officers press "generate" at once (the page and the API come here): one job is queued for the
+    county and month, and running it makes the one roll."""
+    for amount in ("500.00", "300.00", "200.00"):
+        make_case(village, county_officer, amount=amount)
+    barrier = threading.Barrier(4)
+    jobs, errors = [], []
+
+    def start(actor):
+        try:
+            barrier.wait(timeout=10)
+            jobs.append(payment_roll_start(actor=actor, county=county, month=date(2026, 3, 1), today=TODAY).pk)
+        except Exception as exc:  # collected and asserted below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    # Tests run tasks eagerly: the first job has run (and succeeded) once its transaction committed, so a
+    # later start may queue a regeneration; none may run alongside another, and there is one roll.
+    threads = [threading.Thread(target=start, args=(u,)) for u in (county_officer, county_officer2) * 2]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert errors == [] and len(jobs) == 4
+    assert {j.status for j in Job.objects.filter(pk__in=jobs)} == {JobStatus.SUCCEEDED}
+    roll = PaymentRoll.objects.get()
+    assert PaymentLine.objects.filter(roll=roll).count() == 3 and roll.total_amount == Decimal("1000.00")
+    assert {Job.objects.get(pk=pk).params["roll"] for pk in jobs} == {roll.pk}

@@ -215,7 +215,7 @@ ROWS = [
     Row("cases:detail", "GET", lambda w, s: f"/cases/{w.case[s].pk}/"),
     Row("cases:edit", "GET", lambda w, s: f"/cases/{w.case[s].pk}/edit/", allowed=ENTRY, scope_first=True),
     Row("cases:edit", "POST", lambda w, s: f"/cases/{w.case[s].pk}/edit/", allowed=ENTRY, scope_first=True,
-        data={"version": "x"}),
+        ok=400, data={"version": "x"}),  # no version read: 400, as the API
     # A draft has no notice and no decision letter yet: 404 for everyone who can see the case.
     Row("cases:notice", "GET", lambda w, s: f"/cases/{w.case[s].pk}/notice/", ok=404),
     Row("cases:letter", "GET", lambda w, s: f"/cases/{w.case[s].pk}/letter/", ok=404),
@@ -223,7 +223,7 @@ ROWS = [
     # the case's state does not allow sends the allowed role back to the case with the reason; nothing changes.
     Row("cases:action", "GET", lambda w, s: f"/cases/{w.case[s].pk}/submit/", allowed=ENTRY, scope_first=True),
     Row("cases:action", "POST", lambda w, s: f"/cases/{w.case[s].pk}/submit/", allowed=ENTRY,
-        scope_first=True, data={"version": "x"}),  # the form comes back with its error
+        scope_first=True, ok=400, data={"version": "x"}),  # no version read: 400 with the reason
     Row("cases:action", "POST", lambda w, s: f"/cases/{w.case[s].pk}/accept/", allowed=OFFICER,
         ok=302, scope_first=True, data={"version": 1}),
     # Recipients' page performs the exit: the case's own action URL sends the officer there.
@@ -251,6 +251,9 @@ ROWS = [
     # --- recipients ---------------------------------------------------------------------------------------------
     Row("recipients:reviews", "GET", "/recipients/reviews/", allowed=OFFICIALS, target=False),
     Row("recipients:review", "GET", lambda w, s: f"/recipients/reviews/{w.review[s].pk}/", allowed=OFFICIALS),
+    # Sent without the version it was read at: 400 (the confirmation itself: tests/recipients/test_review_two_people.py).
+    Row("recipients:review_confirm_amount", "POST", lambda w, s: f"/recipients/reviews/{w.review[s].pk}/confirm-amount/",
+        allowed=OFFICER, ok=400, data={}),
     Row("recipients:report_change", "GET", lambda w, s: f"/recipients/cases/{w.active_case[s].pk}/report-change/",
         allowed=WRITERS),
     Row("recipients:exit", "GET", lambda w, s: f"/recipients/cases/{w.active_case[s].pk}/exit/", allowed=OFFICER),
@@ -271,6 +274,8 @@ ROWS = [
     api("review-detail", "GET", lambda w, s: f"/api/v1/reviews/{w.review[s].pk}/", allowed=OFFICIALS),
     api("review-complete", "POST", lambda w, s: f"/api/v1/reviews/{w.review[s].pk}/complete/", allowed=OFFICER,
         ok=400, data={}),
+    api("review-confirm-amount", "POST", lambda w, s: f"/api/v1/reviews/{w.review[s].pk}/confirm-amount/",
+        allowed=OFFICER, ok=400, data={}),
     api("payment-roll-list", "GET", "/api/v1/payment-rolls/", allowed=OFFICIALS, target=False),
     api("payment-roll-list", "POST", "/api/v1/payment-rolls/", allowed=OFFICER, ok=400, target=False, data={}),
     api("payment-roll-detail", "GET", lambda w, s: f"/api/v1/payment-rolls/{w.roll[s].pk}/",
@@ -286,6 +291,7 @@ ROWS = [
     # --- findings -------------------------------------------------------------------------------------------
     Row("overlaps:list", "GET", "/findings/", target=False),
     Row("overlaps:detail", "GET", lambda w, s: f"/findings/{w.flag[s].pk}/"),
+    Row("overlaps:watch_list", "GET", "/findings/watch-list/", target=False),
     Row("overlaps:scan", "POST", "/findings/scan/", allowed=OFFICER, ok=302, target=False, mutates=True),
     Row("overlaps:counts", "GET", lambda w, s: f"/findings/counts/household/{w.household[s].pk}/"),
     api("overlap-flag-list", "GET", "/api/v1/overlap-flags/", target=False),
