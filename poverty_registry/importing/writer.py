@@ -48,7 +48,7 @@ from poverty_registry.models import RegistryHousehold, RegistryMember, persons_r
 
 logger = logging.getLogger(__name__)
 
-CHUNK_SIZE = 10_000
+CHUNK_SIZE = 2000
 ERRORS_KEPT_ON_JOB = 200
 HOUSEHOLD_UPDATE_FIELDS = ["village", "division_code", "status", "monitoring_type", "lifted_year",
                            "annual_income_per_capita", "import_job", "updated_at"]
