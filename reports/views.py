@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.scoping import code_in_scope
 from accounts import picker
+from accounts.scoping import code_in_scope
 from accounts.selectors import divisions_visible
 from dibao.db_router import reporting_db
 from dibao.errors import DomainError, NotFound
