@@ -65,6 +65,7 @@ ACTIONS = {
     "review.scheduled": _("scheduled %(object)s"),
     "review.change_reported": _("recorded a reported change: %(object)s"),
     "review.completed": _("completed %(object)s"),
+    "review.amount_proposed": _("proposed a new amount in %(object)s (a second officer confirms it)"),
     "payment_roll.generated": _("generated %(object)s"),
     "payment_roll.regenerated": _("regenerated %(object)s"),
     "payment_roll.reviewed": _("checked %(object)s"),

@@ -11,6 +11,7 @@ KIND_LABELS = {
     "export": _("Report export"),
     "poverty_registry_import": _("Import of the poverty-alleviation roster"),
     "overlap_scan": _("Cross-check scan of the shared registry"),
+    "payment_roll": _("Payment roll generation"),
 }
 
 COUNT_LABELS = {
@@ -31,6 +32,8 @@ COUNT_LABELS = {
     "refreshed": _("Findings refreshed"),
     "suppressed": _("Findings suppressed (false matches)"),
     "closed": _("Findings closed"),
+    "households": _("Households on the roll"),
+    "total_amount": _("Total amount (yuan)"),
 }
 
 

@@ -83,7 +83,7 @@ def test_detail_full_ids_logged(web, village_staff, household):
     full = household.members.first().person.id_number
     c = web(village_staff)
     body = c.get(reverse("households:detail", args=[household.pk])).content.decode()
-    assert full not in body and "household.created" in body
+    assert full not in body and "录入了本户" in body and "household.created" not in body  # the history in words
     assert AccessLog.objects.count() == 0
     # A link no longer reveals them; a POST with a purpose from the list and a note does.
     body = c.get(reverse("households:detail", args=[household.pk]), {"show_ids": "1"}).content.decode()
