@@ -394,7 +394,7 @@ class DocumentNumber(models.Model):
     county = models.ForeignKey("accounts.Division", verbose_name=_("county"), on_delete=models.PROTECT,
                                related_name="+")
     year = models.PositiveSmallIntegerField(_("year"))
-    number = models.PositiveIntegerField(_("number"))
+    number = models.PositiveIntegerField(pgettext_lazy("document number", "number"))
     text = models.CharField(_("document number"), max_length=60)
     decision = models.OneToOneField(Decision, verbose_name=_("decision"), on_delete=models.PROTECT,
                                     related_name="document_number")

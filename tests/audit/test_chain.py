@@ -224,9 +224,10 @@ def test_concurrent_writers_never_fork_the_chain(village_staff, village):
     assert (report.ok, report.links_checked) == (True, total)
 
 
-def test_the_admin_lists_the_checks_read_only(web, admin_user, sealed):
+def test_the_admin_lists_the_checks_read_only(web, audit_admin, sealed):
+    """The audit administrator reads them (三员分立: the audit side, not the system administrator)."""
     call_command("verify_audit_chain")
-    client = web(admin_user)
+    client = web(audit_admin)
     response = client.get("/admin/audit/auditchaincheck/")
     assert response.status_code == 200 and "3" in response.content.decode()
     assert client.get("/admin/audit/auditchaincheck/add/").status_code == 403

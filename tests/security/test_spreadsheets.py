@@ -225,7 +225,7 @@ def scenario_golive_row_errors(request):
     officer, batch = _golive_batch(request, [t[:40] for t in HOSTILE], confirm=False)
     # Every name is valid; mark the staged rows as errors to have the file carry them.
     StagedRow.objects.filter(batch=batch).update(error_column="village_code", error_reason="x")
-    data = (Path(settings.VAR_DIR) / write_error_file(batch)).read_bytes()
+    data = filecrypt.read_bytes(Path(settings.VAR_DIR) / write_error_file(batch))  # encrypted at rest
     return [("csv", data, tuple(t[:40].strip() for t in HOSTILE))]
 
 
