@@ -1,9 +1,9 @@
 """Writes on cases that are not workflow transitions: entry and draft edits.
 Transitions: `cases.workflow` (the table and its runner) and `cases.handlers`."""
 
-from datetime import date
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role
@@ -30,7 +30,7 @@ def _check_draft_fields(household: Household, data: dict) -> None:
             raise _fields_error(field, _("Choose an active member of this household."))
     if data.get("authorisation_signed") and not data.get("authorisation_date"):
         raise _fields_error("authorisation_date", _("Give the date the authorisation was signed."))
-    if data.get("authorisation_date") and data["authorisation_date"] > date.today():
+    if data.get("authorisation_date") and data["authorisation_date"] > timezone.localdate():
         raise _fields_error("authorisation_date", _("The date cannot be in the future."))
     if data.get("staff_relative") and not (data.get("staff_relative_relation") and data.get("staff_relative_to")):
         raise _fields_error("staff_relative_relation",
