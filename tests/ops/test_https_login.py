@@ -51,7 +51,9 @@ def site(tmp_path):
     User.objects.create(username="opsuser", role="admin", is_active=True,
                         password=PBKDF2PasswordHasher().encode("Ops-https-2026", get_random_string(22), iterations=1000))
     web_port, https_port, http_port = _free_port(), _free_port(), _free_port()
-    env = _child_env(tmp_path, DJANGO_DEBUG="0", DJANGO_SECRET_KEY="https-test-" * 6, ALLOWED_HOSTS="localhost",
+    # The second factor (on for administrators in production) has its own journey
+    # (tests/e2e/test_second_factor_journey.py); this one is about TLS, nginx and the secure cookies.
+    env = _child_env(tmp_path, DJANGO_DEBUG="0", OTP_REQUIRED="0", DJANGO_SECRET_KEY="https-test-" * 6, ALLOWED_HOSTS="localhost",
                      DIBAO_FIELD_KEY="ZTJlLWZpZWxkLWtleS1lMmUtZmllbGQta2V5LTMyYiE=",
                      DIBAO_BLIND_INDEX_KEY="ZTJlLWJsaW5kLWtleS1lMmUtYmxpbmQta2V5LTMyYiE=",
                      METRICS_TOKEN="https-test-token", LOG_LEVEL="WARNING", CELERY_TASK_ALWAYS_EAGER="1")
