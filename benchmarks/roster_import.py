@@ -120,7 +120,7 @@ def run_golive(path: Path, rows: int) -> None:
     checked = time.monotonic() - started
     batch = RosterBatch.objects.get(pk=batch.pk)
     with mock.patch("golive.services.dispatch"):
-        batch = services.roster_confirm(actor=user, batch=batch)
+        batch = services.roster_confirm(actor=user, batch=batch, version=batch.version)
     services.apply_run(job_id=batch.apply_job_id)
     total = time.monotonic() - started
     batch = RosterBatch.objects.select_related("apply_job").get(pk=batch.pk)

@@ -21,7 +21,7 @@ from accounts.models import Level, Role
 from accounts.scoping import get_in_scope, require_role
 from audit.services import record
 from dibao import filecrypt
-from dibao.errors import Conflict, NotPermitted
+from dibao.errors import Conflict, InvalidInput, NotPermitted
 from golive.applying import Apply
 from golive.layout import APPLY_KIND, IMPORT_KIND, LAYOUT
 from golive.models import BatchStatus, RosterBatch, StagedRow
@@ -139,17 +139,35 @@ def dry_run_run(*, job_id: int) -> None:
     job_succeed(job_id=job_id, counts=totals, errors=run.errors, message=message, result_file=error_file)
 
 
-def roster_confirm(*, actor, batch: RosterBatch, version: int | None = None) -> RosterBatch:
-    """Confirm a finished dry run (or a failed import, to finish it): queue the import job."""
+def _lock_batch(actor, batch: RosterBatch, version, *, states: tuple, refusal) -> RosterBatch:
+    """The prologue of every batch transition: the role, the batch locked in the actor's scope (404 outside it),
+    the version the page or client read (missing: 400; stale: 409) and the state the step starts from (409).
+
+    Call inside a transaction.
+    """
     require_role(actor, *WRITE_ROLES)
+    locked = access_batch_by_id(actor, batch.pk, for_update=True)
+    if version in (None, ""):
+        raise InvalidInput(_("Give the batch's version (the one you read) to change it."), code="version_required",
+                           fields={"version": [_("This field is required.")]})
+    try:
+        version = int(version)
+    except (TypeError, ValueError):
+        raise InvalidInput(_("The version is a whole number."), code="invalid",
+                           fields={"version": [_("The version is a whole number.")]}) from None
+    if version != locked.version:
+        raise Conflict(_("Someone else changed this batch after you opened it. Reload and try again."),
+                       code="stale_version")
+    if locked.status not in states:
+        raise Conflict(refusal % {"status": locked.get_status_display()}, code="invalid_transition")
+    return locked
+
+
+def roster_confirm(*, actor, batch: RosterBatch, version) -> RosterBatch:
+    """Confirm a finished dry run (or a failed import, to finish it): queue the import job."""
     with transaction.atomic():
-        locked = access_batch_by_id(actor, batch.pk, for_update=True)
-        if version is not None and int(version) != locked.version:
-            raise Conflict(_("Someone else changed this batch after you opened it. Reload and try again."),
-                           code="stale_version")
-        if locked.status not in (BatchStatus.CHECKED, BatchStatus.FAILED):
-            raise Conflict(_("This batch is %(status)s; only a finished dry run can be confirmed.")
-                           % {"status": locked.get_status_display()}, code="invalid_transition")
+        locked = _lock_batch(actor, batch, version, states=(BatchStatus.CHECKED, BatchStatus.FAILED),
+                             refusal=_("This batch is %(status)s; only a finished dry run can be confirmed."))
         job = job_create(actor=actor, kind=APPLY_KIND, division_code=locked.county_code,
                          params={"batch": locked.pk})
         locked.status, locked.apply_job = BatchStatus.APPLYING, job
@@ -196,17 +214,11 @@ def apply_run(*, job_id: int) -> None:
     job_succeed(job_id=job_id, counts=counts, message=message)
 
 
-def roster_undo(*, actor, batch: RosterBatch, version: int | None = None) -> dict:
+def roster_undo(*, actor, batch: RosterBatch, version) -> dict:
     """Undo a whole imported batch while nobody has touched its rows (Conflict names the ones touched)."""
-    require_role(actor, *WRITE_ROLES)
     with transaction.atomic():
-        locked = access_batch_by_id(actor, batch.pk, for_update=True)
-        if version is not None and int(version) != locked.version:
-            raise Conflict(_("Someone else changed this batch after you opened it. Reload and try again."),
-                           code="stale_version")
-        if locked.status not in (BatchStatus.APPLIED, BatchStatus.FAILED):
-            raise Conflict(_("This batch is %(status)s; only an imported batch can be undone.")
-                           % {"status": locked.get_status_display()}, code="invalid_transition")
+        locked = _lock_batch(actor, batch, version, states=(BatchStatus.APPLIED, BatchStatus.FAILED),
+                             refusal=_("This batch is %(status)s; only an imported batch can be undone."))
         later = RosterBatch.objects.filter(county_code=locked.county_code, pk__gt=locked.pk,
                                            status__in=[BatchStatus.APPLIED, BatchStatus.APPLYING, BatchStatus.FAILED],
                                            households__household_id__in=locked.households.values("household_id"))

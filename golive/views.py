@@ -59,9 +59,7 @@ def golive_index(request):
     }, status=status)
 
 
-def golive_batch(request, pk: int):
-    _require(request, *READ_ROLES)
-    batch = services.access_batch_by_id(request.user, pk)
+def _batch_page(request, batch: RosterBatch, *, status: int = 200):
     job = batch.apply_job if batch.status in (BatchStatus.APPLYING, BatchStatus.APPLIED, BatchStatus.FAILED) \
         else batch.dry_run_job
     return render(request, "golive/batch.html", {
@@ -69,34 +67,39 @@ def golive_batch(request, pk: int):
         "summary": batch.summary, "errors": (batch.dry_run_job.errors if batch.dry_run_job else [])[:50],
         "can_write": request.user.has_role(Role.COUNTY_OFFICER),
         "running": batch.status in (BatchStatus.CHECKING, BatchStatus.APPLYING),
-    })
+    }, status=status)
+
+
+def golive_batch(request, pk: int):
+    _require(request, *READ_ROLES)
+    return _batch_page(request, services.access_batch_by_id(request.user, pk))
+
+
+def _transition(request, pk: int, step, done):
+    """Confirm, undo, discard from the batch page: refused with the page again (400 no version, 409 stale or the
+    wrong state); done: back to the batch page with a message."""
+    _require(request, Role.COUNTY_OFFICER)
+    batch = services.access_batch_by_id(request.user, pk)
+    try:
+        result = step(actor=request.user, batch=batch, version=request.POST.get("version"))
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+        return _batch_page(request, services.access_batch_by_id(request.user, pk), status=exc.status_code)
+    messages.success(request, done(result))
+    return redirect("golive:batch", pk)
 
 
 @require_POST
 def golive_confirm(request, pk: int):
-    _require(request, Role.COUNTY_OFFICER)
-    batch = services.access_batch_by_id(request.user, pk)
-    try:
-        services.roster_confirm(actor=request.user, batch=batch, version=request.POST.get("version") or None)
-    except DomainError as exc:
-        messages.error(request, str(exc.message))
-    else:
-        messages.success(request, _("Confirmed: the households are being imported."))
-    return redirect("golive:batch", pk)
+    return _transition(request, pk, services.roster_confirm,
+                       lambda _batch: _("Confirmed: the households are being imported."))
 
 
 @require_POST
 def golive_undo(request, pk: int):
-    _require(request, Role.COUNTY_OFFICER)
-    batch = services.access_batch_by_id(request.user, pk)
-    try:
-        counts = services.roster_undo(actor=request.user, batch=batch, version=request.POST.get("version") or None)
-    except DomainError as exc:
-        messages.error(request, str(exc.message))
-    else:
-        messages.success(request, _("The batch was undone: %(n)d households removed, %(r)d restored.")
-                         % {"n": counts["households_removed"], "r": counts["households_restored"]})
-    return redirect("golive:batch", pk)
+    return _transition(request, pk, services.roster_undo,
+                       lambda counts: _("The batch was undone: %(n)d households removed, %(r)d restored.")
+                       % {"n": counts["households_removed"], "r": counts["households_restored"]})
 
 
 def golive_errors(request, pk: int):

@@ -19,7 +19,7 @@ class RosterUploadSerializer(serializers.Serializer):
 
 
 class RosterVersionSerializer(serializers.Serializer):
-    version = serializers.IntegerField(required=False)
+    version = serializers.IntegerField(help_text="The batch's version as read; a stale one is refused (409).")
 
 
 class BatchSerializer(serializers.ModelSerializer):

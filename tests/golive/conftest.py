@@ -77,7 +77,7 @@ def confirm(django_capture_on_commit_callbacks):
 
     def make(actor, batch):
         with django_capture_on_commit_callbacks(execute=True):
-            roster_confirm(actor=actor, batch=batch)
+            roster_confirm(actor=actor, batch=batch, version=batch.version)
         return RosterBatch.objects.select_related("apply_job").get(pk=batch.pk)
 
     return make

@@ -44,12 +44,12 @@ def test_api_upload_read_confirm_undo(api, county_officer, auditor, other_county
     assert stale.status_code == 409 and stale.json()["code"] == "stale_version"
     assert Case.objects.count() == 0
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(f"/api/v1/roster-imports/{pk}/confirm/", {}, format="json")
+        response = client.post(f"/api/v1/roster-imports/{pk}/confirm/", {"version": 1}, format="json")
     assert response.status_code == 202
     assert RosterBatch.objects.get(pk=pk).status == BatchStatus.APPLIED and Case.objects.count() == 1
-    again = client.post(f"/api/v1/roster-imports/{pk}/confirm/", {}, format="json")
+    again = client.post(f"/api/v1/roster-imports/{pk}/confirm/", {"version": 2}, format="json")
     assert again.status_code == 409 and again.json()["code"] == "invalid_transition"
-    response = client.post(f"/api/v1/roster-imports/{pk}/undo/", {}, format="json")
+    response = client.post(f"/api/v1/roster-imports/{pk}/undo/", {"version": 2}, format="json")
     assert response.status_code == 200 and response.json()["status"] == BatchStatus.UNDONE
     assert Case.objects.count() == 0
     assert AuditEvent.objects.filter(action="golive.undone", object_id=str(pk)).exists()
@@ -100,3 +100,40 @@ def test_export_is_logged_and_the_index_query_count_is_fixed(web, county_officer
         dry_run(county_officer, csv_bytes(family(f"Q{n}", 10 + n * 5)))
     with django_assert_max_num_queries(12):
         assert client.get("/golive/").status_code == 200
+
+
+@time_machine.travel(date(2026, 3, 15), tick=False)
+@pytest.mark.parametrize("step", ["confirm", "undo"])
+def test_page_and_api_refuse_a_missing_or_stale_version_and_the_wrong_state(
+        step, api, web, county_officer, auditor, other_county_officer, village, dry_run, confirm):
+    batch = dry_run(county_officer, csv_bytes(family("V1", 1)))
+    if step == "undo":
+        batch = confirm(county_officer, batch)
+    version = batch.version
+    status_before = batch.status
+    page, client = web(county_officer), api(county_officer)
+    events_before = AuditEvent.objects.filter(object_type="golive.rosterbatch").count()
+    url, api_url = f"/golive/{batch.pk}/{step}/", f"/api/v1/roster-imports/{batch.pk}/{step}/"
+    # No version: 400, on the page (the batch page again, with the message) and in the API.
+    response = page.post(url, {})
+    assert response.status_code == 400 and 'id="batch-status"' in response.content.decode()
+    response = client.post(api_url, {}, format="json")
+    assert response.status_code == 400
+    assert "version" in response.json().get("fields", response.json())
+    # Stale: 409 stale_version.
+    assert page.post(url, {"version": version + 5}).status_code == 409
+    response = client.post(api_url, {"version": version + 5}, format="json")
+    assert response.status_code == 409 and response.json()["code"] == "stale_version"
+    # Wrong role 403, other county 404.
+    assert web(auditor).post(url, {"version": version}).status_code == 403
+    assert api(auditor).post(api_url, {"version": version}, format="json").status_code == 403
+    assert web(other_county_officer).post(url, {"version": version}).status_code == 404
+    assert api(other_county_officer).post(api_url, {"version": version}, format="json").status_code == 404
+    fresh = RosterBatch.objects.get(pk=batch.pk)
+    assert (fresh.status, fresh.version) == (status_before, version)  # nothing changed
+    assert AuditEvent.objects.filter(object_type="golive.rosterbatch").count() == events_before
+    # The wrong state: the other step on this batch, with the right version (409 invalid_transition).
+    other = "undo" if step == "confirm" else "confirm"
+    response = client.post(f"/api/v1/roster-imports/{batch.pk}/{other}/", {"version": version}, format="json")
+    assert response.status_code == 409 and response.json()["code"] == "invalid_transition"
+    assert page.post(f"/golive/{batch.pk}/{other}/", {"version": version}).status_code == 409

@@ -13,7 +13,7 @@ from audit.models import AuditEvent
 from cases.models import Case, CaseStatus
 from golive.exports import roster_xlsx
 from golive.layout import COLUMNS
-from golive.models import BatchStatus, MigratedHousehold, StagedRow
+from golive.models import BatchStatus, MigratedHousehold, RosterBatch, StagedRow
 from golive.services import roster_undo
 from households.models import Household, Member, Person
 from recipients.models import CaseExit, Review
@@ -26,6 +26,11 @@ from tests.recipients.factories import make_household
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("policies")]
 CHINESE = [chinese_header("roster", c) for c in COLUMNS]
+
+
+def _version(batch) -> int:
+    return RosterBatch.objects.get(pk=batch.pk).version
+
 
 
 @pytest.fixture
@@ -88,7 +93,7 @@ def test_rerun_changes_nothing_and_a_corrected_file_updates(county_officer, vill
     assert case.monthly_amount == Decimal("1000.00") and case.household.members.count() == 4
     assert case.household.size == 4
     # Undo the correction: the amount and members as they were.
-    roster_undo(actor=county_officer, batch=batch)
+    roster_undo(actor=county_officer, batch=batch, version=_version(batch))
     case.refresh_from_db()
     assert case.monthly_amount == Decimal("900.00") and case.household.members.count() == 3
 
@@ -101,7 +106,7 @@ def test_undo_removes_a_batch_and_refuses_once_touched(county_officer, county, v
     assert Case.objects.count() == 3
     gradual = Case.objects.get(status=CaseStatus.GRADUAL_EXIT)
     assert CaseExit.objects.get(case=gradual).end_month == date(2026, 7, 1)
-    counts = roster_undo(actor=county_officer, batch=second)
+    counts = roster_undo(actor=county_officer, batch=second, version=_version(second))
     assert counts["households_removed"] == 2 and counts["cases_removed"] == 2
     assert Case.objects.count() == 1 and Household.objects.count() == 1 and Person.objects.count() == 3
     assert AuditEvent.objects.filter(action="case.migration_undone").count() == 2
@@ -111,7 +116,7 @@ def test_undo_removes_a_batch_and_refuses_once_touched(county_officer, county, v
     roll = payment_roll_generate(actor=county_officer, county=county, month=date(2026, 2, 1))
     assert roll.line_count == 1 and roll.total_amount == Decimal("900.00")
     with pytest.raises(Exception, match="R1"):
-        roster_undo(actor=county_officer, batch=first)
+        roster_undo(actor=county_officer, batch=first, version=_version(first))
     assert Case.objects.count() == 1
 
 

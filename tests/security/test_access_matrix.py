@@ -174,9 +174,11 @@ ROWS = [
     Row("golive:export", "GET", "/golive/roster.xlsx", allowed=OFFICIALS, target=False),
     Row("golive:batch", "GET", lambda w, s: f"/golive/{w.batch[s].pk}/", allowed=OFFICIALS),
     Row("golive:errors", "GET", lambda w, s: f"/golive/{w.batch[s].pk}/errors.csv", allowed=OFFICIALS),
-    # The batches are checking (a dry run under way): confirm and undo are refused with a message.
-    Row("golive:confirm", "POST", lambda w, s: f"/golive/{w.batch[s].pk}/confirm/", allowed=OFFICER, ok=302),
-    Row("golive:undo", "POST", lambda w, s: f"/golive/{w.batch[s].pk}/undo/", allowed=OFFICER, ok=302),
+    # The batches are checking (a dry run under way): confirm, undo and discard are refused with a message (409).
+    Row("golive:confirm", "POST", lambda w, s: f"/golive/{w.batch[s].pk}/confirm/", allowed=OFFICER, ok=409,
+        data={"version": 1}),
+    Row("golive:undo", "POST", lambda w, s: f"/golive/{w.batch[s].pk}/undo/", allowed=OFFICER, ok=409,
+        data={"version": 1}),
     Row("jobs:detail", "GET", lambda w, s: f"/jobs/{w.job[s].pk}/", expect=job_owner_only),
     Row("jobs:download", "GET", lambda w, s: f"/jobs/{w.job[s].pk}/download/", expect=job_owner_only),
     # --- API -----------------------------------------------------------------------------------------------
@@ -254,9 +256,9 @@ ROWS = [
         fmt="multipart"),
     api("api-roster-batch", "GET", lambda w, s: f"/api/v1/roster-imports/{w.batch[s].pk}/", allowed=OFFICIALS),
     api("api-roster-confirm", "POST", lambda w, s: f"/api/v1/roster-imports/{w.batch[s].pk}/confirm/",
-        allowed=OFFICER, ok=409),
+        allowed=OFFICER, ok=409, data={"version": 1}),
     api("api-roster-undo", "POST", lambda w, s: f"/api/v1/roster-imports/{w.batch[s].pk}/undo/",
-        allowed=OFFICER, ok=409),
+        allowed=OFFICER, ok=409, data={"version": 1}),
     api("audit-event-list", "GET", "/api/v1/audit-events/", allowed=AUDIT, target=False),
     api("audit-event-detail", "GET", lambda w, s: f"/api/v1/audit-events/{w.audit_event[s].pk}/",
         expect=audit_reader),

@@ -214,7 +214,7 @@ def _golive_batch(request, names, *, confirm=True):
     batch = RosterBatch.objects.get(pk=batch.pk)
     if confirm:
         with capture(execute=True):
-            roster_confirm(actor=officer, batch=batch)
+            roster_confirm(actor=officer, batch=batch, version=batch.version)
     return officer, RosterBatch.objects.get(pk=batch.pk)
 
 
