@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from accounts.divisions import county_division
 from audit import feed
 from audit.models import AuditEvent
-from cases.models import PAID_STATES, Case, CaseOrigin, CaseStatus, household_paid_flags_refresh
+from cases.models import OPEN_STATES, PAID_STATES, Case, CaseOrigin, CaseStatus, household_paid_flags_refresh
 from cases.months import add_months, first_of_month, months_between
 from golive.bulk import insert
 from golive.models import BatchHousehold, MigratedHousehold, RosterBatch, RowAction, StagedRow
@@ -28,6 +28,7 @@ from households.income import ELDERLY_AGE, MINOR_AGE, age_on
 from households.models import Household, Member, Person
 from households.persons import name_to_pinyin
 from recipients.models import CaseExit, ExitKind, Review, ReviewKind, ReviewStatus
+from recipients.services.exits import case_exit
 from recipients.services.policy import policy_for
 
 CHUNK_HOUSEHOLDS = 500
@@ -40,7 +41,7 @@ class Apply:
     def __init__(self, *, batch: RosterBatch, actor, today: date, on_progress=None):
         self.batch, self.actor, self.today, self.on_progress = batch, actor, today, on_progress
         self.counts = {"households_created": 0, "households_updated": 0, "cases_created": 0, "cases_updated": 0,
-                       "members_created": 0, "households_refused": 0}
+                       "members_created": 0, "households_refused": 0, "cases_ended": 0}
         county = county_division(batch.county_code)
         self.policy = policy_for(county, today)
 
@@ -139,36 +140,14 @@ class Apply:
         member_of = {(m.household_id, m.person_id): m for m in members}
         cases = []
         for code in codes:
-            first = rows[code][0]
-            if not first.category:
-                continue
-            household = by_code[code]
-            head = next(r for r in rows[code] if r.is_head)
-            single = next((r for r in rows[code] if r.individual_inclusion), None)
-            cases.append(Case(
-                household=household, division_code=household.division_code,
-                status=CaseStatus.GRADUAL_EXIT if first.gradual_exit_until else CaseStatus.ACTIVE,
-                applicant=member_of[(household.pk, persons[head.id_hash])],
-                individual_member=member_of[(household.pk, persons[single.id_hash])] if single else None,
-                category=first.category, monthly_amount=first.monthly_amount,
-                first_payment_month=add_months(first_of_month(first.approved_on), 1),
-                decided_at=timezone.make_aware(datetime.combine(first.approved_on, time(12))),
-                entered_by=self.actor, origin=CaseOrigin.MIGRATED, authorisation_signed=True))
+            if rows[code][0].category:
+                household = by_code[code]
+                cases.append(self._new_case(household, rows[code],
+                                            lambda person, hh=household.pk: member_of[(hh, person)], persons))
         insert(cases)
         case_of = {c.household_id: c for c in cases}
-        reviews, exits = [], []
-        for code in codes:
-            case = case_of.get(by_code[code].pk)
-            if case is None:
-                continue
-            first = rows[code][0]
-            if first.gradual_exit_until:
-                exits.append(self._gradual_exit(case, first))
-            else:
-                reviews.append(Review(case=case, division_code=case.division_code, kind=ReviewKind.SCHEDULED,
-                                      status=ReviewStatus.DUE, due_date=self._review_due(case, first)))
-        insert(reviews)
-        insert(exits)
+        self._case_followups([(case_of[by_code[code].pk], rows[code][0]) for code in codes
+                              if by_code[code].pk in case_of])
         household_paid_flags_refresh([c.household_id for c in cases])
         insert([
             MigratedHousehold(county_code=self.batch.county_code, household_code=code, household=by_code[code],
@@ -198,6 +177,33 @@ class Apply:
         feed.changed("cases.case", [c.pk for c in cases])
         self.counts["households_created"] += len(households)
         self.counts["cases_created"] += len(cases)
+
+    def _new_case(self, household, group, member_of, persons) -> Case:
+        """The unsaved migrated case of a household (the file's category, amount, approval, inclusion, exit)."""
+        first = group[0]
+        head = next(r for r in group if r.is_head)
+        single = next((r for r in group if r.individual_inclusion), None)
+        return Case(
+            household=household, division_code=household.division_code,
+            status=CaseStatus.GRADUAL_EXIT if first.gradual_exit_until else CaseStatus.ACTIVE,
+            applicant=member_of(persons[head.id_hash]),
+            individual_member=member_of(persons[single.id_hash]) if single else None,
+            category=first.category, monthly_amount=first.monthly_amount,
+            first_payment_month=add_months(first_of_month(first.approved_on), 1),
+            decided_at=timezone.make_aware(datetime.combine(first.approved_on, time(12))),
+            entered_by=self.actor, origin=CaseOrigin.MIGRATED, authorisation_signed=True)
+
+    def _case_followups(self, pairs) -> None:
+        """The next review, or the gradual exit under way, of new migrated cases ([(case, first row)])."""
+        reviews, exits = [], []
+        for case, first in pairs:
+            if first.gradual_exit_until:
+                exits.append(self._gradual_exit(case, first))
+            else:
+                reviews.append(Review(case=case, division_code=case.division_code, kind=ReviewKind.SCHEDULED,
+                                      status=ReviewStatus.DUE, due_date=self._review_due(case, first)))
+        insert(reviews)
+        insert(exits)
 
     def _figures(self, group) -> dict:
         severe = sum(1 for r in group if r.health == Member.Health.DISABLED and r.disability_grade
@@ -262,27 +268,77 @@ class Apply:
         household.head_name = next(r.member_name for r in group if r.is_head)
         household.version += 1
         household.save()
-        case = link.case
-        case_version = None
-        if case is not None and case.origin == CaseOrigin.MIGRATED and case.status in PAID_STATES and first.category:
-            case = Case.objects.select_for_update().get(pk=case.pk)
-            before["case"] = {"category": case.category, "monthly_amount": str(case.monthly_amount)}
-            case.category, case.monthly_amount = first.category, first.monthly_amount
-            case.version += 1
-            case.save(update_fields=["category", "monthly_amount", "version", "updated_at"])
-            case_version = case.version
-            AuditEvent.objects.bulk_create([self._event("case.migration_updated", "cases.case", case.pk,
-                                                        case.division_code, link.household_code, first.row)])
-            feed.changed("cases.case", [case.pk])
-            self.counts["cases_updated"] += 1
+        case_id, case_version = self._update_case(link, household, group, persons,
+                                                  {m.person_id: m for m in [*existing.values(), *added]}, before)
         AuditEvent.objects.bulk_create([self._event("household.migration_updated", "households.household",
                                                     household.pk, household.division_code, link.household_code,
                                                     first.row)])
         feed.changed("households.household", [household.pk])
         MigratedHousehold.objects.filter(pk=link.pk).update(fingerprint=self._fingerprint(group), batch=self.batch)
         BatchHousehold.objects.create(batch=self.batch, household_id=household.pk, created=False,
-                                      household_version=household.version, case_id=case.pk if case_version else None,
+                                      household_version=household.version, case_id=case_id,
                                       case_version=case_version, before=before,
                                       added_member_ids=[m.pk for m in added])
         self.counts["households_updated"] += 1
         self.counts["members_created"] += len(added)
+
+    def _update_case(self, link, household, group, persons, members, before) -> tuple[int | None, int | None]:
+        """The case of a household of an earlier batch, as the corrected file says; (case id, its version after)
+        when the batch changed it. A category: the migrated case's figures, or a new migrated case when it has
+        none open. No category: its migrated case ends (the exit service, kind roster_ended), its timeline
+        naming file, batch and row. A case opened here since (not migrated) is left as it is."""
+        first = group[0]
+        case = link.case
+        ours = case is not None and case.origin == CaseOrigin.MIGRATED and case.status in PAID_STATES
+        source = {"file": self.batch.filename, "batch": self.batch.pk, "row": first.row,
+                  "household_code": link.household_code}
+        if first.category and ours:
+            case = Case.objects.select_for_update().get(pk=case.pk)
+            if (case.category, case.monthly_amount) == (first.category, first.monthly_amount):
+                return None, None
+            before["case"] = {"category": case.category, "monthly_amount": str(case.monthly_amount)}
+            case.category, case.monthly_amount = first.category, first.monthly_amount
+            case.version += 1
+            case.save(update_fields=["category", "monthly_amount", "version", "updated_at"])
+            AuditEvent.objects.bulk_create([self._event("case.migration_updated", "cases.case", case.pk,
+                                                        case.division_code, link.household_code, first.row)])
+            feed.changed("cases.case", [case.pk])
+            self.counts["cases_updated"] += 1
+            return case.pk, case.version
+        if first.category:
+            if Case.objects.filter(household=household, status__in=OPEN_STATES).exists():
+                return None, None  # an application or case of ours is open: the file does not override it
+            new = self._new_case(household, group, members.__getitem__, persons)
+            insert([new])
+            self._case_followups([(new, first)])
+            household_paid_flags_refresh([household.pk])
+            event = self._event("case.migrated", "cases.case", new.pk, new.division_code, link.household_code,
+                                first.row)
+            event.after |= {"status": new.status, "category": new.category, "monthly_amount": str(new.monthly_amount),
+                            "first_payment_month": new.first_payment_month.isoformat()}
+            insert([event])
+            feed.changed("cases.case", [new.pk])
+            MigratedHousehold.objects.filter(pk=link.pk).update(case=new)
+            before["case_created"], before["link_case"] = new.pk, link.case_id
+            self.counts["cases_created"] += 1
+            return new.pk, new.version
+        if not ours:
+            return None, None
+        prior = Case.objects.get(pk=case.pk)
+        old_exit = CaseExit.objects.filter(case=case).values(
+            "id", "kind", "end_month", "gradual_schedule", "reason", "decided_by_id").first()
+        if old_exit is not None:
+            old_exit["end_month"] = old_exit["end_month"].isoformat()
+        due_reviews = list(Review.objects.filter(case=case, status=ReviewStatus.DUE).values_list("id", flat=True))
+        # The single exit service: audit event case.exit (file, batch, row on the timeline), reviews cancelled.
+        case_exit(actor=self.actor, case=case, kind=ExitKind.ROSTER_ENDED, version=prior.version,
+                  reason=_("The corrected roster file lists the household without a category: the case ended in "
+                           "the previous system (%(file)s, row %(row)d).") % {"file": self.batch.filename,
+                                                                              "row": first.row},
+                  effective_month=max(add_months(first_of_month(self.today), 1), case.first_payment_month),
+                  source=source)
+        case.refresh_from_db()
+        before["case_ended"] = {"status": prior.status, "exit_reason": prior.exit_reason, "exit": old_exit,
+                                "reviews": due_reviews}
+        self.counts["cases_ended"] += 1
+        return case.pk, case.version

@@ -7,7 +7,9 @@ review, gradual exit and the persons the batch created (when nobody else refers 
 households get back what they were. The audit events stay (the log is append-only) and each case gets one more.
 """
 
-from django.db.models import Exists, OuterRef
+from datetime import date
+
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils.translation import gettext as _
 
 from audit import feed
@@ -30,9 +32,15 @@ def touched_households(batch: RosterBatch) -> list[dict]:
         versions = dict(Household.objects.filter(pk__in=[r.household_id for r in part]).values_list("id", "version"))
         case_ids = [r.case_id for r in part if r.case_id]
         case_versions = dict(Case.objects.filter(pk__in=case_ids).values_list("id", "version"))
-        busy = set(PaymentLine.objects.filter(case_id__in=case_ids).values_list("case_id", flat=True))
+        # On a payment roll generated since the batch (a case it updated or ended was paid before: that stays).
+        lines = PaymentLine.objects.filter(case_id__in=case_ids)
+        if batch.confirmed_at is not None:
+            lines = lines.filter(Q(roll__generated_at__isnull=True) | Q(roll__generated_at__gte=batch.confirmed_at))
+        busy = set(lines.values_list("case_id", flat=True))
+        # The reviews the batch's exits cancelled are its own doing (undo puts them back).
+        cancelled = [pk for r in part for pk in r.before.get("case_ended", {}).get("reviews", [])]
         busy |= set(Review.objects.filter(case_id__in=case_ids).exclude(status=ReviewStatus.DUE)
-                    .values_list("case_id", flat=True))
+                    .exclude(pk__in=cancelled).values_list("case_id", flat=True))
         busy |= set(BenefitChange.objects.filter(case_id__in=case_ids).values_list("case_id", flat=True))
         for r in part:
             if (versions.get(r.household_id) != r.household_version
@@ -109,7 +117,15 @@ def _restore(batch, record: BatchHousehold, actor) -> None:
     if record.case_id and "case" in before:
         Case.objects.filter(pk=record.case_id).update(category=before["case"]["category"],
                                                       monthly_amount=before["case"]["monthly_amount"])
-        household_paid_flags_refresh([household.pk])
+    if record.case_id and "case_ended" in before:
+        _reopen(batch, record, before["case_ended"], actor)
+    if record.case_id and "case_created" in before:
+        MigratedHousehold.objects.filter(household=household).update(case_id=before.get("link_case"))
+        Review.objects.filter(case_id=record.case_id).delete()
+        CaseExit.objects.filter(case_id=record.case_id).delete()
+        Case.objects.filter(pk=record.case_id).delete()
+        _case_event(batch, actor, record.case_id, household.division_code, removed=True)
+    household_paid_flags_refresh([household.pk])
     MigratedHousehold.objects.filter(household=household).update(fingerprint=before.get("fingerprint", ""),
                                                                  batch_id=before.get("batch") or batch.pk)
     AuditEvent.objects.bulk_create([AuditEvent(
@@ -117,3 +133,30 @@ def _restore(batch, record: BatchHousehold, actor) -> None:
         object_type="households.household", object_id=str(household.pk), division_code=household.division_code,
         after={"file": batch.filename, "batch": batch.pk, "restored": True})])
     feed.changed("households.household", [household.pk])
+
+
+def _reopen(batch, record: BatchHousehold, ended: dict, actor) -> None:
+    """A case the batch ended (roster_ended) is as it was: its exit gone (or a gradual exit's as it was), its
+    cancelled reviews due again."""
+    exit_before = ended.get("exit")
+    exits = CaseExit.objects.filter(case_id=record.case_id)
+    if exit_before:
+        CaseExit.objects.filter(pk=exit_before["id"]).update(
+            kind=exit_before["kind"], end_month=date.fromisoformat(exit_before["end_month"]),
+            gradual_schedule=exit_before["gradual_schedule"], reason=exit_before["reason"],
+            decided_by_id=exit_before["decided_by_id"])
+        exits = exits.exclude(pk=exit_before["id"])
+    exits.delete()
+    Review.objects.filter(pk__in=ended.get("reviews", [])).update(status=ReviewStatus.DUE)
+    Case.objects.filter(pk=record.case_id).update(status=ended["status"], closed_at=None,
+                                                  exit_reason=ended.get("exit_reason", ""), version=F("version") + 1)
+    case = Case.objects.get(pk=record.case_id)
+    _case_event(batch, actor, case.pk, case.division_code, removed=False)
+
+
+def _case_event(batch, actor, case_id, division_code, *, removed: bool) -> None:
+    AuditEvent.objects.bulk_create([AuditEvent(
+        actor=actor, actor_username=actor.username, action="case.migration_undone", object_type="cases.case",
+        object_id=str(case_id), division_code=division_code,
+        after={"file": batch.filename, "batch": batch.pk, "restored": not removed})])
+    feed.changed("cases.case", [case_id])

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from cases.models import Decision
-from recipients.models import ExitKind, ReviewOutcome
+from recipients.models import EXIT_KINDS_BY_HAND, ReviewOutcome
 
 
 class MonthField(forms.DateField):
@@ -22,7 +22,7 @@ class ReviewCompleteForm(forms.Form):
         label=_("Verified per-capita monthly income (yuan)"), required=False, min_value=0, decimal_places=2,
         widget=forms.NumberInput(attrs={"class": "form-control", "step": "0.01"}))
     exit_kind = forms.ChoiceField(label=_("Exit reason"), required=False,
-                                  choices=[("", "---------")] + list(ExitKind.choices),
+                                  choices=[("", "---------")] + EXIT_KINDS_BY_HAND,
                                   widget=forms.Select(attrs={"class": "form-select"}))
     exit_reason = forms.CharField(label=_("Written reason for the exit"), required=False,
                                   widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}))
@@ -51,7 +51,7 @@ class VersionForm(forms.Form):
 
 
 class ExitForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Exit reason"), choices=ExitKind.choices,
+    kind = forms.ChoiceField(label=_("Exit reason"), choices=EXIT_KINDS_BY_HAND,
                              widget=forms.Select(attrs={"class": "form-select"}))
     reason = forms.CharField(label=_("Written reason"),
                              widget=forms.Textarea(attrs={"rows": 4, "class": "form-control"}))

@@ -159,9 +159,13 @@ class ExitKind(models.TextChoices):
     REFUSED_WORK = "refused_work", _("Refused suitable work three times")
     INCOME_FAR_ABOVE = "income_far_above", _("Income far above the line")
     INCOME_ABOVE_LINE = "income_above_line", _("Income above the line (gradual exit)")
+    # Set by the go-live import only: a corrected roster file no longer lists the household as a recipient.
+    ROSTER_ENDED = "roster_ended", _("Ended in the previous system (corrected roster file)")
 
 
 GRADUAL_EXIT_KINDS = (ExitKind.INCOME_ABOVE_LINE,)
+# The reasons an officer chooses by hand (pages, API); ROSTER_ENDED comes from the go-live import alone.
+EXIT_KINDS_BY_HAND = [(value, label) for value, label in ExitKind.choices if value != ExitKind.ROSTER_ENDED]
 
 
 class CaseExit(models.Model):

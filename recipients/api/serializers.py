@@ -3,7 +3,15 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from cases.models import Decision
-from recipients.models import ExitKind, PaymentLine, PaymentRoll, Review, ReviewOutcome, ReviewStatus, RollStatus
+from recipients.models import (
+    EXIT_KINDS_BY_HAND,
+    PaymentLine,
+    PaymentRoll,
+    Review,
+    ReviewOutcome,
+    ReviewStatus,
+    RollStatus,
+)
 
 
 def inline_enum(choices):
@@ -57,7 +65,7 @@ class ReviewCompleteSerializer(serializers.Serializer):
     findings = serializers.CharField(required=False, allow_blank=True, default="")
     verified_per_capita_income = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0,
                                                           required=False, allow_null=True)
-    exit_kind = serializers.ChoiceField(choices=ExitKind.choices, required=False, allow_blank=True, default="")
+    exit_kind = serializers.ChoiceField(choices=EXIT_KINDS_BY_HAND, required=False, allow_blank=True, default="")
     exit_reason = serializers.CharField(required=False, allow_blank=True, default="")
     effective_month = serializers.DateField(required=False, allow_null=True,
                                             input_formats=["%Y-%m", "%Y-%m-%d"])

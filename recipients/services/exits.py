@@ -26,16 +26,18 @@ def _case_snapshot(case: Case) -> dict:
 
 def case_exit(*, actor, case: Case, kind: str, reason: str, effective_month: date,
               amount_to_recover: Decimal | None = None, on_poverty_roster: bool | None = None,
-              review: Review | None = None, version: int | None = None) -> CaseExit:
+              review: Review | None = None, version: int | None = None, source: dict | None = None) -> CaseExit:
     """End a recipient case: the single exit service (pages, API, reviews and the workflow call it).
 
     Immediate kinds close the case; payment stops from `effective_month` (the first month not paid).
     `income_above_line` starts a gradual exit at `effective_month` with the county's schedule
     (the longer one when the household is on the poverty roster); the case closes when it ends.
     `on_poverty_roster=None` reads the members' roster flag (kept by the registry); True/False decides it.
+    `source` (the go-live import: file, batch, row) goes into the audit event, so the timeline names it;
+    the kind `roster_ended` needs it.
     """
     require_role(actor, Role.COUNTY_OFFICER)
-    if kind not in ExitKind.values:
+    if kind not in ExitKind.values or (kind == ExitKind.ROSTER_ENDED and not source):
         raise field_error("kind", _("Choose one of the exit reasons."))
     reason = (reason or "").strip()
     if not reason:
@@ -106,7 +108,7 @@ def case_exit(*, actor, case: Case, kind: str, reason: str, effective_month: dat
             open_reviews = open_reviews.exclude(pk=review.pk)
         open_reviews.update(status=ReviewStatus.CANCELLED)
         after = _case_snapshot(locked) | {"exit_kind": kind, "effective_month": effective_month,
-                                          "end_month": end_month, "gradual_schedule": schedule}
+                                          "end_month": end_month, "gradual_schedule": schedule} | (source or {})
         if kind == ExitKind.FRAUD:
             recovery = Recovery.objects.create(case=locked, case_exit=case_exit_row, division_code=locked.division_code,
                                                amount=amount_to_recover, recorded_by=actor, note=reason)

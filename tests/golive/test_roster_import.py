@@ -32,7 +32,6 @@ def _version(batch) -> int:
     return RosterBatch.objects.get(pk=batch.pk).version
 
 
-
 @pytest.fixture
 def policies(county):
     make_standard(county)
@@ -96,6 +95,77 @@ def test_rerun_changes_nothing_and_a_corrected_file_updates(county_officer, vill
     roster_undo(actor=county_officer, batch=batch, version=_version(batch))
     case.refresh_from_db()
     assert case.monthly_amount == Decimal("900.00") and case.household.members.count() == 3
+
+
+@time_machine.travel(date(2026, 3, 15), tick=False)
+def test_a_corrected_file_creates_and_ends_migrated_cases_and_undo_puts_them_back(county_officer, village, web,
+                                                                                   dry_run, confirm):
+    first = confirm(county_officer, dry_run(county_officer, csv_bytes(
+        family("C1", 1) + family("E1", 10, 2, category=""))))
+    ending = Case.objects.get()
+    ending_review = Review.objects.get(case=ending)
+    assert ending.household.migration.household_code == "C1" and first.status == BatchStatus.APPLIED
+    # The corrected file: C1 no longer a recipient (empty category), E1 now one (category B).
+    corrected = csv_bytes(family("C1", 1, category="") + family("E1", 10, 2, category="B", amount="500"))
+    batch = dry_run(county_officer, corrected, name="corrected.csv")
+    assert batch.summary["totals"]["update_households"] == 2
+    batch = confirm(county_officer, batch)
+    assert batch.status == BatchStatus.APPLIED, batch.apply_job.message
+    assert (batch.apply_job.counts["cases_created"], batch.apply_job.counts["cases_ended"]) == (1, 1)
+    # C1: its migrated case ended through the exit service (kind roster_ended), its review cancelled.
+    ending.refresh_from_db()
+    assert ending.status == CaseStatus.CLOSED and not ending.household.has_paid_case
+    exit_row = CaseExit.objects.get(case=ending)
+    assert exit_row.kind == "roster_ended" and exit_row.effective_month == date(2026, 4, 1)
+    assert Review.objects.get(pk=ending_review.pk).status == "cancelled"
+    event = AuditEvent.objects.get(action="case.exit", object_id=str(ending.pk))
+    assert (event.after["file"], event.after["batch"], event.after["row"]) == ("corrected.csv", batch.pk, 2)
+    timeline = web(county_officer).get(f"/cases/{ending.pk}/").content.decode()
+    assert "corrected.csv" in timeline and f"#{batch.pk}" in timeline
+    # E1: a new migrated case (category B, 500), its next review, the link names it; timeline names the row.
+    created = Case.objects.get(household__migration__household_code="E1")
+    assert (created.status, created.origin, created.category, created.monthly_amount) == (
+        "active", "migrated", "B", Decimal("500.00"))
+    assert created.household.migration.case_id == created.pk and created.household.has_paid_case
+    assert Review.objects.filter(case=created, status="due").count() == 1
+    event = AuditEvent.objects.get(action="case.migrated", object_id=str(created.pk))
+    assert (event.after["file"], event.after["batch"], event.after["row"]) == ("corrected.csv", batch.pk, 5)
+    # The same corrected file again: unchanged, and confirming it changes nothing.
+    events = AuditEvent.objects.filter(object_type="cases.case").count()
+    rerun = dry_run(county_officer, corrected, name="corrected.csv")
+    assert rerun.summary["totals"]["unchanged_households"] == 2
+    assert rerun.summary["totals"]["update_households"] == 0
+    rerun = confirm(county_officer, rerun)
+    assert rerun.apply_job.counts["cases_created"] == rerun.apply_job.counts["cases_ended"] == 0
+    assert Case.objects.count() == 2 and CaseExit.objects.count() == 1
+    assert AuditEvent.objects.filter(object_type="cases.case").count() == events
+    # Undo the correction: C1's case active again with its review due, E1's new case gone.
+    counts = roster_undo(actor=county_officer, batch=batch, version=_version(batch))
+    assert counts["households_restored"] == 2
+    ending.refresh_from_db()
+    assert ending.status == CaseStatus.ACTIVE and ending.closed_at is None and ending.household.has_paid_case
+    assert not CaseExit.objects.exists() and Review.objects.get(pk=ending_review.pk).status == "due"
+    assert not Case.objects.filter(pk=created.pk).exists()
+    assert MigratedHousehold.objects.get(household_code="E1").case_id is None
+    assert not Household.objects.get(migration__household_code="E1").has_paid_case
+
+
+@time_machine.travel(date(2026, 3, 15), tick=False)
+def test_a_migrated_case_in_gradual_exit_ends_and_its_exit_comes_back_on_undo(county_officer, village, dry_run,
+                                                                              confirm):
+    confirm(county_officer, dry_run(county_officer, csv_bytes(family("G1", 1, gradual_exit_until="2026-08"))))
+    case = Case.objects.get()
+    assert case.status == CaseStatus.GRADUAL_EXIT
+    schedule = CaseExit.objects.get(case=case).gradual_schedule
+    batch = confirm(county_officer, dry_run(county_officer, csv_bytes(family("G1", 1, category=""))))
+    case.refresh_from_db()
+    exit_row = CaseExit.objects.get(case=case)
+    assert case.status == CaseStatus.CLOSED and exit_row.kind == "roster_ended"
+    roster_undo(actor=county_officer, batch=batch, version=_version(batch))
+    case.refresh_from_db()
+    exit_row.refresh_from_db()
+    assert case.status == CaseStatus.GRADUAL_EXIT and exit_row.kind == "income_above_line"
+    assert exit_row.end_month == date(2026, 9, 1) and exit_row.gradual_schedule == schedule
 
 
 @time_machine.travel(date(2026, 3, 15), tick=False)
