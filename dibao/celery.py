@@ -14,7 +14,7 @@ app.autodiscover_tasks()
 
 # Each app that runs periodic work declares BEAT_SCHEDULE in `<app>/schedule.py`.
 SCHEDULE_MODULES = ["jobs.schedule", "audit.schedule", "cases.schedule", "recipients.schedule", "overlaps.schedule",
-                    "reports.schedule", "poverty_registry.schedule"]
+                    "reports.schedule", "poverty_registry.schedule", "golive.schedule"]
 
 
 @app.on_after_finalize.connect

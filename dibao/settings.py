@@ -482,6 +482,9 @@ DOCUMENT_MAX_IMAGE_PIXELS = env_int("DOCUMENT_MAX_IMAGE_PIXELS", 40_000_000)  # 
 REGISTRY_IMPORT_MAX_BYTES = env_int("REGISTRY_IMPORT_MAX_BYTES", 50 * 1024 * 1024)
 # Largest recipient roster file (go-live import) a county officer may upload.
 ROSTER_IMPORT_MAX_BYTES = env_int("ROSTER_IMPORT_MAX_BYTES", 50 * 1024 * 1024)
+# A roster dry run nobody confirmed (or discarded) within this many days is discarded by the hourly sweep:
+# its staged rows (encrypted ID numbers) and its error list are deleted (golive.services.roster_dry_runs_expire).
+ROSTER_DRY_RUN_EXPIRY_DAYS = env_int("ROSTER_DRY_RUN_EXPIRY_DAYS", 7)
 # Working days a complaint may take from receipt to its answer.
 COMPLAINT_DEADLINE_WORKING_DAYS = env_int("COMPLAINT_DEADLINE_WORKING_DAYS", 15)
 

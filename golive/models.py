@@ -25,6 +25,8 @@ class BatchStatus(models.TextChoices):
     APPLIED = "applied", _("Imported")
     FAILED = "failed", _("Import failed")
     UNDONE = "undone", _("Undone")
+    # A dry run never confirmed: discarded by hand, superseded by a newer one, or expired; its staged rows gone.
+    DISCARDED = "discarded", _("Dry run discarded (not confirmed)")
 
 
 class RosterBatch(models.Model):

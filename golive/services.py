@@ -9,6 +9,7 @@ again finishes it, and the batch can be undone). Jobs go through the outbox to a
 
 import logging
 import uuid
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -115,6 +116,7 @@ def dry_run_run(*, job_id: int) -> None:
             message = _("The dry run stopped with an unexpected error (%(error)s).") % {"error": type(exc).__name__}
         message += " " + _("Nothing was imported.")
         with transaction.atomic():
+            StagedRow.objects.filter(batch=batch).delete()  # nothing of a failed dry run is kept
             RosterBatch.objects.filter(pk=batch.pk).update(status=BatchStatus.REFUSED)
             record(actor=job.created_by, action="golive.dry_run_failed", obj=batch, division_code=batch.county_code,
                    after={"message": message})
@@ -128,6 +130,7 @@ def dry_run_run(*, job_id: int) -> None:
                                                        error_file=error_file)
         record(actor=job.created_by, action="golive.dry_run", obj=batch, division_code=batch.county_code,
                after=totals)
+        _supersede(batch, actor=job.created_by)
     message = _("Dry run: %(create)d households would be created, %(update)d updated, %(same)d unchanged, "
                 "%(refused)d refused (%(errors)d rows with errors). Nothing is written until you confirm.") % {
         "create": totals["create_households"], "update": totals["update_households"],
@@ -161,6 +164,62 @@ def _lock_batch(actor, batch: RosterBatch, version, *, states: tuple, refusal) -
     if locked.status not in states:
         raise Conflict(refusal % {"status": locked.get_status_display()}, code="invalid_transition")
     return locked
+
+
+def _drop_staging(batch: RosterBatch) -> None:
+    """The staged rows (encrypted ID numbers) and the error list of a dry run that will not be confirmed."""
+    StagedRow.objects.filter(batch=batch).delete()
+    if batch.error_file:
+        var_dir = Path(settings.VAR_DIR).resolve()
+        path = (var_dir / batch.error_file).resolve()
+        if path.is_relative_to(var_dir):
+            path.unlink(missing_ok=True)
+
+
+def _discard(batch: RosterBatch, *, actor, action: str, after: dict) -> None:
+    """Call inside a transaction holding the batch's row lock."""
+    _drop_staging(batch)
+    before = {"status": batch.status}
+    batch.status, batch.error_file = BatchStatus.DISCARDED, ""
+    batch.version += 1
+    batch.save(update_fields=["status", "error_file", "version"])
+    record(actor=actor, action=action, obj=batch, division_code=batch.county_code, before=before,
+           after={"status": batch.status, **after})
+
+
+def _supersede(batch: RosterBatch, *, actor) -> None:
+    """A newer dry run of the county's roster replaces the earlier ones nobody confirmed."""
+    older = (RosterBatch.objects.select_for_update(skip_locked=True)
+             .filter(county_code=batch.county_code, pk__lt=batch.pk, status__in=DISCARDABLE))
+    for old in older:
+        _discard(old, actor=actor, action="golive.superseded", after={"by": batch.pk})
+
+
+DISCARDABLE = (BatchStatus.CHECKED, BatchStatus.REFUSED)
+
+
+def roster_discard(*, actor, batch: RosterBatch, version) -> RosterBatch:
+    """Discard a dry run that will not be confirmed: its staged rows and error list are deleted."""
+    with transaction.atomic():
+        locked = _lock_batch(actor, batch, version, states=DISCARDABLE,
+                             refusal=_("This batch is %(status)s; only a dry run not confirmed can be discarded."))
+        _discard(locked, actor=actor, action="golive.discarded", after={})
+    return locked
+
+
+def roster_dry_runs_expire(*, now=None) -> int:
+    """Discard the dry runs left unconfirmed for ROSTER_DRY_RUN_EXPIRY_DAYS (hourly beat task). Idempotent."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.ROSTER_DRY_RUN_EXPIRY_DAYS)
+    expired = 0
+    for pk in RosterBatch.objects.filter(status__in=DISCARDABLE, created_at__lt=cutoff).values_list("pk", flat=True):
+        with transaction.atomic():
+            locked = RosterBatch.objects.select_for_update().filter(pk=pk, status__in=DISCARDABLE).first()
+            if locked is None:
+                continue  # confirmed or discarded meanwhile
+            _discard(locked, actor=None, action="golive.dry_run_expired",
+                     after={"days": settings.ROSTER_DRY_RUN_EXPIRY_DAYS})
+            expired += 1
+    return expired
 
 
 def roster_confirm(*, actor, batch: RosterBatch, version) -> RosterBatch:

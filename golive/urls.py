@@ -10,5 +10,6 @@ urlpatterns = [
     path("<int:pk>/", views.golive_batch, name="batch"),
     path("<int:pk>/confirm/", views.golive_confirm, name="confirm"),
     path("<int:pk>/undo/", views.golive_undo, name="undo"),
+    path("<int:pk>/discard/", views.golive_discard, name="discard"),
     path("<int:pk>/errors.csv", views.golive_errors, name="errors"),
 ]

@@ -102,6 +102,12 @@ def golive_undo(request, pk: int):
                        % {"n": counts["households_removed"], "r": counts["households_restored"]})
 
 
+@require_POST
+def golive_discard(request, pk: int):
+    return _transition(request, pk, services.roster_discard,
+                       lambda _batch: _("The dry run was discarded; its checked rows are deleted."))
+
+
 def golive_errors(request, pk: int):
     _require(request, *READ_ROLES)
     batch = services.access_batch_by_id(request.user, pk)

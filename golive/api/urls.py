@@ -7,4 +7,5 @@ urlpatterns = [
     path("roster-imports/<int:pk>/", views.RosterBatchView.as_view(), name="api-roster-batch"),
     path("roster-imports/<int:pk>/confirm/", views.RosterConfirmView.as_view(), name="api-roster-confirm"),
     path("roster-imports/<int:pk>/undo/", views.RosterUndoView.as_view(), name="api-roster-undo"),
+    path("roster-imports/<int:pk>/discard/", views.RosterDiscardView.as_view(), name="api-roster-discard"),
 ]

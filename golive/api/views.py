@@ -87,3 +87,18 @@ class RosterUndoView(APIView):
         serializer.is_valid(raise_exception=True)
         services.roster_undo(actor=request.user, batch=batch, version=serializer.validated_data.get("version"))
         return Response(BatchSerializer(services.access_batch_by_id(request.user, pk)).data)
+
+
+class RosterDiscardView(APIView):
+    """Discard a dry run that will not be confirmed: its staged rows and error list are deleted."""
+
+    permission_classes = [IsAuthenticated, role_required(Role.COUNTY_OFFICER)]
+
+    @extend_schema(request=RosterVersionSerializer, responses=BatchSerializer)
+    def post(self, request, pk: int):
+        batch = services.access_batch_by_id(request.user, pk)
+        serializer = RosterVersionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        batch = services.roster_discard(actor=request.user, batch=batch,
+                                        version=serializer.validated_data.get("version"))
+        return Response(BatchSerializer(batch).data)

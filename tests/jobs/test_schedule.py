@@ -44,6 +44,7 @@ EXPECTED = {
     "poverty-registry-delete-expired-import-error-files": (
         "poverty_registry.tasks.delete_expired_import_error_files", crontab(minute=23)),
     "audit-verify-chain": ("audit.tasks.verify_audit_chain", crontab(hour=3, minute=30)),
+    "golive-discard-expired-dry-runs": ("golive.tasks.discard_expired_dry_runs", crontab(minute=29)),
 }
 
 
@@ -202,6 +203,23 @@ def verify_audit_chain(request):
     assert (check.ok, check.links_checked) == (True, 3)
 
 
+def discard_expired_dry_runs(request):
+    from golive.models import BatchStatus, RosterBatch, StagedRow
+
+    settings, officer = request.getfixturevalue("settings"), request.getfixturevalue("county_officer")
+    settings.ROSTER_DRY_RUN_EXPIRY_DAYS = 7
+    batches = []
+    for days in (8, 6):
+        batch = RosterBatch.objects.create(county_code=officer.division.code, filename=f"r{days}.csv",
+                                           created_by=officer, status=BatchStatus.CHECKED)
+        RosterBatch.objects.filter(pk=batch.pk).update(created_at=timezone.now() - timedelta(days=days))
+        StagedRow.objects.create(batch=batch, row=2, household_code="H1")
+        batches.append(batch)
+    yield
+    assert [RosterBatch.objects.get(pk=b.pk).status for b in batches] == [BatchStatus.DISCARDED, BatchStatus.CHECKED]
+    assert list(StagedRow.objects.values_list("batch_id", flat=True)) == [batches[1].pk]
+
+
 JOBS = {
     "jobs-fail-stale": fail_stale,
     "jobs-flush-outbox": flush_outbox,
@@ -213,6 +231,7 @@ JOBS = {
     "reports-delete-expired-exports": delete_expired_exports,
     "poverty-registry-delete-expired-import-error-files": delete_expired_import_error_files,
     "audit-verify-chain": verify_audit_chain,
+    "golive-discard-expired-dry-runs": discard_expired_dry_runs,
 }
 
 

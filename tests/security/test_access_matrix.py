@@ -179,6 +179,8 @@ ROWS = [
         data={"version": 1}),
     Row("golive:undo", "POST", lambda w, s: f"/golive/{w.batch[s].pk}/undo/", allowed=OFFICER, ok=409,
         data={"version": 1}),
+    Row("golive:discard", "POST", lambda w, s: f"/golive/{w.batch[s].pk}/discard/", allowed=OFFICER, ok=409,
+        data={"version": 1}),
     Row("jobs:detail", "GET", lambda w, s: f"/jobs/{w.job[s].pk}/", expect=job_owner_only),
     Row("jobs:download", "GET", lambda w, s: f"/jobs/{w.job[s].pk}/download/", expect=job_owner_only),
     # --- API -----------------------------------------------------------------------------------------------
@@ -258,6 +260,8 @@ ROWS = [
     api("api-roster-confirm", "POST", lambda w, s: f"/api/v1/roster-imports/{w.batch[s].pk}/confirm/",
         allowed=OFFICER, ok=409, data={"version": 1}),
     api("api-roster-undo", "POST", lambda w, s: f"/api/v1/roster-imports/{w.batch[s].pk}/undo/",
+        allowed=OFFICER, ok=409, data={"version": 1}),
+    api("api-roster-discard", "POST", lambda w, s: f"/api/v1/roster-imports/{w.batch[s].pk}/discard/",
         allowed=OFFICER, ok=409, data={"version": 1}),
     api("audit-event-list", "GET", "/api/v1/audit-events/", allowed=AUDIT, target=False),
     api("audit-event-detail", "GET", lambda w, s: f"/api/v1/audit-events/{w.audit_event[s].pk}/",
