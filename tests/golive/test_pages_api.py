@@ -137,3 +137,21 @@ def test_page_and_api_refuse_a_missing_or_stale_version_and_the_wrong_state(
     response = client.post(f"/api/v1/roster-imports/{batch.pk}/{other}/", {"version": version}, format="json")
     assert response.status_code == 409 and response.json()["code"] == "invalid_transition"
     assert page.post(f"/golive/{batch.pk}/{other}/", {"version": version}).status_code == 409
+
+
+def test_the_roster_and_registry_import_pages_share_one_upload_block(web, county_officer, auditor):
+    from django.template.loader import get_template
+
+    client = web(county_officer)
+    pages = {"roster-upload-form": client.get("/golive/"), "registry-import-form": client.get(
+        "/poverty-registry/import/")}
+    for form_id, response in pages.items():
+        html = response.content.decode()
+        assert response.status_code == 200
+        assert f'id="{form_id}" class="js-upload-form"' in html and "js/upload_form.js" in html
+        assert 'enctype="multipart/form-data"' in html and "js-import-wait" in html
+    for name in ("golive/index.html", "poverty_registry/import.html"):
+        source = get_template(name).template.source
+        assert '{% include "_upload_form.html"' in source and "<form method=\"post\" enctype" not in source
+    # An auditor reads the go-live page without the upload block.
+    assert "js-upload-form" not in web(auditor).get("/golive/").content.decode()
