@@ -86,3 +86,17 @@ def with_picked(data, field: str = "division"):
     copy = data.copy()
     copy.setlist(field, [picked_code(data, field)])
     return copy
+
+
+def scoped_code(user, data, field: str = "division", legacy: tuple[str, ...] = ("village",)) -> str:
+    """The division a list is filtered to: the picker's deepest value (or, for links written before the
+    picker, the old single-value parameter such as `village`), kept only when it is a division in the user's
+    area. A code outside the area, unknown or malformed is ignored (the list shows the user's whole area), so
+    the filter can never widen what the scoped query returns nor tell whether a foreign code exists."""
+    code = picked_code(data, field) if field in data else ""
+    for name in legacy:
+        if not code and name in data:
+            code = picked_code(data, name)
+    if not code or not code.isdigit() or len(code) > 12:
+        return ""
+    return code if divisions_visible(user).filter(code=code).exists() else ""

@@ -58,14 +58,10 @@ class CaseFilterForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), required=False,
                                choices=[("", _("Open cases (not yet decided)")), ("all", _("All states"))]
                                + list(CaseStatus.choices))
-    village = forms.ChoiceField(label=_("Village"), required=False)
     overdue = forms.BooleanField(label=_("Overdue or near a deadline"), required=False)
     staff_relative = forms.BooleanField(label=_("Staff relatives only"), required=False)
     returned = forms.BooleanField(label=_("Returned to the village"), required=False)
-
-    def __init__(self, *args, villages=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["village"].choices = [("", _("All villages"))] + [(v.code, v.name) for v in villages]
+    # The division (township or village) comes from the cascading picker: accounts.picker.scoped_code.
 
 
 VERSION_MISSING = _("The form was sent without the version of the case it was read at. Reload the page and "

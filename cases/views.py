@@ -11,8 +11,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from accounts.models import Role
-from accounts.selectors import villages_visible
+from accounts import picker
+from accounts.divisions import level_of
+from accounts.models import Level, Role
 from cases import queues, services, workflow
 from cases.batch import BATCH_ACTIONS, batch_for_status, parse_selection, run_batch
 from cases.figures import benefit_for_case
@@ -43,11 +44,12 @@ def case_list_view(request):
     sort = request.GET.get("sort") or queues.DEFAULT_SORT
     if sort not in queues.CASE_SORTS:
         return HttpResponseBadRequest(_("sort: unknown column “%(value)s”.") % {"value": sort})
-    form = CaseFilterForm(request.GET or None, villages=villages_visible(request.user).order_by("code"))
+    form = CaseFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     status = filters.get("status") or ""
+    division = picker.scoped_code(request.user, request.GET)
     qs = case_list(request.user, filters={
-        "status": status if status not in ("", "all") else None, "division": filters.get("village"),
+        "status": status if status not in ("", "all") else None, "division": division,
         "overdue": filters.get("overdue"), "staff_relative": True if filters.get("staff_relative") else None})
     if not status and not filters.get("returned"):
         qs = qs.filter(status__in=PENDING_STATES)
@@ -62,7 +64,9 @@ def case_list_view(request):
     query = request.GET.copy()
     query.pop("sort", None)
     query.pop("page", None)
+    notice_village = division if division and level_of(division) == Level.VILLAGE else ""
     return render(request, "cases/list.html", {"form": form, "page": page, "may_create": may_create,
+                                               "division": division, "notice_village": notice_village,
                                                "sort": sort, "query": query.urlencode(), "title": _("Cases"),
                                                "batch": batch_for_status(request.user, status)})
 

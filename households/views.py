@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from accounts import picker
 from accounts.models import Role
-from accounts.selectors import villages_visible
 from accounts.views import register_home_panel
 from audit.disclosure import purpose_choices, validate_disclosure
 from audit.services import record_access
@@ -31,7 +31,7 @@ def household_list(request):
     # access log keeps its blind index. Name searches keep working from links (?q=王&page=2).
     params = request.POST if request.method == "POST" else request.GET
     q = params.get("q", "").strip()
-    village = params.get("village", "")
+    division = picker.scoped_code(request.user, params)
     if selectors.looks_like_id_number(q):
         if request.method != "POST":
             messages.error(request, _("Type the ID number in the search box: it is not taken from a link."))
@@ -39,11 +39,10 @@ def household_list(request):
         else:
             record_access(user=request.user, action="household.search_id_number",
                           detail={"id_hash": selectors.id_number_blind_index(q)})
-    qs = selectors.household_list(request.user, q=q, division=village if village.isdigit() else "")
+    qs = selectors.household_list(request.user, q=q, division=division)
     page = Paginator(qs, 25).get_page(request.GET.get("page"))
-    villages = villages_visible(request.user).order_by("code")
     return render(request, "households/list.html", {
-        "title": _("Households"), "page": page, "q": "" if selectors.looks_like_id_number(q) else q, "village": village, "villages": villages,
+        "title": _("Households"), "page": page, "q": "" if selectors.looks_like_id_number(q) else q, "division": division,
         "can_write": request.user.has_role(*WRITERS),
     })
 

@@ -8,11 +8,10 @@ class FlagFilterForm(forms.Form):
     rule = forms.ChoiceField(label=_("Rule"), required=False, choices=[("", "---")] + RuleCode.choices)
     status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", "---")] + FlagStatus.choices)
     severity = forms.ChoiceField(label=_("Severity"), required=False, choices=[("", "---")] + Severity.choices)
-    village = forms.ChoiceField(label=_("Village"), required=False, choices=[])
+    # The division comes from the cascading picker (accounts.picker.scoped_code), not from this form.
 
-    def __init__(self, *args, villages=(), **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["village"].choices = [("", "---")] + [(v.code, v.name) for v in villages]
         for field in self.fields.values():
             field.widget.attrs["class"] = "form-select form-select-sm"
 

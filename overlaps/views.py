@@ -9,9 +9,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts import picker
 from accounts.models import Role
 from accounts.scoping import scope_prefix, scope_queryset
-from accounts.selectors import villages_visible
 from cases.selectors import access_case_by_id
 from cases.services import ENTRY_ROLES
 from cases.working_days import load_calendar, working_days_between
@@ -66,16 +66,16 @@ def high_severity_rows(user, limit: int = 10) -> list[dict]:
 
 @login_required
 def flag_list(request):
-    villages = list(villages_visible(request.user).order_by("code")[:500])
     # The page opens on the open findings of high severity; edge households are a watch list of their own
     # (edge_watch_list), not findings to resolve, and show here only when their rule is asked for.
     params = request.GET if request.GET.keys() - {"page"} else {"status": FlagStatus.OPEN, "severity": Severity.HIGH}
-    form = FlagFilterForm(params, villages=villages)
+    form = FlagFilterForm(params)
+    division = picker.scoped_code(request.user, request.GET)
     filters = {"status": FlagStatus.OPEN, "severity": Severity.HIGH}
     if form.is_valid():
         data = form.cleaned_data
         filters = {"rule": data["rule"], "status": data["status"], "severity": data["severity"],
-                   "division": data["village"]}
+                   "division": division}
     # High severity first: the medium and low ones follow.
     severity_rank = Case(When(severity=Severity.HIGH, then=Value(0)), When(severity=Severity.MEDIUM, then=Value(1)),
                          default=Value(2))
@@ -84,7 +84,7 @@ def flag_list(request):
         qs = qs.exclude(rule=RuleCode.EDGE_HOUSEHOLD)
     page = Paginator(qs.order_by(severity_rank, "-id"), 50).get_page(request.GET.get("page"))
     return render(request, "overlaps/list.html", {
-        "form": form, "page": page, "title": _("Shared-registry findings"),
+        "form": form, "page": page, "division": division, "title": _("Shared-registry findings"),
         "can_scan": request.user.has_role(Role.COUNTY_OFFICER),
     })
 
@@ -93,19 +93,16 @@ def flag_list(request):
 def watch_list(request):
     """低保边缘家庭: the edge households to watch, village by village, their income against the standard and
     the edge line, with a new application where they may be entered."""
-    villages = list(villages_visible(request.user).order_by("code")[:500])
-    village = request.GET.get("village", "")
-    if village not in {v.code for v in villages}:
-        village = ""
-    page = Paginator(selectors.edge_watch_list(request.user, village=village), 50).get_page(request.GET.get("page"))
+    division = picker.scoped_code(request.user, request.GET)
+    page = Paginator(selectors.edge_watch_list(request.user, village=division), 50).get_page(request.GET.get("page"))
     rows = []
     for flag in page:
         households = list(flag.households.all())
         rows.append({"flag": flag, "household": households[0] if households else None,
                      "standard": flag.details.get("standard"), "upper": flag.details.get("upper")})
     return render(request, "overlaps/watch_list.html", {
-        "title": _("Edge households to watch"), "page": page, "rows": rows, "villages": villages,
-        "village": village, "may_enter": request.user.has_role(*ENTRY_ROLES)})
+        "title": _("Edge households to watch"), "page": page, "rows": rows, "division": division,
+        "may_enter": request.user.has_role(*ENTRY_ROLES)})
 
 
 @login_required

@@ -61,7 +61,7 @@ class WorkingDaysBetween(Func):
     Same rule as cases.working_days.working_days_between: Monday-Friday, minus public holidays
     on weekdays, plus swapped working weekend days from the `cases_holiday` table. Weekdays are
     counted in closed form (no generate_series), the exceptions by one index range scan per row.
-    PostgreSQL only; other databases fall back to calendar days.
+    PostgreSQL and SQLite (the embedded default); other databases fall back to calendar days.
     """
 
     output_field = IntegerField()
@@ -89,13 +89,44 @@ class WorkingDaysBetween(Func):
             raise ValueError("WorkingDaysBetween takes column references, not parameters")
         return f"({weekdays_before(end)} - {weekdays_before(start)} + {exceptions})", ()
 
+    def as_sqlite(self, compiler, connection, **extra_context):
+        """The same count on the embedded default: the local dates through Django's own SQLite date
+        function (the time zone's rules, as PostgreSQL's AT TIME ZONE), the weekdays in the same closed
+        form, the exceptions from the same table. No `%`: the backend rewrites it when there are params."""
+        def local_day_after(expression):  # the local date of the timestamp, plus one day (a 'YYYY-MM-DD' text)
+            sql, params = compiler.compile(expression)
+            sql, params = connection.ops.datetime_cast_date_sql(sql, tuple(params), settings.TIME_ZONE)
+            return f"date({sql}, '+1 day')", tuple(params)
+
+        def days_since_epoch(day):  # whole days from the epoch Monday
+            return f"CAST(julianday({day}) - julianday('{_EPOCH_MONDAY}') AS INTEGER)"
+
+        def weekdays_before(day, params):  # weekdays in [epoch, day)
+            offset = days_since_epoch(day)
+            return f"(5 * ({offset} / 7) + MIN({offset} - 7 * ({offset} / 7), 5))", params * 3
+
+        start, start_params = local_day_after(self.source_expressions[0])
+        end, end_params = local_day_after(self.source_expressions[1])
+        holiday_table = connection.ops.quote_name("cases_holiday")
+        offset = days_since_epoch("h.date")
+        weekend = f"({offset} - 7 * ({offset} / 7)) >= 5"
+        exceptions = (
+            f"(SELECT COALESCE(SUM(CASE WHEN h.kind = 'workday' AND {weekend} THEN 1"
+            f" WHEN h.kind = 'holiday' AND NOT {weekend} THEN -1 ELSE 0 END), 0)"
+            f" FROM {holiday_table} h WHERE h.date >= {start} AND h.date < {end})"
+        )
+        end_sql, end_weekday_params = weekdays_before(end, end_params)
+        start_sql, start_weekday_params = weekdays_before(start, start_params)
+        return (f"({end_sql} - {start_sql} + {exceptions})",
+                (*end_weekday_params, *start_weekday_params, *start_params, *end_params))
+
     def as_sql(self, compiler, connection, **extra_context):
         return DaysBetween(*self.source_expressions).as_sql(compiler, connection, **extra_context)
 
 
 def working_days_available(using: str = "default") -> bool:
-    """True when processing times can be counted in working days in SQL (PostgreSQL)."""
-    return connections[using].vendor == "postgresql"
+    """True when processing times can be counted in working days in SQL (PostgreSQL and SQLite)."""
+    return connections[using].vendor in ("postgresql", "sqlite")
 
 
 def processing_days(start, end, *, using: str = "default"):

@@ -5,6 +5,19 @@
     var el = event.target;
     if (el.classList && el.classList.contains("js-autosubmit") && el.form) {
       el.form.submit();
+      return;
+    }
+    // A division picker that reloads the list: the levels below the changed one are left out of the
+    // query (they belong to the previous pick), so the changed level is the division chosen.
+    var picker = el.closest && el.closest(".division-picker[data-autosubmit]");
+    if (picker && el.form) {
+      var selects = picker.querySelectorAll("select");
+      var below = false;
+      Array.prototype.forEach.call(selects, function (select) {
+        if (below) { select.disabled = true; }
+        if (select === el) { below = true; }
+      });
+      el.form.submit();
     }
   });
   // Buttons that ask before doing something irreversible: data-confirm="message".

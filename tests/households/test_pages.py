@@ -136,7 +136,7 @@ def test_list_page_query_count(web, village_staff, village, standard, policy, dj
             [member_row("head" if j == 0 else "child", f"户{i}员{j}", birth=date(1980, 1, 1)) for j in range(6)]))
     c = web(village_staff)
     c.get(reverse("households:list"))
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         r = c.get(reverse("households:list"))
     assert r.content.decode().count("********") == 25 * 6
 

@@ -2,7 +2,8 @@
 
 The same data is computed here on the test database and, in a subprocess started with a SQLite
 DATABASE_URL (exactly what `make run` uses), from a dump of it: every row, total, monthly series,
-payment and finding figure must agree, the working-day median and 90th percentile included.
+payment and finding figure must agree, the working-day median and 90th percentile included; and so must
+the processing-time report's column (working days per decided case).
 """
 
 import json
@@ -20,7 +21,7 @@ from django.db import connection
 
 from reports.dashboard import dashboard_data
 from tests.reports.factories import make_case
-from tests.reports.parity import figures
+from tests.reports.parity import figures, processing_days
 from tests.reports.test_payments import rolls  # noqa: F401 - the payment rolls fixture
 
 pytestmark = pytest.mark.django_db
@@ -56,6 +57,11 @@ def test_sqlite_dashboard_equals_postgresql(pinned_clock, worked_example, rolls,
     expected = {code: figures(dashboard_data(division, today=TODAY))
                 for code, division in ((county.code, county), (township.code, township))}
     assert expected[county.code]["totals"]["median_days"] is not None  # there is something to compare
+    report_days = processing_days()
+    spring = {str(c.pk): report_days[str(c.pk)] for c in holiday_spans}
+    # Counted by hand on the 2026 calendar (Spring Festival 15-23 February, working Saturdays 14 and 28
+    # February; 10 Feb -> 2 Mar: 11-14 Feb, 24-28 Feb, 2 Mar): far from the calendar days (20, 16, 52, 31).
+    assert list(spring.values()) == [10, 7, 33, 17]
     dump = tmp_path / "data.json"
     call_command("dumpdata", "accounts.division", "accounts.user", "households", "cases", "recipients",
                  "overlaps", output=str(dump), verbosity=0)
@@ -67,5 +73,6 @@ def test_sqlite_dashboard_equals_postgresql(pinned_clock, worked_example, rolls,
                                TODAY.isoformat()], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
         assert done.returncode == 0, done.stderr[-3000:]
         on_sqlite = json.loads(done.stdout.strip().splitlines()[-1])
+        assert on_sqlite.pop("processing_days") == report_days
         assert on_sqlite == json.loads(json.dumps(expected[code], sort_keys=True, default=str))
         assert on_sqlite["working_days"] is True and on_sqlite["totals"]["p90_days"] is not None
