@@ -247,6 +247,9 @@ def _inspect_xlsx(path: Path, layout: Layout, headers) -> FileInfo:
         wb.close()
 
 
+MEMO_LIMIT = 1000  # distinct words remembered per enumerated column while reading a file
+
+
 def iter_rows(path: Path, info: FileInfo, columns=None) -> Iterator[tuple[int, dict]]:
     """Yield (row number in the file, {code name: value}) for each non-empty row after the header.
 
@@ -258,20 +261,29 @@ def iter_rows(path: Path, info: FileInfo, columns=None) -> Iterator[tuple[int, d
     wanted = list(columns) if columns is not None else list(index)
     first_data_row = info.header_row + info.skip_rows + 1
     source = _csv_records(path, info.encoding) if info.format == "csv" else _xlsx_records(path)
+    # Per column: its cell's position and its synonym table with a memo of the words already looked up (an
+    # enumerated column repeats a handful of words; normalising each cell again was most of the reading).
+    plan = [(name, index.get(name), values.get(name), {}) for name in wanted]
     for row_number, cells in source:
         if row_number < first_data_row:
             continue
         row = {}
-        for name in wanted:
-            i = index.get(name)
-            value = cells[i] if i is not None and i < len(cells) else ""
+        filled = False
+        width = len(cells)
+        for name, i, table, memo in plan:
+            value = cells[i] if i is not None and i < width else ""
             if value is not FORMULA:
                 value = value.strip()
-                table = values.get(name)
                 if table is not None and value:
-                    value = table.get(normalise(value), value)
+                    mapped = memo.get(value)
+                    if mapped is None:
+                        mapped = table.get(normalise(value), value)
+                        if len(memo) < MEMO_LIMIT:
+                            memo[value] = mapped
+                    value = mapped
             row[name] = value
-        if all(v == "" for v in row.values()):
+            filled = filled or value != ""
+        if not filled:
             continue
         yield row_number, row
 

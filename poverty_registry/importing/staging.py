@@ -16,7 +16,6 @@ knows their format. A person stored under an older key (a rotation under way) is
 index of the number, and the staging row carries that person's stored index, so no person is created twice.
 """
 
-import io
 import json
 from dataclasses import dataclass
 
@@ -78,7 +77,14 @@ def _copy_text(value) -> str:
         return "t" if value else "f"
     if isinstance(value, bytes):
         return "\\\\x" + value.hex()
-    return str(value).replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return _text(str(value))
+
+
+def _text(value: str) -> str:
+    """A text field for COPY's text format: only the four characters it reserves are escaped."""
+    if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+        return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return value
 
 
 def _key(values: dict) -> tuple[int | None, str]:
@@ -87,52 +93,74 @@ def _key(values: dict) -> tuple[int | None, str]:
 
 
 def _raw(values: dict) -> str:
-    return json.dumps({c: ("(formula)" if values.get(c) is FORMULA else values.get(c, "")) for c in COLUMNS},
+    """The row's cells as the file gave them (for the error report), in COLUMNS order."""
+    return json.dumps([("(formula)" if values.get(c) is FORMULA else values.get(c, "")) for c in COLUMNS],
                       ensure_ascii=False)
 
 
+def _raw_values(raw: str) -> dict:
+    return dict(zip(COLUMNS, json.loads(raw), strict=True))
+
+
 def stage(run, chunk) -> StagedChunk:
-    """Clean, blind-index and COPY one chunk (ciphertext and pinyin for persons not yet in the index only);
-    then the checks across rows, in SQL."""
+    """Clean, blind-index and COPY one chunk; then the checks across rows, in SQL.
+
+    One pass over plain tuples: the per-cell checks, then the blind indexes once per distinct ID number (every key
+    version, for the lookup), one SELECT for the persons already indexed, and the ciphertext and pinyin once per
+    new person. The COPY lines are written as they are made; nothing else of the chunk is kept."""
     ring = crypto.keyring()
+    clean = run.clean
     cleaned = []
+    digests: dict[str, list[str]] = {}  # ID number -> its blind indexes (current first)
     for row_number, values in chunk:
         try:
-            row = run.clean(row_number, values)
+            row = clean(row_number, values)
         except RowError as exc:
             cleaned.append((row_number, values, None, exc))
-        else:
-            cleaned.append((row_number, values, row, ring.blind_index(row.id_info.number)))
+            continue
+        number = row.id_info.number
+        if number not in digests:
+            digests[number] = ring.blind_indexes(number)
+        cleaned.append((row_number, values, row, None))
     aliases = {}  # every blind index of a number (all key versions) -> its current one
-    for _n, _v, row, digest in cleaned:
-        if row is not None:
-            for alias in ring.blind_indexes(row.id_info.number):
-                aliases.setdefault(alias, digest)
+    for found in digests.values():
+        for alias in found:
+            aliases.setdefault(alias, found[0])
     with connection.cursor() as cursor:
         cursor.execute("SELECT id_hash FROM households_person WHERE id_hash = ANY(%s)", [list(aliases)])
         stored = {aliases[found]: found for (found,) in cursor.fetchall()}
-    buffer = io.StringIO()
-    for row_number, values, row, digest in cleaned:
-        key_year, key_code = _key(values)
+    new_persons: dict[str, tuple] = {}  # current blind index -> (ciphertext, suffix index, key state, pinyin)
+    lines = []
+    for row_number, values, row, error in cleaned:
         if row is None:
-            cells = (row_number, *([None] * 18), key_year, key_code, digest.column, str(digest.reason), _raw(values))
+            key_year, key_code = _key(values)
+            lines.append(f"{row_number}{NULLS_18}\t{_copy_text(key_year)}\t{_text(key_code)}\t"
+                         f"{_text(error.column)}\t{_text(str(error.reason))}\t{_text(_raw(values))}\n")
+            continue
+        h, info = row.household, row.id_info
+        digest = digests[info.number][0]
+        person_hash = stored.get(digest)
+        if person_hash is not None:
+            person = NO_PERSON
         else:
-            h, info = row.household, row.id_info
-            if digest in stored:
-                person_hash, enc, suffix, state, pinyin = stored[digest], None, None, None, None
-            else:
+            person_hash = digest
+            person = new_persons.get(digest)
+            if person is None:
                 fields = crypto.person_key_fields(info.number, row.name, ring)
-                person_hash, enc, suffix, state = (fields["id_hash"], fields["id_encrypted"], fields["id_suffix_hash"],
-                                                   fields["key_state"])
-                pinyin = run.pinyin(row.name)
-            cells = (row_number, h.year, h.registry_code, h.division_code, h.status, h.monitoring_type,
-                     h.lifted_year, h.annual_income_per_capita, row.name, row.relationship, row.is_head, person_hash,
-                     enc, suffix, state, pinyin, info.birth_date, info.sex, info.region, h.year, h.registry_code,
-                     None, None, _raw(values))
-        buffer.write("\t".join(_copy_text(c) for c in cells) + "\n")
-    buffer.seek(0)
+                person_hash = fields["id_hash"]
+                person = new_persons[digest] = (
+                    "\\\\x" + fields["id_encrypted"].hex(), fields["id_suffix_hash"], fields["key_state"],
+                    _text(run.pinyin(row.name)))
+        code = _text(h.registry_code)
+        lifted = "\\N" if h.lifted_year is None else str(h.lifted_year)
+        lines.append(
+            f"{row_number}\t{h.year}\t{code}\t{h.division_code}\t{_text(h.status)}\t{_text(h.monitoring_type)}\t"
+            f"{lifted}\t{h.annual_income_per_capita}\t{_text(row.name)}\t{_text(row.relationship)}\t"
+            f"{'t' if row.is_head else 'f'}\t{person_hash}\t{person[0]}\t{person[1]}\t{person[2]}\t{person[3]}\t"
+            f"{info.birth_date.isoformat()}\t{info.sex}\t{info.region}\t{h.year}\t{code}\t\\N\t\\N\t"
+            f"{_text(_raw(values))}\n")
     with connection.cursor() as cursor:
-        cursor.copy_expert(f"COPY {TABLE} ({', '.join(STAGE_COLUMNS)}) FROM STDIN", buffer)
+        cursor.copy_expert(f"COPY {TABLE} ({', '.join(STAGE_COLUMNS)}) FROM STDIN", _LineReader(lines))
     part = StagedChunk(first=chunk[0][0], last=chunk[-1][0], good=0)
     _check_villages(run, part)
     _check_duplicates(part)
@@ -140,6 +168,24 @@ def stage(run, chunk) -> StagedChunk:
     _check_heads(part)
     part.good = _count_good(part)
     return part
+
+
+NULLS_18 = "\t\\N" * 18
+NO_PERSON = ("\\N", "\\N", "\\N", "\\N")  # a person already indexed: no ciphertext, suffix, state or pinyin
+
+
+class _LineReader:
+    """COPY's input from a list of lines, read in blocks (no second copy of the whole chunk as one string)."""
+
+    def __init__(self, lines: list[str], per_read: int = 500):
+        self._lines, self._at, self._per_read = lines, 0, per_read
+
+    def read(self, size: int = -1) -> str:
+        block = self._lines[self._at:self._at + self._per_read]
+        self._at += self._per_read
+        return "".join(block)
+
+    readline = read
 
 
 def _in_chunk(alias="s") -> str:
@@ -281,13 +327,12 @@ def merge_households(run, part: StagedChunk) -> set[int]:
         ORDER BY s.year, s.code, s.row"""
     changed = ("(rh.division_code, rh.status, rh.monitoring_type, rh.lifted_year, rh.annual_income_per_capita) "
                "IS DISTINCT FROM (i.division_code, i.status, i.monitoring_type, i.lifted_year, i.income)")
-    rows = _execute(f"""WITH i AS ({incoming})
-        SELECT rh.id, {changed} FROM i JOIN poverty_registry_registryhousehold rh
-        ON rh.year = i.year AND rh.registry_code = i.code""", _params(part))
-    written = {pk for pk, is_changed in rows if is_changed}
-    run.counts["households_updated"] += len(written)
-    run.counts["households_unchanged"] += len(rows) - len(written)
-    created = _execute(f"""WITH i AS ({incoming})
+    # One statement: `old` reads the households as they were before the upsert (one snapshot for the whole
+    # statement), the upsert returns the rows it inserted.
+    rows = _execute(f"""WITH i AS MATERIALIZED ({incoming}),
+        old AS (SELECT rh.id, {changed} AS changed FROM i JOIN poverty_registry_registryhousehold rh
+                ON rh.year = i.year AND rh.registry_code = i.code),
+        up AS (
         INSERT INTO poverty_registry_registryhousehold AS rh (year, registry_code, village_id, division_code, status,
             monitoring_type, lifted_year, annual_income_per_capita, import_job_id, created_at, updated_at)
         SELECT i.year, i.code, d.id, i.division_code, i.status, i.monitoring_type, i.lifted_year, i.income,
@@ -302,9 +347,15 @@ def merge_households(run, part: StagedChunk) -> set[int]:
                                    IS DISTINCT FROM (EXCLUDED.division_code, EXCLUDED.status, EXCLUDED.monitoring_type,
                                                      EXCLUDED.lifted_year, EXCLUDED.annual_income_per_capita)
                               THEN EXCLUDED.updated_at ELSE rh.updated_at END
-        RETURNING rh.id, (xmax = 0)""", _params(part, job=run.job.pk, now=timezone.now()))
-    new = {pk for pk, inserted in created if inserted}
+        RETURNING rh.id, (xmax = 0) AS inserted)
+        SELECT id, TRUE, FALSE FROM up WHERE inserted
+        UNION ALL SELECT id, FALSE, changed FROM old""", _params(part, job=run.job.pk, now=timezone.now()))
+    new = {pk for pk, inserted, _changed in rows if inserted}
+    written = {pk for pk, inserted, is_changed in rows if not inserted and is_changed}
+    existing = sum(1 for _pk, inserted, _changed in rows if not inserted)
     run.counts["households_created"] += len(new)
+    run.counts["households_updated"] += len(written)
+    run.counts["households_unchanged"] += existing - len(written)
     return written | new
 
 
@@ -315,35 +366,37 @@ def merge_members(run, part: StagedChunk) -> set[int]:
         JOIN poverty_registry_registryhousehold rh ON rh.year = s.year AND rh.registry_code = s.code
         JOIN households_person p ON p.id_hash = s.id_hash
         WHERE {_in_chunk()} AND s.err_column IS NULL"""
-    counts = _execute(f"""WITH i AS ({incoming})
-        SELECT i.hid, m.id IS NULL, (m.name, m.relationship, m.is_head) IS DISTINCT FROM (i.name, i.relationship,
-               i.is_head)
-        FROM i LEFT JOIN poverty_registry_registrymember m ON m.registry_household_id = i.hid AND m.person_id = i.pid
-        """, _params(part))
-    if len(counts) != len(part):
-        # A person found in the index when the chunk was staged is gone (or a household row is): never write
-        # part of a chunk; the job fails and says so.
-        raise RuntimeError(f"rows {part.first}-{part.last}: {len(part) - len(counts)} rows lost their person "
-                           f"or household while importing")
-    changed = set()
-    for hid, is_new, differs in counts:
-        key = "members_created" if is_new else ("members_updated" if differs else "members_unchanged")
-        run.counts[key] += 1
-        if is_new or differs:
-            changed.add(hid)
-    _execute(f"""WITH i AS ({incoming})
+    # One statement: `old` compares with the members as they were before the upsert (one snapshot for the
+    # whole statement); every member gets this job's id, so the ones the file no longer lists stand out.
+    (total, created, updated, changed), = _execute(f"""WITH i AS MATERIALIZED ({incoming}),
+        old AS (SELECT i.hid, m.id IS NULL AS is_new,
+                       (m.name, m.relationship, m.is_head) IS DISTINCT FROM (i.name, i.relationship, i.is_head) AS differs
+                FROM i LEFT JOIN poverty_registry_registrymember m
+                ON m.registry_household_id = i.hid AND m.person_id = i.pid),
+        up AS (
         INSERT INTO poverty_registry_registrymember (registry_household_id, person_id, name, relationship, is_head,
                                                      import_job_id)
         SELECT i.hid, i.pid, i.name, i.relationship, i.is_head, %(job)s FROM i
         ON CONFLICT (registry_household_id, person_id) DO UPDATE SET name = EXCLUDED.name,
             relationship = EXCLUDED.relationship, is_head = EXCLUDED.is_head, import_job_id = EXCLUDED.import_job_id
-        """, _params(part, job=run.job.pk))
+        RETURNING 1)
+        SELECT COUNT(*), COUNT(*) FILTER (WHERE is_new), COUNT(*) FILTER (WHERE NOT is_new AND differs),
+               COALESCE(array_agg(DISTINCT hid) FILTER (WHERE is_new OR differs), '{{}}')
+        FROM old""", _params(part, job=run.job.pk))  # `up` runs to completion unread (a data-modifying WITH)
+    if total != len(part):
+        # A person found in the index when the chunk was staged is gone (or a household row is): never write
+        # part of a chunk; the job fails and says so (its transaction, and this upsert, roll back).
+        raise RuntimeError(f"rows {part.first}-{part.last}: {len(part) - total} rows lost their person "
+                           f"or household while importing")
+    run.counts["members_created"] += created
+    run.counts["members_updated"] += updated
+    run.counts["members_unchanged"] += total - created - updated
     # Listed now, so on the roster (poverty_registry.models.persons_roster_flags_refresh, set-based: a member
     # was only added here, so the flag can only turn on).
     _execute(f"""UPDATE households_person p SET on_poverty_roster = TRUE
                  FROM {TABLE} s WHERE {_in_chunk()} AND s.err_column IS NULL AND p.id_hash = s.id_hash
                  AND NOT p.on_poverty_roster""", _params(part))
-    return changed
+    return set(changed)
 
 
 def report_errors(run, part: StagedChunk) -> None:
@@ -352,7 +405,7 @@ def report_errors(run, part: StagedChunk) -> None:
         cursor.execute(f"SELECT row, err_column, err_reason, raw FROM {TABLE} s "
                        f"WHERE {_in_chunk()} AND s.err_column IS NOT NULL ORDER BY row", _params(part))
         for row, column, reason, raw in cursor.fetchall():
-            run._error(row, column, reason, json.loads(raw))
+            run._error(row, column, reason, _raw_values(raw))
 
 
 def failed_household_ids(run) -> list[int]:

@@ -460,3 +460,26 @@ def test_a_synonym_added_in_the_table_is_read_and_unmatched_headers_are_named(co
     job = run_import(county_officer, chinese_csv(rows, header=header + ["备注"]))
     assert job.status == "succeeded" and RegistryHousehold.objects.get().status == "lifted", job.errors
     assert "备注" in job.message
+
+
+def test_error_rows_found_across_rows_carry_the_files_cells_and_copy_reserved_characters(county_officer, village,
+                                                                                          run_import, settings):
+    """The staged path writes each row's cells into the staging table (COPY's text format) and the error report
+    from there: a row refused by a check across rows (a second head, found in SQL) comes back with the cells as
+    the file gave them, tab, backslash and all; the good rows keep those characters in the database."""
+    odd_relationship = "子女\\备注\t甲"
+    rows = [row(1, code="H1", head=True, relationship="户主"),
+            row(2, code="H1", head=False, relationship=odd_relationship, name="王\\二"),
+            row(3, code="H1", head=True, relationship=odd_relationship)]  # a second head: refused in SQL
+    job = run_import(county_officer, csv_bytes(rows))
+    assert job.status == "succeeded"
+    assert job.counts["rows_imported"] == 2 and job.counts["rows_failed"] == 1
+    assert [(e["row"], e["column"]) for e in job.errors] == [(4, "is_head")]
+    lines = list(csv.reader(io.StringIO(
+        filecrypt.read_bytes(Path(settings.VAR_DIR) / job.result_file).decode("utf-8-sig"))))
+    assert len(lines) == 2
+    cells = dict(zip(["row", "column", "reason", *COLUMNS], lines[1], strict=True))
+    assert cells["row"] == "4" and cells["relationship"] == odd_relationship
+    assert cells["registry_household_code"] == "H1" and cells["id_number"] == ident(3)[:6] + "********" + ident(3)[14:]
+    member = RegistryMember.objects.get(relationship=odd_relationship)
+    assert member.name == "王\\二" and not member.is_head
