@@ -8,10 +8,11 @@ corrected file) get the file's household fields, members and case figures; what 
 batch can be undone. A chunk already written by an interrupted run of the same batch is skipped.
 """
 
+import re
 import unicodedata
 from collections import defaultdict
 from datetime import date, datetime, time
-from functools import cache
+from functools import cache, lru_cache
 
 from django.db import transaction
 from django.utils import timezone
@@ -52,13 +53,22 @@ def _char_pinyin(char: str) -> str | None:
     return lazy_pinyin(char)[0] if len(plain) == 1 else None
 
 
+_HAN_RUNS = re.compile(r"([\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003134f]+)")
+
+
+@lru_cache(maxsize=65536)
+def _han_run(run: str) -> str:
+    """A run of Han characters: per character from the cache when each reads one way; converted whole (its
+    phrases decide, as the person index does) when one reads two ways (单 dan/shan, 员 yuan/yun)."""
+    parts = [_char_pinyin(c) for c in run]
+    return name_to_pinyin(run) if None in parts else "".join(parts).lower()
+
+
 def pinyin_of(name: str) -> str:
-    """name_to_pinyin (the person index's blocking key) from a per-character cache; a name with a character
-    read two ways (单 dan/shan, 员 yuan/yun) is converted whole, as the person index does, so the key is the same."""
-    parts = [_char_pinyin(c) for c in name]
-    if None in parts:
-        return name_to_pinyin(name)
-    return "".join(parts).lower()
+    """name_to_pinyin (the person index's blocking key), cached per character and per run of Han characters:
+    pypinyin converts each run on its own, other text is kept as it is."""
+    return "".join(_han_run(part) if i % 2 else part.lower()
+                   for i, part in enumerate(_HAN_RUNS.split(name or "")))
 
 
 def contact_fields(first) -> dict:
@@ -234,9 +244,10 @@ class Apply:
             if first.gradual_exit_until:
                 exits.append(self._gradual_exit(case, first))
             else:
-                reviews.append(Review(case=case, division_code=case.division_code, kind=ReviewKind.SCHEDULED,
-                                      status=ReviewStatus.DUE, due_date=self._review_due(case, first)))
-        insert(reviews)
+                reviews.append({"case_id": case.pk, "division_code": case.division_code,
+                                "kind": ReviewKind.SCHEDULED, "status": ReviewStatus.DUE,
+                                "due_date": self._review_due(case, first)})
+        copy_rows(Review, reviews)
         insert(exits)
 
     def _figures(self, group) -> dict:
