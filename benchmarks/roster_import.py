@@ -1,12 +1,13 @@
 """Benchmark: the go-live roster import of 100,000 member rows beside PostgreSQL COPY of the same file.
 
-    DATABASE_URL=postgres://... .venv/bin/python benchmarks/roster_import.py [--rows 100000]
+    DATABASE_URL=postgres://... .venv/bin/python benchmarks/roster_import.py [--rows 10000,100000]
 
 1. copy  - COPY of the CSV into a bare table of text columns (the floor: no validation, no encryption).
 2. golive - this project's import as the real jobs: the dry run (validate, encrypt, blind-index, COPY into
             the staging table, set-based checks) and then the confirmation (households, members, migrated
             cases, reviews, audit events), each run in its own subprocess so its peak RSS is its own.
-Prints rows/s and peak RSS (VmHWM); asserts nothing about time.
+Prints rows/s, peak RSS (VmHWM) and the ratio to COPY at each size (10,000 and 100,000 rows by default: the
+peak RSS should barely grow); asserts nothing about time.
 """
 
 import argparse
@@ -147,27 +148,36 @@ def clean() -> None:
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--rows", default="10000,100000", help="one size or several, comma-separated")
     parser.add_argument("--step", default="")
     args = parser.parse_args()
     setup_django()
-    path = ROOT / "var" / "bench" / f"roster-{args.rows}.csv"
-    if args.step == "copy":
-        run_copy(path)
+    if args.step:
+        rows = int(args.rows)
+        path = ROOT / "var" / "bench" / f"roster-{rows}.csv"
+        run_copy(path) if args.step == "copy" else run_golive(path, rows)
         return
-    if args.step == "golive":
-        run_golive(path, args.rows)
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
     ensure_fixtures()
-    clean()
-    generate(path, args.rows)
-    print(f"{'step':<8} {'rows':>8} {'seconds':>8} {'rows/s':>8} {'peak RSS MB':>12}")
-    for step in ("copy", "golive"):
-        out = subprocess.run([sys.executable, __file__, "--rows", str(args.rows), "--step", step], cwd=ROOT,
-                             capture_output=True, text=True)
-        print(out.stdout.strip() or out.stderr.strip()[-2000:], flush=True)
-    clean()
+    print(f"{'step':<8} {'rows':>8} {'seconds':>8} {'rows/s':>8} {'peak RSS MB':>12}  (golive: x COPY)")
+    for rows in [int(n) for n in args.rows.split(",")]:
+        path = ROOT / "var" / "bench" / f"roster-{rows}.csv"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        clean()
+        generate(path, rows)
+        rates = {}
+        for step in ("copy", "golive"):
+            out = subprocess.run([sys.executable, __file__, "--rows", str(rows), "--step", step], cwd=ROOT,
+                                 capture_output=True, text=True)
+            text = out.stdout.strip() or out.stderr.strip()[-2000:]
+            for line in text.splitlines():
+                parts = line.split()
+                if parts and parts[0] in ("copy", "golive") and len(parts) > 3:
+                    rates[parts[0]] = float(parts[3])
+            if step == "golive" and len(rates) == 2:
+                text += f"\n{'ratio':<8} {rows:>8} golive/COPY = {rates['golive'] / rates['copy']:.3f}x"
+            print(text, flush=True)
+        clean()
+        path.unlink(missing_ok=True)
 
 
 if __name__ == "__main__":

@@ -8,19 +8,24 @@ corrected file) get the file's household fields, members and case figures; what 
 batch can be undone. A chunk already written by an interrupted run of the same batch is skipped.
 """
 
+import re
+import unicodedata
 from collections import defaultdict
 from datetime import date, datetime, time
+from functools import cache, lru_cache
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from pypinyin import lazy_pinyin
+from pypinyin.pinyin_dict import pinyin_dict
 
 from accounts.divisions import county_division
 from audit import feed
 from audit.models import AuditEvent
 from cases.models import OPEN_STATES, PAID_STATES, Case, CaseOrigin, CaseStatus, household_paid_flags_refresh
 from cases.months import add_months, first_of_month, months_between
-from golive.bulk import insert
+from golive.bulk import copy_rows, insert
 from golive.models import BatchHousehold, MigratedHousehold, RosterBatch, RowAction, StagedRow
 from golive.staging import fingerprint
 from households import crypto
@@ -31,10 +36,45 @@ from recipients.models import CaseExit, ExitKind, Review, ReviewKind, ReviewStat
 from recipients.services.exits import case_exit
 from recipients.services.policy import policy_for
 
-CHUNK_HOUSEHOLDS = 500
+CHUNK_HOUSEHOLDS = 2000
+STAGED_NAMES = [f.attname for f in StagedRow._meta.concrete_fields]
 HOUSEHOLD_SNAPSHOT = ("address", "contact_phone", "bank_name", "bank_account")
 MEMBER_SNAPSHOT = ("name", "relationship", "health", "disability_grade", "labour_capacity")
 CASE_SNAPSHOT = ("category", "monthly_amount")
+
+
+@cache
+def _char_pinyin(char: str) -> str | None:
+    """A character's toneless reading, when it has only one (None: it depends on the neighbours)."""
+    readings = pinyin_dict.get(ord(char))
+    if readings is None:
+        return char  # not a Han character pypinyin knows: kept as it is, as in a whole name
+    plain = {unicodedata.normalize("NFD", r).encode("ascii", "ignore").decode() for r in readings.split(",")}
+    return lazy_pinyin(char)[0] if len(plain) == 1 else None
+
+
+_HAN_RUNS = re.compile(r"([\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003134f]+)")
+
+
+@lru_cache(maxsize=65536)
+def _han_run(run: str) -> str:
+    """A run of Han characters: per character from the cache when each reads one way; converted whole (its
+    phrases decide, as the person index does) when one reads two ways (单 dan/shan, 员 yuan/yun)."""
+    parts = [_char_pinyin(c) for c in run]
+    return name_to_pinyin(run) if None in parts else "".join(parts).lower()
+
+
+def pinyin_of(name: str) -> str:
+    """name_to_pinyin (the person index's blocking key), cached per character and per run of Han characters:
+    pypinyin converts each run on its own, other text is kept as it is."""
+    return "".join(_han_run(part) if i % 2 else part.lower()
+                   for i, part in enumerate(_HAN_RUNS.split(name or "")))
+
+
+def contact_fields(first) -> dict:
+    """The household's phone and bank account as written from a staged row: the one place in golive that
+    writes them (households.crypto will hold them encrypted with a blind index)."""
+    return {"contact_phone": first.phone, "bank_name": first.bank_name, "bank_account": first.bank_account}
 
 
 class Apply:
@@ -62,7 +102,9 @@ class Apply:
 
     def _chunk(self, codes: list[str]) -> None:
         rows = defaultdict(list)
-        for row in StagedRow.objects.filter(batch=self.batch, household_code__in=codes).order_by("row"):
+        staged = (StagedRow.objects.filter(batch=self.batch, household_code__in=codes).order_by("row")
+                  .values_list(*STAGED_NAMES, named=True))  # tuples, not model instances
+        for row in staged:
             rows[row.household_code].append(row)
         persons, created_persons = self._persons([r for group in rows.values() for r in group])
         links = {link.household_code: link for link in MigratedHousehold.objects.select_related("household", "case")
@@ -100,14 +142,16 @@ class Apply:
         created = set()
         if missing:
             ring = crypto.keyring()
-            Person.objects.bulk_create([
-                Person(id_hash=h, id_encrypted=bytes(hashes[h].id_encrypted), name=hashes[h].member_name,
-                       id_suffix_hash=crypto.suffix_hash(
-                           crypto.decrypt_id(hashes[h].id_encrypted, id_hash=h, ring=ring), hashes[h].member_name, ring),
-                       key_state=ring.state,
-                       name_pinyin=name_to_pinyin(hashes[h].member_name), birth_date=hashes[h].birth_date,
-                       sex=hashes[h].sex, region_code=hashes[h].region_code) for h in missing],
-                ignore_conflicts=True, batch_size=1000)
+            new = []
+            for h in missing:
+                r = hashes[h]
+                encrypted = bytes(r.id_encrypted)
+                number = crypto.decrypt_id(encrypted, id_hash=h, ring=ring)
+                new.append({"id_hash": h, "id_encrypted": encrypted, "name": r.member_name,
+                            "id_suffix_hash": crypto.suffix_hash(number, r.member_name, ring),
+                            "key_state": ring.state, "name_pinyin": pinyin_of(r.member_name),
+                            "birth_date": r.birth_date, "sex": r.sex, "region_code": r.region_code})
+            copy_rows(Person, new, ignore_conflicts=True)
             fresh = dict(Person.objects.filter(id_hash__in=missing).values_list("id_hash", "id"))
             found.update(fresh)
             created = set(fresh.values())
@@ -115,6 +159,7 @@ class Apply:
 
     # -- new households ----------------------------------------------------------------------------------
     def _create(self, codes, rows, persons, created_persons) -> None:
+        """New households, written as rows (dicts) with COPY: no model instances but the cases'."""
         if not codes:
             return
         households = []
@@ -122,72 +167,71 @@ class Apply:
             group = rows[code]
             first = group[0]
             head = next(r for r in group if r.is_head)
-            households.append(Household(
-                village_id=first.village_id, division_code=first.village_code, address=first.address,
-                contact_phone=first.phone, bank_name=first.bank_name, bank_account=first.bank_account,
-                head_name=head.member_name, created_by=self.actor, **self._figures(group)))
-        insert(households)
-        by_code = dict(zip(codes, households, strict=True))
-        members = []
+            households.append({"village_id": first.village_id, "division_code": first.village_code,
+                               "address": first.address, "head_name": head.member_name,
+                               "created_by_id": self.actor.pk, **contact_fields(first), **self._figures(group)})
+        household_ids = copy_rows(Household, households)
+        by_code = dict(zip(codes, household_ids, strict=True))
+        division_of = {code: rows[code][0].village_code for code in codes}
+        members, keys = [], []
         for code in codes:
             for r in rows[code]:
-                members.append(Member(household=by_code[code], person_id=persons[r.id_hash], name=r.member_name,
-                                      relationship=r.relationship, sex=r.sex, birth_date=r.birth_date,
-                                      labour_capacity=r.labour_capacity, health=r.health,
-                                      disability_grade=r.disability_grade))
-        insert(members)
+                members.append({"household_id": by_code[code], "person_id": persons[r.id_hash],
+                                "name": r.member_name, "relationship": r.relationship, "sex": r.sex,
+                                "birth_date": r.birth_date, "labour_capacity": r.labour_capacity, "health": r.health,
+                                "disability_grade": r.disability_grade})
+                keys.append((by_code[code], persons[r.id_hash]))
+        member_of = dict(zip(keys, copy_rows(Member, members), strict=True))
         self.counts["members_created"] += len(members)
-        member_of = {(m.household_id, m.person_id): m for m in members}
         cases = []
         for code in codes:
             if rows[code][0].category:
-                household = by_code[code]
-                cases.append(self._new_case(household, rows[code],
-                                            lambda person, hh=household.pk: member_of[(hh, person)], persons))
+                hh = by_code[code]
+                cases.append(self._new_case(hh, division_of[code], rows[code],
+                                            lambda person, hh=hh: member_of[(hh, person)], persons))
         insert(cases)
         case_of = {c.household_id: c for c in cases}
-        self._case_followups([(case_of[by_code[code].pk], rows[code][0]) for code in codes
-                              if by_code[code].pk in case_of])
+        self._case_followups([(case_of[by_code[code]], rows[code][0]) for code in codes if by_code[code] in case_of])
         household_paid_flags_refresh([c.household_id for c in cases])
-        insert([
-            MigratedHousehold(county_code=self.batch.county_code, household_code=code, household=by_code[code],
-                              case=case_of.get(by_code[code].pk), batch=self.batch,
-                              fingerprint=self._fingerprint(rows[code])) for code in codes])
-        insert([
-            BatchHousehold(batch=self.batch, household_id=by_code[code].pk, created=True, household_version=1,
-                           case_id=getattr(case_of.get(by_code[code].pk), "pk", None),
-                           case_version=1 if by_code[code].pk in case_of else None,
-                           persons_created=sorted({persons[r.id_hash] for r in rows[code]} & created_persons))
+        copy_rows(MigratedHousehold, [
+            {"county_code": self.batch.county_code, "household_code": code, "household_id": by_code[code],
+             "case_id": getattr(case_of.get(by_code[code]), "pk", None), "batch_id": self.batch.pk,
+             "fingerprint": self._fingerprint(rows[code])} for code in codes])
+        copy_rows(BatchHousehold, [
+            {"batch_id": self.batch.pk, "household_id": by_code[code], "created": True, "household_version": 1,
+             "case_id": getattr(case_of.get(by_code[code]), "pk", None),
+             "case_version": 1 if by_code[code] in case_of else None, "before": {}, "added_member_ids": [],
+             "persons_created": sorted({persons[r.id_hash] for r in rows[code]} & created_persons)}
             for code in codes])
         events = []
         for code in codes:
-            household = by_code[code]
-            events.append(self._event("household.migrated", "households.household", household.pk,
-                                      household.division_code, code, rows[code][0].row))
-            case = case_of.get(household.pk)
+            events.append(self._event_row("household.migrated", "households.household", by_code[code],
+                                          division_of[code], code, rows[code][0].row))
+            case = case_of.get(by_code[code])
             if case is not None:
-                event = self._event("case.migrated", "cases.case", case.pk, case.division_code, code,
-                                    rows[code][0].row)
-                event.after |= {"status": case.status, "category": case.category,
-                                "monthly_amount": str(case.monthly_amount),
-                                "first_payment_month": case.first_payment_month.isoformat()}
+                event = self._event_row("case.migrated", "cases.case", case.pk, case.division_code, code,
+                                        rows[code][0].row)
+                event["after"] |= {"status": case.status, "category": case.category,
+                                   "monthly_amount": str(case.monthly_amount),
+                                   "first_payment_month": case.first_payment_month.isoformat()}
                 events.append(event)
-        insert(events)
-        feed.changed("households.household", [h.pk for h in households])
+        copy_rows(AuditEvent, events)
+        feed.changed("households.household", household_ids)
         feed.changed("cases.case", [c.pk for c in cases])
         self.counts["households_created"] += len(households)
         self.counts["cases_created"] += len(cases)
 
-    def _new_case(self, household, group, member_of, persons) -> Case:
-        """The unsaved migrated case of a household (the file's category, amount, approval, inclusion, exit)."""
+    def _new_case(self, household_id, division_code, group, member_of, persons) -> Case:
+        """The unsaved migrated case of a household (the file's category, amount, approval, inclusion, exit);
+        `member_of(person id)` is the member's id."""
         first = group[0]
         head = next(r for r in group if r.is_head)
         single = next((r for r in group if r.individual_inclusion), None)
         return Case(
-            household=household, division_code=household.division_code,
+            household_id=household_id, division_code=division_code,
             status=CaseStatus.GRADUAL_EXIT if first.gradual_exit_until else CaseStatus.ACTIVE,
-            applicant=member_of(persons[head.id_hash]),
-            individual_member=member_of(persons[single.id_hash]) if single else None,
+            applicant_id=member_of(persons[head.id_hash]),
+            individual_member_id=member_of(persons[single.id_hash]) if single else None,
             category=first.category, monthly_amount=first.monthly_amount,
             first_payment_month=add_months(first_of_month(first.approved_on), 1),
             decided_at=timezone.make_aware(datetime.combine(first.approved_on, time(12))),
@@ -200,9 +244,10 @@ class Apply:
             if first.gradual_exit_until:
                 exits.append(self._gradual_exit(case, first))
             else:
-                reviews.append(Review(case=case, division_code=case.division_code, kind=ReviewKind.SCHEDULED,
-                                      status=ReviewStatus.DUE, due_date=self._review_due(case, first)))
-        insert(reviews)
+                reviews.append({"case_id": case.pk, "division_code": case.division_code,
+                                "kind": ReviewKind.SCHEDULED, "status": ReviewStatus.DUE,
+                                "due_date": self._review_due(case, first)})
+        copy_rows(Review, reviews)
         insert(exits)
 
     def _figures(self, group) -> dict:
@@ -237,6 +282,11 @@ class Apply:
                         reason=_("Gradual exit begun in the previous system (go-live roster import)."),
                         effective_month=effective, gradual_schedule=tail, end_month=end, decided_by=self.actor)
 
+    def _event_row(self, action, object_type, object_id, division_code, code, row) -> dict:
+        return {"actor_id": self.actor.pk, "actor_username": self.actor.username, "action": action,
+                "object_type": object_type, "object_id": str(object_id), "division_code": division_code,
+                "after": {"file": self.batch.filename, "batch": self.batch.pk, "row": row, "household_code": code}}
+
     def _event(self, action, object_type, object_id, division_code, code, row) -> AuditEvent:
         return AuditEvent(actor=self.actor, actor_username=self.actor.username, action=action,
                           object_type=object_type, object_id=str(object_id), division_code=division_code,
@@ -249,8 +299,9 @@ class Apply:
         first = group[0]
         before = {"household": {f: getattr(household, f) for f in HOUSEHOLD_SNAPSHOT}, "members": {},
                   "fingerprint": link.fingerprint, "batch": link.batch_id}
-        household.address, household.contact_phone = first.address, first.phone
-        household.bank_name, household.bank_account = first.bank_name, first.bank_account
+        household.address = first.address
+        for name, value in contact_fields(first).items():
+            setattr(household, name, value)
         existing = {m.person_id: m for m in Member.objects.filter(household=household, is_active=True)}
         added = []
         for r in group:
@@ -269,7 +320,7 @@ class Apply:
         household.version += 1
         household.save()
         case_id, case_version = self._update_case(link, household, group, persons,
-                                                  {m.person_id: m for m in [*existing.values(), *added]}, before)
+                                                  {m.person_id: m.pk for m in [*existing.values(), *added]}, before)
         AuditEvent.objects.bulk_create([self._event("household.migration_updated", "households.household",
                                                     household.pk, household.division_code, link.household_code,
                                                     first.row)])
@@ -308,7 +359,7 @@ class Apply:
         if first.category:
             if Case.objects.filter(household=household, status__in=OPEN_STATES).exists():
                 return None, None  # an application or case of ours is open: the file does not override it
-            new = self._new_case(household, group, members.__getitem__, persons)
+            new = self._new_case(household.pk, household.division_code, group, members.__getitem__, persons)
             insert([new])
             self._case_followups([(new, first)])
             household_paid_flags_refresh([household.pk])

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Division, Level
 from dibao import filecrypt
 from dibao.spreadsheets import CsvRows, spreadsheet_writer
+from golive.bulk import copy_text
 from golive.layout import COLUMNS
 from golive.models import MigratedHousehold, RosterBatch, RowAction, StagedRow
 from golive.rows import RowError, clean_row, household_fields
@@ -223,17 +224,6 @@ def _safe(value) -> str:
     return value if isinstance(value, str) else ""
 
 
-def _copy_value(value) -> str:
-    if value is None:
-        return "\\N"
-    if isinstance(value, bool):
-        return "t" if value else "f"
-    if isinstance(value, bytes | memoryview):
-        return "\\\\x" + bytes(value).hex()
-    text = value.isoformat() if isinstance(value, date) else str(value)
-    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
-
-
 def write_staged(rows: list[dict]) -> None:
     """The rows ({attname: value}, the others take their defaults): one COPY on PostgreSQL, one bulk INSERT
     elsewhere."""
@@ -245,7 +235,7 @@ def write_staged(rows: list[dict]) -> None:
     buffer = io.StringIO()
     defaults = [(f.attname, f.get_default()) for f in STAGED_FIELDS]
     for row in rows:
-        buffer.write("\t".join(_copy_value(row.get(name, default)) for name, default in defaults))
+        buffer.write("\t".join(copy_text(row.get(name, default)) for name, default in defaults))
         buffer.write("\n")
     buffer.seek(0)
     columns = ", ".join(connection.ops.quote_name(f.column) for f in STAGED_FIELDS)

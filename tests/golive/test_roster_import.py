@@ -318,3 +318,12 @@ def test_a_person_who_joined_a_household_after_the_dry_run_is_refused_at_confirm
     assert "1" in batch.apply_job.message
     # The staged rows (encrypted ID numbers) are gone once the batch is in.
     assert not StagedRow.objects.filter(batch=batch).exists()
+
+
+def test_pinyin_from_the_character_cache_is_the_person_index_key():
+    from golive.applying import pinyin_of
+    from households.persons import name_to_pinyin
+
+    names = ["成员1", "张三", "单田芳", "曾国藩", "王小明", "𪚥丽", "李a1b", "吕绿", "欧阳娜娜", "解放", "乐乐", "长孙无忌",
+             "Anna李", "重庆", "", "成员12 3", "李·四", "张三Li", "银行卡"]
+    assert [pinyin_of(n) for n in names] == [name_to_pinyin(n) for n in names]
