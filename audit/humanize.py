@@ -15,8 +15,8 @@ from django.db import models
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 # action -> sentence: what the actor did ("%(object)s" is the object's name, linked where it has a page).
 ACTIONS = {
@@ -331,3 +331,37 @@ FIELD_WORDS = {
     "monthly_amount": _("monthly amount"),
     "outcome": _("outcome"),
 }
+
+
+# The access log's details: the values services write as codes, in words.
+ACCESS_DETAIL_WORDS = {
+    "report_title": _("report"),
+    "row_count": _("number of rows"),
+    "id_numbers": _("ID numbers"),
+    "delivery": _("delivery"),
+}
+ACCESS_DETAIL_VALUES = {
+    "format": {"csv": "CSV", "xlsx": "Excel"},
+    "id_numbers": {"full": _("shown in full"), "masked": _("masked"), "none": _("none in the report")},
+    "delivery": {"stream": _("downloaded at once"), "job": _("prepared in the background")},
+}
+# The report's key is a code name: the page shows its title (report_title, written in the source language
+# and translated here) instead.
+ACCESS_DETAIL_HIDDEN = {"report"}
+
+
+def access_detail(detail: dict | None) -> list[tuple[str, str, str]]:
+    """An access-log entry's details as (label, value, "") rows in words, like `changes`."""
+    rows = []
+    for key, value in (detail or {}).items():
+        if key in ACCESS_DETAIL_HIDDEN:
+            continue
+        label = ACCESS_DETAIL_WORDS.get(key) or FIELD_WORDS.get(key, _("other detail"))
+        if key == "report_title" and isinstance(value, str):
+            shown = gettext(value) if value else "—"
+        elif isinstance(value, str) and value in ACCESS_DETAIL_VALUES.get(key, {}):
+            shown = str(ACCESS_DETAIL_VALUES[key][value])
+        else:
+            shown = _display(None, value)
+        rows.append((str(label), shown, ""))
+    return rows

@@ -126,7 +126,7 @@ def _rows(events, *, access: bool):
                                           access=access),
             "division": names.get(e.division_code, e.division_code and _("division no longer exists")),
             "changes": [] if access else humanize.changes(e.object_type, e.before, e.after, e.action),
-            "detail": humanize.changes("", e.detail, None) if access else [],
+            "detail": humanize.access_detail(e.detail) if access else [],
         })
     return rows
 

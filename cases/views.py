@@ -94,6 +94,8 @@ def case_detail_view(request, pk):
     missing = workflow.missing_before(case, "submit") if case.status == CaseStatus.DRAFT else []
     return render(request, "cases/detail.html", {
         "case": case, "benefit": benefit, "actions": actions, "may_edit": may_edit, "visits": visits,
+        # County officers record complaints (evidence.views.complaint_create): from the case it concerns.
+        "may_record_complaint": request.user.has_role(Role.COUNTY_OFFICER) and case.status != CaseStatus.DRAFT,
         "notices": notices, "decision": decisions[0] if decisions else None, "events": case_events(case),
         "missing": missing, "today": workflow.today(), "title": _("Case %(id)s") % {"id": case.pk},
     })

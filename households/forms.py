@@ -39,6 +39,11 @@ class HouseholdForm(Bootstrap, forms.Form):
         else:
             self.fields["village"].queryset = scope_queryset(
                 user, Division.objects.filter(level=Level.VILLAGE)).order_by("code")
+            division = getattr(user, "division", None)
+            if division is not None and division.level == Level.VILLAGE:
+                # Village staff enter households of their own village only: it is chosen already.
+                self.fields["village"].empty_label = None
+                self.fields["village"].initial = division.code
         self.style()
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import connections, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import Role
@@ -114,8 +114,10 @@ def export_request(*, actor, report: str, fmt: str, filters: dict, purpose: str 
         requested_by=actor, purpose=purpose[:300], row_count=row_count, streamed=streamed,
         expires_at=timezone.now() + timedelta(hours=settings.DATA_RETENTION_EXPORT_HOURS),
     )
+    with translation.override(None):  # the title's source text: the access log shows it in the reader's language
+        title = str(definition.title)
     record_access(user=actor, action="export", obj=export, division_code=division_code, detail={
-        "report": definition.key, "format": fmt, "filters": parsed.as_dict(), "row_count": row_count,
+        "report": definition.key, "report_title": title, "format": fmt, "filters": parsed.as_dict(), "row_count": row_count,
         "purpose": purpose, "id_numbers": ("full" if purpose else "masked") if definition.has_id_numbers else "none",
         "delivery": "stream" if streamed else "job",
     })
