@@ -17,6 +17,8 @@ from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts import picker
+from accounts.divisions import code_prefix
 from accounts.models import AUDIT_LOG_READERS, Role
 from accounts.scoping import scope_queryset
 from audit import humanize
@@ -145,7 +147,11 @@ def event_list(request):
     data = form.cleaned_data if form.is_valid() else {}
     log = data.get("log") or "changes"
     qs = search_events(request.user, data, log=log) if form.is_valid() else AuditEvent.objects.none()
-    return _render(request, form, qs, _("Access log") if log == "access" else _("Audit log"))
+    # The cascading division picker: the events of a county, township or village of the reader's area.
+    division = picker.scoped_code(request.user, request.GET, legacy=())
+    if division:
+        qs = qs.filter(division_code__startswith=code_prefix(division))
+    return _render(request, form, qs, _("Access log") if log == "access" else _("Audit log"), {"division": division})
 
 
 def object_history(request, object_type: str, object_id: str):

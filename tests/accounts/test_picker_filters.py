@@ -92,3 +92,28 @@ def test_findings_and_watch_list_through_the_picker(web, world, county_officer, 
     assert {f.division_code for f in watch.context["page"]} == {world["north_village"].code}
     watch_foreign = client.get(f"/findings/watch-list/?division={other_county_village.code}")
     assert {f.division_code for f in watch_foreign.context["page"]} == {village.code, world["north_village"].code}
+
+
+def test_audit_log_through_the_picker(web, world, county_auditor, auditor, county_officer, village,
+                                      other_county_village, other_county):
+    from audit.services import record, record_access
+
+    for place in (village, world["north_village"], other_county_village):
+        record(actor=county_officer, action="case.accept", object_type="cases.case", object_id="1",
+               division_code=place.code)
+        record_access(user=county_officer, action="export", object_type="reports.export", object_id="1",
+                      division_code=place.code, detail={"format": "csv"})
+    client = web(county_auditor)
+    page = client.get("/audit/").content.decode()
+    assert 'id="audit-division"' in page and "北村镇" in page
+    for log in ("changes", "access"):
+        north = client.get(f"/audit/?log={log}&division={world['north'].code}&division=")
+        assert {e.division_code for e in north.context["page"]} == {world["north_village"].code}
+        foreign = client.get(f"/audit/?log={log}&division={other_county_village.code}")
+        assert foreign.context["division"] == ""
+        assert other_county_village.code not in {e.division_code for e in foreign.context["page"]}
+        assert world["north_village"].code in {e.division_code for e in foreign.context["page"]}
+    # the city auditor picks a county, then its township
+    city = web(auditor)
+    assert {e.division_code for e in city.get(f"/audit/?division={other_county.code}").context["page"]} == {
+        other_county_village.code}

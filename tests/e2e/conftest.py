@@ -117,11 +117,13 @@ class Browser:
             self.driver.delete_cookie(name)
 
 
-@pytest.fixture
-def browser(request, live_server, tmp_path):
+def _skip_without_chromium():
     if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
         print(f"SKIP e2e: {CHROMIUM} or {CHROMEDRIVER} is missing (apt-get install chromium chromium-driver)")
         pytest.skip(f"{CHROMIUM} or {CHROMEDRIVER} is missing (apt-get install chromium chromium-driver)")
+
+
+def _new_driver():
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -137,22 +139,61 @@ def browser(request, live_server, tmp_path):
     options.add_experimental_option("prefs", {"intl.accept_languages": "zh-CN,zh"})
     driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
     driver.implicitly_wait(2)
+    return driver
+
+
+def _browser(request, driver, live_server, tmp_path):
     shots = tmp_path / "shots"
     shots.mkdir()
     downloads = tmp_path / "downloads"
     downloads.mkdir()
     driver.execute_cdp_cmd("Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
+    return Browser(driver, live_server.url, shots, downloads)
+
+
+def _keep_shots(request, browser):
+    failed = getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed
+    # A journey that sets `keep_shots` (the phone-width days) keeps its screenshots as artifacts always.
+    if failed or os.environ.get("E2E_KEEP_SHOTS") or getattr(request.node, "keep_shots", False):
+        try:
+            browser.driver.save_screenshot(str(browser.shots / "99-at-failure.png"))
+        except Exception:  # noqa: S110 - the browser may be gone; keep what we have
+            pass
+        target = ARTIFACTS / request.node.name.replace("/", "_")
+        shutil.rmtree(target, ignore_errors=True)
+        shutil.copytree(browser.shots, target)
+
+
+@pytest.fixture
+def browser(request, live_server, tmp_path):
+    _skip_without_chromium()
+    driver = _new_driver()
+    b = _browser(request, driver, live_server, tmp_path)
     try:
-        yield Browser(driver, live_server.url, shots, downloads)
+        yield b
     finally:
-        failed = getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed
-        # A journey that sets `keep_shots` (the phone-width days) keeps its screenshots as artifacts always.
-        if failed or os.environ.get("E2E_KEEP_SHOTS") or getattr(request.node, "keep_shots", False):
-            try:
-                driver.save_screenshot(str(shots / "99-at-failure.png"))
-            except Exception:  # noqa: S110 - the browser may be gone; keep what we have
-                pass
-            target = ARTIFACTS / request.node.name.replace("/", "_")
-            shutil.rmtree(target, ignore_errors=True)
-            shutil.copytree(shots, target)
+        _keep_shots(request, b)
         driver.quit()
+
+
+@pytest.fixture(scope="module")
+def _module_driver():
+    _skip_without_chromium()
+    driver = _new_driver()
+    yield driver
+    driver.quit()
+
+
+@pytest.fixture
+def shared_browser(request, _module_driver, live_server, tmp_path):
+    """The `browser` of a module's journeys, one Chromium for all of them (starting one costs seconds):
+    each test starts with no cookies (no session, no language chosen) on a blank page, at desktop width."""
+    driver = _module_driver
+    driver.get("about:blank")
+    driver.execute_cdp_cmd("Network.clearBrowserCookies", {})
+    driver.set_window_size(1280, 1000)
+    b = _browser(request, driver, live_server, tmp_path)
+    try:
+        yield b
+    finally:
+        _keep_shots(request, b)
