@@ -328,6 +328,8 @@ def test_auditor_exports_a_list_and_reads_the_export_in_the_access_log(day, lang
     b.click('main .nav-tabs a[href$="?log=access"]')
     b.wait_for(lambda: "log=access" in b.path)
     visit(b, language, "access-log")
+    b.driver.execute_script("document.getElementById('audit-events').scrollIntoView({block: 'start'});")
+    b.shot("access-log-rows")
     rows = b.find("#audit-events").text
     assert export.created_at.astimezone(timezone.get_current_timezone()).strftime("%Y-%m-%d %H:%M") in rows
     assert ("导出" if language == "zh-hans" else "export") in rows
