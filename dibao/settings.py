@@ -381,7 +381,9 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "dibao API",
-    "DESCRIPTION": "Rural minimum living security case management (最低生活保障).",
+    # docs/api.md: tokens, roles (the three administrators), personal data, errors.
+    "DESCRIPTION": "Rural minimum living security case management (最低生活保障).\n\n"
+                   + (BASE_DIR / "docs" / "api.md").read_text(encoding="utf-8").partition("\n")[2],
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
