@@ -179,6 +179,11 @@ class Household(models.Model):
     def reseal(self) -> None:
         self._seal(phone=self.contact_phone, account=self.bank_account)
 
+    @classmethod
+    def stale_rows(cls, ring):
+        """Rows not on the current keys; a row with neither a phone nor an account has nothing to move."""
+        return cls.objects.exclude(key_state=ring.state).exclude(phone_hash="", bank_account_hash="")
+
 
 PHONE_VALIDATOR = RegexValidator(r"^\+?\d[\d-]{5,18}$", _("Enter a phone number of digits (and dashes)."))
 BANK_ACCOUNT_VALIDATOR = RegexValidator(r"^\d{8,30}$", _("A bank account number is 8 to 30 digits."))

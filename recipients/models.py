@@ -349,3 +349,8 @@ class PaymentLine(models.Model):
 
     def reseal(self) -> None:
         self.bank_account = self.bank_account
+
+    @classmethod
+    def stale_rows(cls, ring):
+        """Lines not on the current keys (lines written as plain columns without an account have no key state)."""
+        return cls.objects.exclude(key_state=ring.state).exclude(key_state="", bank_account_encrypted=b"")

@@ -149,3 +149,12 @@ def test_plain_column_writers_get_sealed_values_bound_to_a_fresh_row(village):
     assert (one.contact_phone, one.bank_account, two.contact_phone, two.bank_account) == (PHONE, ACCOUNT, PHONE, "")
     assert set(Household.objects.filter(phone_hash__in=crypto.phone_hashes(PHONE)).values_list("pk", flat=True)) \
         == {one.pk, two.pk}
+
+
+def test_rows_with_nothing_sealed_are_not_waiting_for_rotation(household, village, settings):
+    from households import rotation
+
+    empty = Household.objects.create(village=village, division_code=village.code, address="空户")
+    assert empty.key_state == "" and rotation.stale_rows(Household, crypto.keyring()).count() == 0
+    settings.FIELD_KEYS = {**settings.FIELD_KEYS, 9: KEYS[3]}  # a new key version: the sealed row is stale
+    assert list(rotation.stale_rows(Household, crypto.keyring()).values_list("pk", flat=True)) == [household.pk]
