@@ -58,7 +58,9 @@ class TokenView(APIView):
         username = str(request.data.get("username", ""))[:150] if hasattr(request.data, "get") else ""
         if login_blocked(ip=ip, username=username):
             raise Throttled(detail=login_blocked_message())
-        if username and AxesProxyHandler.is_locked(request._request, {"username": username}):
+        # (A NUL cannot be stored or looked up in PostgreSQL text: such a name is refused by the serializer.)
+        if username and "\x00" not in username and AxesProxyHandler.is_locked(request._request,
+                                                                              {"username": username}):
             # django-axes locked this username at this address: 429 JSON saying how long and whom to call.
             return lockout_response(request._request, None, {"username": username})
         serializer = TokenSerializer(data=request.data, context={"request": request})
