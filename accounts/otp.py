@@ -28,6 +28,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
 
 from accounts.models import User
 from audit.services import record_login_event
+from dibao import crypto as keys
 from dibao.errors import InvalidInput
 
 TOTP_NAME = "authenticator"
@@ -71,12 +72,31 @@ def qr_svg_data_uri(device: TOTPDevice) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(out.getvalue()).decode("ascii")
 
 
+# Recovery codes are stored as a keyed hash (HMAC with the blind-index key, SM3 under DIBAO_CRYPTO=sm),
+# truncated to the 16 characters of django-otp's token column: the table holds no usable code, and a
+# code of 40 random bits cannot be found from its hash without the key.
+RECOVERY_HASH_LENGTH = 16
+
+
+def recovery_code_hashes(code: str) -> list[str]:
+    """Every stored form of `code` (current index key first, then older versions and the other suite)."""
+    return [digest[:RECOVERY_HASH_LENGTH] for digest in keys.keyring().blind_indexes(f"otp-recovery:{code.lower()}")]
+
+
 def _new_recovery_codes(user: User) -> list[str]:
     StaticDevice.objects.filter(user=user).delete()
     device = StaticDevice.objects.create(user=user, name=RECOVERY_NAME, confirmed=True)
     codes = [StaticToken.random_token() for _ in range(settings.OTP_RECOVERY_CODES)]
-    StaticToken.objects.bulk_create([StaticToken(device=device, token=code) for code in codes])
+    StaticToken.objects.bulk_create([StaticToken(device=device, token=recovery_code_hashes(code)[0])
+                                     for code in codes])
     return codes
+
+
+def _recovery_token(device: StaticDevice, code: str) -> str:
+    """The stored hash `code` matches, or its current hash (which fails, and counts as a failure)."""
+    candidates = recovery_code_hashes(code)
+    found = set(device.token_set.filter(token__in=candidates).values_list("token", flat=True))
+    return next((c for c in candidates if c in found), candidates[0])
 
 
 def _code_matches(device: TOTPDevice, code: str) -> bool:
@@ -133,7 +153,7 @@ def check_code(*, user: User, code: str):
         else:  # a recovery code (8 letters and digits): only then is that device tried (and slowed)
             recovery = StaticDevice.objects.filter(user=user, confirmed=True).first()
             if recovery is not None:
-                device = verify_token(user, recovery.persistent_id, code.lower())
+                device = verify_token(user, recovery.persistent_id, _recovery_token(recovery, code))
     if device is None:
         record_login_event(action="auth.otp_failed", user=user)
     else:

@@ -114,6 +114,8 @@ ACTIONS = {
     "user.set_role": _("changed the role of %(object)s"),
     "keys.rotation_start": _("started re-encrypting the stored data with the current keys"),
     "keys.rotation_end": _("finished re-encrypting the stored data with the current keys"),
+    "audit.protected_values_masked": _("masked the bank accounts that older audit records held in full, and "
+                                       "re-sealed the hash chain from that point"),
     "golive.uploaded": _("uploaded the recipient roster file of %(object)s"),
     "golive.dry_run": _("checked the recipient roster file of %(object)s (dry run)"),
     "golive.dry_run_failed": _("could not check the recipient roster file of %(object)s"),

@@ -110,11 +110,13 @@ def generate(n: int, *, quiet: bool = False):
         cursor.execute("SELECT count(*) FROM bench_villages")
         villages = cursor.fetchone()[0]
         cursor.execute("""
-            INSERT INTO households_household (division_code, address, registration_type, contact_phone, bank_name,
-                bank_account, head_name, version, size, counted_members, elderly_count, minor_count, disabled_count,
+            INSERT INTO households_household (division_code, address, registration_type, crypto_row,
+                phone_encrypted, phone_hash, phone_last4_hash, bank_name, bank_account_encrypted, bank_account_hash,
+                key_state, head_name, version, size, counted_members, elderly_count, minor_count, disabled_count,
                 seriously_ill_count, monthly_counted_income, per_capita_monthly_income, is_active, created_at,
                 updated_at, village_id)
-            SELECT v.code, v.name || ' ' || g || '号', 'rural', '', '', '', '张' || (g %% 97), 1, 1 + g %% 5,
+            SELECT v.code, v.name || ' ' || g || '号', 'rural', gen_random_uuid(), ''::bytea, '', '', '',
+                ''::bytea, '', '', '张' || (g %% 97), 1, 1 + g %% 5,
                 1 + g %% 5, 0, 0, 0, 0, 0, 0, true, now(), now(), v.id
             FROM generate_series(0, %s - 1) g JOIN bench_villages v ON v.k = g %% %s""", [n, villages])
         cursor.execute("""
@@ -155,8 +157,10 @@ def generate(n: int, *, quiet: bool = False):
             roll_id = cursor.fetchone()[0]
             cursor.execute("""
                 INSERT INTO recipients_paymentline (roll_id, case_id, household_id, village_code, village_name,
-                    payee_name, payee_id_masked, bank_name, bank_account, full_amount, percent, amount)
-                SELECT %s, c.id, c.household_id, c.division_code, '', '', '', '', '', c.monthly_amount, 100,
+                    payee_name, payee_id_masked, bank_name, crypto_row, bank_account_encrypted, key_state,
+                    full_amount, percent, amount)
+                SELECT %s, c.id, c.household_id, c.division_code, '', '', '', '', gen_random_uuid(), ''::bytea, '',
+                    c.monthly_amount, 100,
                     c.monthly_amount
                 FROM cases_case c WHERE c.division_code LIKE %s AND c.status IN ('active', 'gradual_exit')""",
                            [roll_id, REGION + "%"])

@@ -3,6 +3,7 @@
 
 import io
 import random
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -279,7 +280,8 @@ def insert_rows(model, columns: list[str], rows: list[tuple]) -> None:
 PERSON_COLUMNS = ["id", "id_hash", "id_encrypted", "id_suffix_hash", "key_state", "name", "name_pinyin", "birth_date", "sex", "region_code"]
 HOUSEHOLD_COLUMNS = ["id", "village_id", "division_code", "address", "head_name", "size", "counted_members",
                      "elderly_count", "minor_count", "monthly_counted_income", "per_capita_monthly_income",
-                     "bank_name", "bank_account"]
+                     "bank_name", "crypto_row", "phone_encrypted", "phone_hash", "phone_last4_hash",
+                     "bank_account_encrypted", "bank_account_hash", "key_state"]
 MEMBER_COLUMNS = ["id", "household_id", "person_id", "name", "relationship", "sex", "birth_date"]
 INCOME_COLUMNS = ["id", "household_id", "kind", "monthly_amount", "period_months"]
 CASE_COLUMNS = ["id", "household_id", "division_code", "status", "applicant_id", "reason", "authorisation_signed",
@@ -346,9 +348,11 @@ def insert_chunk(chunk: list[tuple], pinyin_cache: dict, users: dict | None = No
             per_capita = (monthly_income / size).quantize(Decimal("0.01"))
             elderly = sum(1 for p in people if (TODAY - p[3]).days >= 60 * 365)
             minors = sum(1 for p in people if (TODAY - p[3]).days < 18 * 365)
+            row_key = uuid.uuid4()
+            sealed = crypto.household_key_fields("", f"62{village.code}{household_id % 1_000_000:06d}", row_key, cipher)
             households.append((household_id, village.pk, village.code, f"{village.name}{household_id}号", people[0][0],
-                               size, size, elderly, minors, monthly_income, per_capita, "农村信用社",
-                               f"62{village.code}{household_id % 1_000_000:06d}"))
+                               size, size, elderly, minors, monthly_income, per_capita, "农村信用社", row_key,
+                               *(sealed[c] for c in HOUSEHOLD_COLUMNS[13:])))
             head_member_id = None
             household_people = []
             for name, number, rel, birth, sex in people:

@@ -381,7 +381,9 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "dibao API",
-    "DESCRIPTION": "Rural minimum living security case management (最低生活保障).",
+    # docs/api.md: tokens, roles (the three administrators), personal data, errors.
+    "DESCRIPTION": "Rural minimum living security case management (最低生活保障).\n\n"
+                   + (BASE_DIR / "docs" / "api.md").read_text(encoding="utf-8").partition("\n")[2],
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
@@ -403,6 +405,10 @@ AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# The lockout page (and the API's 429) in plain words: how long, and whom to call (accounts/lockout.py).
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+# Whom a locked-out user should call, e.g. "县民政局信息科 0532-12345678" (default: "your security administrator").
+LOCKOUT_CONTACT = os.environ.get("LOCKOUT_CONTACT", "").strip()
 AXES_RESET_ON_SUCCESS = True
 # The same client address as the audit log (dibao.middleware.client_ip): X-Forwarded-For is believed only
 # when the direct peer is one of TRUSTED_PROXIES (CIDR list, e.g. the nginx host "10.0.0.5/32").

@@ -10,9 +10,11 @@ of the same file finds its households unchanged (same fingerprint) and a correct
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Substr
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case
+from households import crypto
 from households.models import MONEY, Household
 from jobs.models import Job
 
@@ -109,6 +111,22 @@ class StagedRow(models.Model):
 
     def __str__(self):
         return f"{self.batch_id}:{self.row}"
+
+    # rotate_keys (households.rotation) re-seals the encrypted ID numbers of staged rows still waiting for their
+    # batch to be confirmed (applied batches delete theirs), with the blind index recomputed like Person's.
+    SEALED_COLUMNS = ("id_hash", "id_encrypted")
+
+    @classmethod
+    def stale_rows(cls, ring):
+        return (cls.objects.filter(id_encrypted__isnull=False).exclude(id_hash="")
+                .annotate(key_header=Substr("id_encrypted", 1, crypto.keys.HEADER_BYTES, output_field=models.BinaryField()))
+                .exclude(key_header=ring.current.pack()))
+
+    def reseal(self) -> None:
+        ring = crypto.keyring()
+        number = crypto.decrypt_id(self.id_encrypted, id_hash=self.id_hash, ring=ring)
+        self.id_hash = ring.blind_index(number)
+        self.id_encrypted = crypto.encrypt_id(number, id_hash=self.id_hash, ring=ring)
 
 
 class MigratedHousehold(models.Model):

@@ -10,6 +10,8 @@
   whose state is not the current one.
 """
 
+import uuid
+
 from dibao import crypto as keys
 from households.idnumber import normalize
 
@@ -62,3 +64,97 @@ def person_key_fields(number: str, name: str, ring: keys.Keyring | None = None) 
     digest = ring.blind_index(number)
     return {"id_hash": digest, "id_encrypted": encrypt_id(number, id_hash=digest, ring=ring),
             "id_suffix_hash": suffix_hash(number, name, ring), "key_state": ring.state}
+
+
+# -- phone and bank account numbers ------------------------------------------------------------------
+# Sealed like the ID numbers, with associated data naming the table, the column and the row (the row's
+# `crypto_row`, a random UUID given when the row is built, so bulk writers need no primary key first),
+# and found by blind indexes of the digits: the whole phone number, its last four digits, the whole
+# bank account. Indexed values carry a prefix so a phone number and an ID number never share a digest.
+PHONE_CONTEXT = "households_household.contact_phone"
+BANK_ACCOUNT_CONTEXT = "households_household.bank_account"
+PHONE_SUFFIX_LENGTH = 4
+
+
+def digits(value: str) -> str:
+    return "".join(c for c in (value or "") if c.isdigit())
+
+
+def _phone_value(phone: str) -> str:
+    return f"phone:{digits(phone)}"
+
+
+def _phone_last4_value(last4: str) -> str:
+    return f"phone-last4:{digits(last4)[-PHONE_SUFFIX_LENGTH:]}"
+
+
+def _account_value(account: str) -> str:
+    return f"bank-account:{digits(account)}"
+
+
+def seal(value: str, *, context: str, row, ring: keys.Keyring | None = None) -> bytes:
+    """`value` encrypted for column `context` of row `row` (b"" for an empty value)."""
+    if not value:
+        return b""
+    return (ring or keys.keyring()).encrypt(value.encode(), context=f"{context}:{row}")
+
+
+def unseal(blob: bytes | memoryview | None, *, context: str, row, ring: keys.Keyring | None = None) -> str:
+    """The value; raises dibao.crypto.DecryptionFailed (a 503 page) when the keys cannot open it."""
+    blob = bytes(blob or b"")
+    if not blob:
+        return ""
+    return (ring or keys.keyring()).decrypt(blob, context=f"{context}:{row}").decode()
+
+
+def phone_fields(phone: str, row, ring: keys.Keyring | None = None) -> dict:
+    """The stored columns of a household's contact phone (ciphertext and blind indexes)."""
+    ring = ring or keys.keyring()
+    phone = (phone or "").strip()
+    if not phone:
+        return {"phone_encrypted": b"", "phone_hash": "", "phone_last4_hash": ""}
+    return {"phone_encrypted": seal(phone, context=PHONE_CONTEXT, row=row, ring=ring),
+            "phone_hash": ring.blind_index(_phone_value(phone)),
+            "phone_last4_hash": ring.blind_index(_phone_last4_value(phone))}
+
+
+def bank_account_fields(account: str, row, ring: keys.Keyring | None = None) -> dict:
+    """The stored columns of a household's bank account (ciphertext and blind index)."""
+    ring = ring or keys.keyring()
+    account = (account or "").strip()
+    if not account:
+        return {"bank_account_encrypted": b"", "bank_account_hash": ""}
+    return {"bank_account_encrypted": seal(account, context=BANK_ACCOUNT_CONTEXT, row=row, ring=ring),
+            "bank_account_hash": ring.blind_index(_account_value(account))}
+
+
+def household_key_fields(phone: str, account: str, row, ring: keys.Keyring | None = None) -> dict:
+    """Every key-dependent column of a household row (what bulk writers and rotate_keys write)."""
+    ring = ring or keys.keyring()
+    return {**phone_fields(phone, row, ring), **bank_account_fields(account, row, ring), "key_state": ring.state}
+
+
+def household_contact_columns(phone: str, account: str, ring: keys.Keyring | None = None) -> dict:
+    """For writers of household rows as plain columns (COPY, bulk SQL): the contact phone and bank account
+    sealed to a fresh row identity - {crypto_row, phone_encrypted, phone_hash, phone_last4_hash,
+    bank_account_encrypted, bank_account_hash, key_state}. Model instances need none of this: setting
+    Household.contact_phone / bank_account seals them."""
+    row = uuid.uuid4()
+    return {"crypto_row": row, **household_key_fields(phone, account, row, ring)}
+
+
+def phone_hashes(phone: str, ring: keys.Keyring | None = None) -> list[str]:
+    """Every blind index a whole phone number may be stored under."""
+    return (ring or keys.keyring()).blind_indexes(_phone_value(phone))
+
+
+def phone_last4_hashes(last4: str, ring: keys.Keyring | None = None) -> list[str]:
+    return (ring or keys.keyring()).blind_indexes(_phone_last4_value(last4))
+
+
+def bank_account_hashes(account: str, ring: keys.Keyring | None = None) -> list[str]:
+    return (ring or keys.keyring()).blind_indexes(_account_value(account))
+
+
+# -- payment lines: the roll's copy of the bank account ---------------------------------------------
+PAYMENT_ACCOUNT_CONTEXT = "recipients_paymentline.bank_account"

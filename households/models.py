@@ -4,6 +4,7 @@ Writes go through `households.services`; the denormalised figures on Household (
 counts, per-capita monthly income) are kept current there, never in save().
 """
 
+import uuid
 from decimal import Decimal
 
 from django.conf import settings
@@ -87,15 +88,21 @@ class Household(models.Model):
     address = models.CharField(_("address"), max_length=200)
     registration_type = models.CharField(_("registration type"), max_length=10,
                                          choices=RegistrationType.choices, default=RegistrationType.RURAL)
-    contact_phone = models.CharField(
-        _("contact phone"), max_length=20, blank=True,
-        validators=[RegexValidator(r"^\+?\d[\d-]{5,18}$", _("Enter a phone number of digits (and dashes)."))],
-    )
+    # The contact phone and bank account are stored encrypted (households.crypto): read and write them through
+    # the `contact_phone` and `bank_account` properties below; search them by their blind indexes.
+    crypto_row = models.UUIDField(default=uuid.uuid4, editable=False)
+    phone_encrypted = models.BinaryField(_("contact phone (encrypted)"), blank=True, default=b"", editable=False)
+    phone_hash = models.CharField(_("contact phone blind index"), max_length=64, blank=True, default="",
+                                  db_index=True, editable=False)
+    phone_last4_hash = models.CharField(_("contact phone last digits blind index"), max_length=64, blank=True,
+                                        default="", db_index=True, editable=False)
     bank_name = models.CharField(_("bank"), max_length=100, blank=True)
-    bank_account = models.CharField(
-        _("bank account"), max_length=30, blank=True,
-        validators=[RegexValidator(r"^\d{8,30}$", _("A bank account number is 8 to 30 digits."))],
-    )
+    bank_account_encrypted = models.BinaryField(_("bank account (encrypted)"), blank=True, default=b"",
+                                                editable=False)
+    bank_account_hash = models.CharField(_("bank account blind index"), max_length=64, blank=True, default="",
+                                         db_index=True, editable=False)
+    # Suite and key versions of the two ciphertexts and their indexes; rotate_keys rewrites the others.
+    key_state = models.CharField(_("key state"), max_length=20, blank=True, default="", editable=False)
     head_name = models.CharField(_("head of household"), max_length=50, blank=True, db_index=True)
     version = models.PositiveIntegerField(_("version"), default=1)
     # Denormalised, kept current by households.services.household_recalculate.
@@ -129,9 +136,79 @@ class Household(models.Model):
     def __str__(self):
         return f"{self.head_name or _('Household')} · {self.address}"
 
+    # -- the encrypted contact phone and bank account: plaintext in, plaintext out ------------------------
+    @property
+    def contact_phone(self) -> str:
+        return sealed_value(self, "phone_encrypted", crypto.PHONE_CONTEXT)
+
+    @contact_phone.setter
+    def contact_phone(self, value: str) -> None:
+        self._seal(phone=value or "")
+
+    @property
+    def bank_account(self) -> str:
+        """The full account. Show it only after a reveal (masked_bank_account otherwise)."""
+        return sealed_value(self, "bank_account_encrypted", crypto.BANK_ACCOUNT_CONTEXT)
+
+    @bank_account.setter
+    def bank_account(self, value: str) -> None:
+        self._seal(account=value or "")
+
+    def _seal(self, *, phone: str | None = None, account: str | None = None) -> None:
+        """Encrypt and index the given value(s) with the current keys. A row on older keys has its other
+        value sealed anew too, so key_state always names the keys of both columns."""
+        ring = crypto.keyring()
+        if self.key_state != ring.state:
+            phone = self.contact_phone if phone is None else phone
+            account = self.bank_account if account is None else account
+        if phone is not None:
+            set_sealed(self, crypto.phone_fields(phone, self.crypto_row, ring), "phone_encrypted", phone.strip())
+        if account is not None:
+            set_sealed(self, crypto.bank_account_fields(account, self.crypto_row, ring), "bank_account_encrypted",
+                       account.strip())
+        self.key_state = ring.state
+
     @property
     def masked_bank_account(self) -> str:
-        return ("*" * max(0, len(self.bank_account) - 4) + self.bank_account[-4:]) if self.bank_account else ""
+        return mask_account(self.bank_account)
+
+    # rotate_keys (households.rotation) re-seals the rows of every model with this method.
+    SEALED_COLUMNS = ("phone_encrypted", "phone_hash", "phone_last4_hash", "bank_account_encrypted",
+                      "bank_account_hash", "key_state")
+
+    def reseal(self) -> None:
+        self._seal(phone=self.contact_phone, account=self.bank_account)
+
+    @classmethod
+    def stale_rows(cls, ring):
+        """Rows not on the current keys; a row with neither a phone nor an account has nothing to move."""
+        return cls.objects.exclude(key_state=ring.state).exclude(phone_hash="", bank_account_hash="")
+
+
+PHONE_VALIDATOR = RegexValidator(r"^\+?\d[\d-]{5,18}$", _("Enter a phone number of digits (and dashes)."))
+BANK_ACCOUNT_VALIDATOR = RegexValidator(r"^\d{8,30}$", _("A bank account number is 8 to 30 digits."))
+
+
+def mask_account(account: str) -> str:
+    return ("*" * max(0, len(account) - 4) + account[-4:]) if account else ""
+
+
+def sealed_value(obj, field: str, context: str) -> str:
+    """The decrypted value of `obj`'s encrypted column `field` (decrypted once per stored ciphertext)."""
+    blob = bytes(getattr(obj, field) or b"")
+    cache = obj.__dict__.setdefault("_unsealed", {})
+    hit = cache.get(field)
+    if hit is not None and hit[0] == blob:
+        return hit[1]
+    value = crypto.unseal(blob, context=context, row=obj.crypto_row)
+    cache[field] = (blob, value)
+    return value
+
+
+def set_sealed(obj, columns: dict, field: str, value: str) -> None:
+    for name, column_value in columns.items():
+        setattr(obj, name, column_value)
+    obj.__dict__.setdefault("_unsealed", {})[field] = (bytes(columns[field]), value)
 
 
 class Member(models.Model):

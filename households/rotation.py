@@ -6,11 +6,14 @@ on the current keys (Person.key_state) and files already sealed with them are sk
 was killed is simply started again. Blind indexes are recomputed from the decrypted numbers; a
 number that would end up under the same index as another row (one real person stored twice, e.g.
 after a key was changed without rotating) is not merged but reported, and the row keeps its old keys.
+The other encrypted columns (a household's contact phone and bank account, a payment line's bank account,
+a staged go-live row's ID number) are re-sealed by their models' `reseal()`: see sealed_models().
 """
 
 from collections.abc import Callable
 from pathlib import Path
 
+from django.apps import apps
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count
@@ -54,13 +57,15 @@ def rotation_run(*, job_id: int, batch_size: int | None = None,
         return Job.objects.get(pk=job_id).counts
     counts = {"persons_to_rotate": Person.objects.exclude(key_state=ring.state).count(), "persons_rotated": 0,
               "persons_failed": 0, "duplicates": 0, "files_rotated": 0, "files_current": 0, "files_failed": 0}
+    for model in sealed_models():
+        counts[f"{model._meta.label_lower}_to_rotate"] = stale_rows(model, ring).count()
+        counts[f"{model._meta.label_lower}_rotated"] = counts[f"{model._meta.label_lower}_failed"] = 0
     errors: list[dict] = []
     files = encrypted_files()
-    total = max(1, counts["persons_to_rotate"] + len(files))
+    total = max(1, sum(v for k, v in counts.items() if k.endswith("_to_rotate")) + len(files))
 
     def progress():
-        done = counts["persons_rotated"] + counts["persons_failed"] + counts["duplicates"] + counts["files_rotated"] \
-            + counts["files_current"] + counts["files_failed"]
+        done = sum(v for k, v in counts.items() if k.endswith(("_rotated", "_failed", "_current")) or k == "duplicates")
         job_progress(job_id=job_id, progress=min(99, done * 100 // total), counts=dict(counts))
         if on_progress:
             on_progress(dict(counts))
@@ -72,6 +77,8 @@ def rotation_run(*, job_id: int, batch_size: int | None = None,
             progress()
             if not more:
                 break
+        for model in sealed_models():
+            _rotate_sealed(model, ring, batch_size, counts, errors, progress)
         for path in files:
             try:
                 counts["files_rotated" if filecrypt.reencrypt(path) else "files_current"] += 1
@@ -85,7 +92,8 @@ def rotation_run(*, job_id: int, batch_size: int | None = None,
         job_fail(job_id=job_id, message=_("The key rotation stopped: %(error)s") % {"error": type(exc).__name__},
                  errors=errors, counts=counts)
         raise
-    problems = counts["persons_failed"] + counts["duplicates"] + counts["files_failed"]
+    problems = counts["persons_failed"] + counts["duplicates"] + counts["files_failed"] + sum(
+        v for k, v in counts.items() if k.endswith("_failed") and k not in ("persons_failed", "files_failed"))
     with transaction.atomic():
         record(actor=None, action="keys.rotation_end", object_type="jobs.job", object_id=job_id,
                after={"target": ring.state, **counts})
@@ -146,6 +154,44 @@ def _rotate_batch(ring, last_pk: int, batch_size: int, counts: dict, errors: lis
         return batch[-1].pk, len(batch) == batch_size
 
 
+def sealed_models() -> list:
+    """The models besides Person with encrypted columns: each has `reseal()` (seal its values anew with the
+    current keys) and SEALED_COLUMNS (what that writes). Found through the app registry, so the apps above
+    households (recipients' payment lines, golive's staged rows) take part without households importing them."""
+    return [model for model in apps.get_models() if hasattr(model, "reseal") and hasattr(model, "SEALED_COLUMNS")]
+
+
+def stale_rows(model, ring):
+    """The rows of `model` not yet on the current keys."""
+    if hasattr(model, "stale_rows"):
+        return model.stale_rows(ring)
+    return model.objects.exclude(key_state=ring.state)
+
+
+def _rotate_sealed(model, ring, batch_size: int, counts: dict, errors: list, progress) -> None:
+    label = model._meta.label_lower
+    last_pk = 0
+    while True:
+        with transaction.atomic():
+            batch = list(stale_rows(model, ring).select_for_update().filter(pk__gt=last_pk).order_by("pk")
+                         [:batch_size])
+            if not batch:
+                return
+            rotated = []
+            for row in batch:
+                try:
+                    row.reseal()
+                except DecryptionFailed:
+                    counts[f"{label}_failed"] += 1
+                    _keep(errors, {label: row.pk, "reason": "cannot be decrypted with any key"})
+                    continue
+                rotated.append(row)
+            model.objects.bulk_update(rotated, list(model.SEALED_COLUMNS))
+            counts[f"{label}_rotated"] += len(rotated)
+            last_pk = batch[-1].pk
+        progress()
+
+
 def rotation_check() -> dict:
     """After a rotation: every row on the current keys and decrypting, one row per ID number, and
     "one active household per person" holding. Returns the problems found (empty when all hold)."""
@@ -154,6 +200,10 @@ def rotation_check() -> dict:
     stale = Person.objects.exclude(key_state=ring.state).count()
     if stale:
         problems["persons_on_old_keys"] = stale
+    for model in sealed_models():
+        stale = stale_rows(model, ring).count()
+        if stale:
+            problems[f"{model._meta.label_lower}_on_old_keys"] = stale
     numbers: dict[str, int] = {}
     for pk, id_hash, blob in Person.objects.values_list("id", "id_hash", "id_encrypted").iterator(chunk_size=2000):
         try:

@@ -89,7 +89,7 @@ _PHONE = re.compile(r"^\+?[\d-]{4,20}$")
 
 def household_search(q: str) -> Q:
     """What the list's q= means: a full ID number, a name with the last six characters of an ID number,
-    part of a phone number, or else the start of a member's name or part of the address.
+    a whole phone number or its last four digits, a whole bank account number, or else the start of a member's name or part of the address.
 
     ID numbers are matched by blind index only (every key version, so rows not yet rotated are found).
     """
@@ -104,7 +104,12 @@ def household_search(q: str) -> Q:
             return Q(pk__in=Member.objects.filter(is_active=True, person__id_suffix_hash__in=digests)
                      .values("household_id"))
     if _PHONE.match(q):
-        return Q(contact_phone__contains=q)
+        # Phone numbers and bank accounts are stored encrypted: found by blind index only, four digits as the
+        # phone number's last four, more as a whole phone number or bank account.
+        digits = crypto.digits(q)
+        if len(digits) == crypto.PHONE_SUFFIX_LENGTH:
+            return Q(phone_last4_hash__in=crypto.phone_last4_hashes(digits))
+        return Q(phone_hash__in=crypto.phone_hashes(digits)) | Q(bank_account_hash__in=crypto.bank_account_hashes(digits))
     # The head is an active member too (household_recalculate copies its name to head_name), so one
     # semi-join on the member name index finds heads and members alike.
     return (Q(pk__in=Member.objects.filter(is_active=True, name__startswith=q).values("household_id"))

@@ -10,6 +10,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,7 +22,16 @@ from dibao.api import ScopedThrottle
 from dibao.errors import InvalidInput, NotPermitted, StaleVersion
 from households.idnumber import mask, normalize, parse_id_number
 from households.income import ELDERLY_AGE, MINOR_AGE, age_on, asset_check_reasons, compute_income
-from households.models import Asset, Household, IncomeItem, Member, Person, Standard
+from households.models import (
+    BANK_ACCOUNT_VALIDATOR,
+    PHONE_VALIDATOR,
+    Asset,
+    Household,
+    IncomeItem,
+    Member,
+    Person,
+    Standard,
+)
 from households.persons import id_hash_for, id_hashes_for, person_get_or_create
 from households.selectors import access_household_by_id, income_policy_in_force, standard_in_force
 
@@ -192,10 +202,25 @@ def _prepare_rows(model, rows, existing, fields, prefix, errors, household):
     return built
 
 
+# The encrypted columns (households.crypto) have no model validators: their values are checked here.
+SEALED_FIELD_RULES = {"contact_phone": (20, PHONE_VALIDATOR), "bank_account": (30, BANK_ACCOUNT_VALIDATOR)}
+
+
 def _apply_household_fields(household, data, errors):
     for f in HOUSEHOLD_FIELDS:
         if f in data and data[f] is not None:
-            setattr(household, f, data[f].strip() if isinstance(data[f], str) else data[f])
+            value = data[f].strip() if isinstance(data[f], str) else data[f]
+            if f in SEALED_FIELD_RULES:
+                value = str(value)
+                max_length, validator = SEALED_FIELD_RULES[f]
+                try:
+                    MaxLengthValidator(max_length)(value)
+                    if value:
+                        validator(value)
+                except ValidationError as exc:
+                    errors.setdefault(f, []).extend(exc.messages)
+                    continue
+            setattr(household, f, value)
     try:
         household.full_clean(exclude=["village", "created_by", "division_code"], validate_constraints=False)
     except ValidationError as exc:

@@ -1,5 +1,6 @@
 """Recipients over time: county policy, reviews, exits, recoveries, amount history, payment rolls."""
 
+import uuid
 from decimal import Decimal
 
 from django.conf import settings
@@ -12,7 +13,8 @@ from django.utils.translation import pgettext_lazy
 
 from accounts.models import Division
 from cases.models import Case, Decision
-from households.models import MONEY, Household
+from households import crypto
+from households.models import MONEY, Household, mask_account, sealed_value, set_sealed
 
 DEFAULT_GRADUAL_SCHEDULE = [100, 100, 80, 80, 60, 60]
 DEFAULT_GRADUAL_SCHEDULE_POVERTY_ROSTER = [100, 100, 100, 100, 80, 80, 80, 80, 60, 60, 60, 60]
@@ -312,7 +314,11 @@ class PaymentLine(models.Model):
     payee_name = models.CharField(_("payee"), max_length=50)
     payee_id_masked = models.CharField(_("payee ID number (masked)"), max_length=18, blank=True)
     bank_name = models.CharField(_("bank"), max_length=100, blank=True)
-    bank_account = models.CharField(_("bank account"), max_length=30, blank=True)
+    # The payee's bank account, encrypted like the household's (read and write it through `bank_account`).
+    crypto_row = models.UUIDField(default=uuid.uuid4, editable=False)
+    bank_account_encrypted = models.BinaryField(_("bank account (encrypted)"), blank=True, default=b"",
+                                                editable=False)
+    key_state = models.CharField(_("key state"), max_length=20, blank=True, default="", editable=False)
     full_amount = models.DecimalField(_("monthly benefit (yuan)"), **MONEY)
     percent = models.PositiveSmallIntegerField(_("percent paid"), default=100)
     amount = models.DecimalField(_("amount paid (yuan)"), **MONEY)
@@ -325,3 +331,30 @@ class PaymentLine(models.Model):
 
     def __str__(self):
         return f"{self.payee_name}: {self.amount}"
+
+    @property
+    def bank_account(self) -> str:
+        return sealed_value(self, "bank_account_encrypted", crypto.PAYMENT_ACCOUNT_CONTEXT)
+
+    @bank_account.setter
+    def bank_account(self, value: str) -> None:
+        ring = crypto.keyring()
+        value = (value or "").strip()
+        set_sealed(self, {"bank_account_encrypted": crypto.seal(value, context=crypto.PAYMENT_ACCOUNT_CONTEXT,
+                                                                row=self.crypto_row, ring=ring),
+                          "key_state": ring.state}, "bank_account_encrypted", value)
+
+    @property
+    def masked_bank_account(self) -> str:
+        return mask_account(self.bank_account)
+
+    # rotate_keys (households.rotation) re-seals the rows of every model with this method.
+    SEALED_COLUMNS = ("bank_account_encrypted", "key_state")
+
+    def reseal(self) -> None:
+        self.bank_account = self.bank_account
+
+    @classmethod
+    def stale_rows(cls, ring):
+        """Lines not on the current keys (lines written as plain columns without an account have no key state)."""
+        return cls.objects.exclude(key_state=ring.state).exclude(key_state="", bank_account_encrypted=b"")

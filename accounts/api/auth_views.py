@@ -4,6 +4,7 @@ POST /api/v1/auth/token/ {username, password[, otp]} -> {token, expiry} (DESIGN.
 `otp` field is required for the roles that need a second factor when OTP_REQUIRED is on).
 """
 
+from axes.handlers.proxy import AxesProxyHandler
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_out
@@ -19,6 +20,7 @@ from rest_framework.views import APIView
 from accounts import services
 from accounts.api.permissions import role_required
 from accounts.auth import login_blocked, login_blocked_message
+from accounts.lockout import lockout_response
 from accounts.models import ApiToken, Role
 from accounts.otp import check_code, has_second_factor, otp_required
 from accounts.tokens import token_id, token_issue, token_revoke, tokens_of, tokens_revoke_all
@@ -56,6 +58,11 @@ class TokenView(APIView):
         username = str(request.data.get("username", ""))[:150] if hasattr(request.data, "get") else ""
         if login_blocked(ip=ip, username=username):
             raise Throttled(detail=login_blocked_message())
+        # (A NUL cannot be stored or looked up in PostgreSQL text: such a name is refused by the serializer.)
+        if username and "\x00" not in username and AxesProxyHandler.is_locked(request._request,
+                                                                              {"username": username}):
+            # django-axes locked this username at this address: 429 JSON saying how long and whom to call.
+            return lockout_response(request._request, None, {"username": username})
         serializer = TokenSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         user = serializer.validated_data["user"]

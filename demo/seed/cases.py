@@ -288,7 +288,7 @@ class Pool:
         open_case = Case.objects.filter(household=OuterRef("pk"), status__in=OPEN_STATES)
         car_or_business = Asset.objects.filter(household=OuterRef("pk"), kind__in=["vehicle", "business_registration"])
         qs = (Household.objects.filter(division_code__startswith=TOWNSHIP[:9], is_active=True, counted_members__gt=0)
-              .exclude(bank_account="").filter(Exists(head), Exists(income)).exclude(Exists(open_case))
+              .exclude(bank_account_hash="").filter(Exists(head), Exists(income)).exclude(Exists(open_case))
               .annotate(asset_flag=Exists(car_or_business)).order_by("id"))
         self.eligible, self.above = [], []
         for h in qs[:600]:

@@ -97,6 +97,9 @@ class HouseholdSerializer(serializers.ModelSerializer):
     assets = AssetSerializer(many=True, required=False)
     version = serializers.IntegerField(required=False)
     has_active_case = serializers.BooleanField(source="has_paid_case", read_only=True)
+    # Stored encrypted (Household properties); checked by households.services.
+    contact_phone = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    bank_account = serializers.CharField(max_length=30, required=False, allow_blank=True)
 
     class Meta:
         model = Household
@@ -108,8 +111,7 @@ class HouseholdSerializer(serializers.ModelSerializer):
         read_only_fields = ["head_name", "size", "counted_members", "elderly_count", "minor_count",
                             "disabled_count", "seriously_ill_count", "monthly_counted_income",
                             "per_capita_monthly_income", "created_at", "updated_at"]
-        extra_kwargs = {"contact_phone": {"validators": []}, "bank_account": {"validators": []},
-                        "address": {"required": False}}
+        extra_kwargs = {"address": {"required": False}}
 
     def to_representation(self, instance):
         # Masked: the full ID numbers and bank account come from POST .../reveal/ with a purpose.

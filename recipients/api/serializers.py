@@ -133,6 +133,8 @@ class RollVersionSerializer(serializers.Serializer):
 
 
 class PaymentLineSerializer(serializers.ModelSerializer):
+    bank_account = serializers.CharField(read_only=True)  # stored encrypted; the roll pays to the full account
+
     class Meta:
         model = PaymentLine
         fields = ["id", "case", "household", "village_code", "village_name", "payee_name", "payee_id_masked",

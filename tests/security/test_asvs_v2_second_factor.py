@@ -98,3 +98,57 @@ def test_token_endpoint_requires_the_code_for_administrators(admin_user, county_
     ok = api.post("/api/v1/auth/token/", {"username": "admin", "password": PASSWORD, "otp": code_for(device)},
                   format="json")
     assert ok.status_code == 200 and ok.json()["token"]
+
+
+def test_recovery_codes_are_stored_as_keyed_hashes_and_work_once(county_officer, settings):
+    """ASVS V2.6.2 / GB/T 22239 (authentication data at rest): the table holds no usable code."""
+    from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+
+    from accounts.otp import recovery_code_hashes
+
+    _device, codes = enrolled(county_officer)
+    stored = set(StaticToken.objects.filter(device__user=county_officer).values_list("token", flat=True))
+    assert len(stored) == 10 and not stored & set(codes) and all(len(t) == 16 for t in stored)
+    assert stored == {recovery_code_hashes(c)[0] for c in codes}
+    client = APIClient()
+    first = client.post("/api/v1/auth/token/", {"username": "county1", "password": PASSWORD, "otp": codes[1]},
+                        format="json")
+    assert first.status_code == 200 and first.json()["token"]
+    # After a new blind-index key version (codes hashed under the old one) the codes still work.
+    settings.BLIND_INDEX_KEYS = {**settings.BLIND_INDEX_KEYS, 9: "OTk5OTk5OTk5OTk5OTk5OTk5OTk5OTk5OTk5OTk5OTk="}
+    assert client.post("/api/v1/auth/token/", {"username": "county1", "password": PASSWORD, "otp": codes[2]},
+                       format="json").status_code == 200
+    assert StaticToken.objects.filter(device__user=county_officer).count() == 8
+    again = client.post("/api/v1/auth/token/", {"username": "county1", "password": PASSWORD, "otp": codes[1]},
+                        format="json")
+    assert again.status_code == 400 and again.json()["code"] == "invalid_otp"  # used up
+    # A stored hash typed as a code is refused (django-otp's slow-down lifted first, so the hash itself is tried).
+    StaticDevice.objects.get(user=county_officer).throttle_reset()
+    refused = client.post("/api/v1/auth/token/", {"username": "county1", "password": PASSWORD,
+                                                  "otp": sorted(stored)[0]}, format="json")
+    assert refused.status_code == 400 and refused.json()["code"] == "invalid_otp"
+    assert StaticToken.objects.filter(device__user=county_officer).count() == 8
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_hashes_codes_stored_in_clear(county_officer):
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+    from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+
+    from accounts.otp import check_code, recovery_code_hashes
+
+    TOTPDevice.objects.create(user=county_officer, name="authenticator", confirmed=True)
+    device = StaticDevice.objects.create(user=county_officer, name="recovery", confirmed=True)
+    StaticToken.objects.create(device=device, token="abcd2345")  # as django-otp stored them before
+    executor = MigrationExecutor(connection)
+    executor.migrate([("accounts", "0002_three_admins_api_tokens")])
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate([("accounts", "0003_hash_recovery_codes")])
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    assert list(StaticToken.objects.values_list("token", flat=True)) == [recovery_code_hashes("abcd2345")[0]]
+    assert check_code(user=county_officer, code="abcd2345") is not None
+    assert check_code(user=county_officer, code="abcd2345") is None

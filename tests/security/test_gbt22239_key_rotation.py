@@ -17,11 +17,13 @@ from dibao import filecrypt
 from dibao.errors import InvalidInput
 from evidence import services as evidence_services
 from evidence.selectors import target_for_user
+from golive.models import RosterBatch, StagedRow
 from households import crypto, rotation, services
 from households.idnumber import make_id_number
 from households.models import Household, Member, Person
 from households.persons import person_get_or_create
 from jobs.models import Job, JobStatus
+from recipients.models import PaymentLine, PaymentRoll
 from tests.evidence.conftest import MINIMAL_PDF, make_case
 from tests.households.factories import household_data, make_standard
 
@@ -47,8 +49,18 @@ def populated(settings, village, village_staff, county):
         members = [{"id_number": number(10 * i + 1), "name": f"户主{i}", "relationship": "head"},
                    {"id_number": number(10 * i + 3), "name": f"配偶{i}", "relationship": "spouse"}]
         households.append(services.household_create(actor=village_staff, village=village, data=household_data(
-            members, address=f"东关村{i}号")))
-    target = target_for_user(village_staff, "case", make_case(households[0], entered_by=village_staff).pk)
+            members, address=f"东关村{i}号", contact_phone=f"1380532{i:04d}", bank_account=f"6228480000{i:06d}")))
+    case = make_case(households[0], entered_by=village_staff)
+    target = target_for_user(village_staff, "case", case.pk)
+    # A payment roll's line (its copy of the bank account) and a go-live row staged for confirmation.
+    roll = PaymentRoll.objects.create(county=county, month=date(2026, 5, 1))
+    PaymentLine.objects.create(roll=roll, case=case, household=households[0], village_code=village.code,
+                               village_name=village.name, payee_name="户主0", bank_account="6228480000000000",
+                               full_amount=100, amount=100)
+    batch = RosterBatch.objects.create(county_code=county.code, filename="roster.xlsx", created_by=village_staff)
+    digest = crypto.blind_index(number(99))
+    StagedRow.objects.create(batch=batch, row=2, household_code="H1", member_name="新人", id_hash=digest,
+                             id_encrypted=crypto.encrypt_id(number(99), id_hash=digest))
     document = evidence_services.document_upload(actor=village_staff, target=target, document_type="id_copy",
                                                   uploaded_file=SimpleUploadedFile("id.pdf", MINIMAL_PDF))
     legacy = settings.VAR_DIR / "exports" / "before-encryption.csv"
@@ -131,6 +143,15 @@ def test_rotate_from_aes_to_sm_and_back_while_the_site_answers(settings, populat
     assert {bytes(blob)[:4] for blob in Person.objects.values_list("id_encrypted", flat=True)} == {
         bytes([0xD2, 2, 0, 2])}
     assert pdf_path.read_bytes()[4:8] == bytes([0xD2, 2, 0, 2])
+    # The contact phones, bank accounts (households and payment lines) and staged ID numbers moved too.
+    assert set(Household.objects.values_list("key_state", flat=True)) == {"sm:2:2"}
+    assert {bytes(b)[:4] for b in Household.objects.values_list("bank_account_encrypted", flat=True)} == {
+        bytes([0xD2, 2, 0, 2])}
+    assert {bytes(b)[:4] for b in Household.objects.values_list("phone_encrypted", flat=True)} == {
+        bytes([0xD2, 2, 0, 2])}
+    assert set(PaymentLine.objects.values_list("key_state", flat=True)) == {"sm:2:2"}
+    staged = StagedRow.objects.get()
+    assert bytes(staged.id_encrypted)[:4] == bytes([0xD2, 2, 0, 2]) and staged.id_hash == crypto.blind_index(number(99))
     assert legacy.read_bytes().startswith(b"DBF1") and "户主0".encode() not in legacy.read_bytes()
 
     # SM -> AES with a third key, then only the third key configured: everything must open with it.
@@ -140,6 +161,15 @@ def test_rotate_from_aes_to_sm_and_back_while_the_site_answers(settings, populat
     configure(settings, "aes", {3: KEYS[5]}, {3: KEYS[6]})
     assert all_numbers() == expected
     assert rotation.rotation_check() == {}
+    assert sorted(h.bank_account for h in Household.objects.all()) == [f"6228480000{i:06d}" for i in range(8)]
+    assert sorted(h.contact_phone for h in Household.objects.all()) == [f"1380532{i:04d}" for i in range(8)]
+    assert PaymentLine.objects.get().bank_account == "6228480000000000"
+    staged = StagedRow.objects.get()
+    assert crypto.decrypt_id(staged.id_encrypted, id_hash=staged.id_hash) == number(99)
+    # ... and are found by their new blind indexes.
+    assert Household.objects.filter(phone_hash__in=crypto.phone_hashes("13805320003")).get() == households[3]
+    assert Household.objects.filter(bank_account_hash=crypto.bank_account_hashes("6228480000000005")[0]).get() \
+        == households[5]
     assert filecrypt.read_bytes(pdf_path) == MINIMAL_PDF
     assert filecrypt.read_bytes(legacy).decode() == "姓名\n户主0\n"
     assert Client().get("/healthz").status_code == 200
@@ -157,6 +187,8 @@ def test_rotate_from_aes_to_sm_and_back_while_the_site_answers(settings, populat
     assert [(j.status, j.progress, j.counts["persons_rotated"], j.params["target"]) for j in jobs] == [
         (JobStatus.SUCCEEDED, 100, 16, "sm:2:2"), (JobStatus.SUCCEEDED, 100, 16, "aes:3:3")]
     assert jobs[0].counts["files_rotated"] == 2 and jobs[1].counts["files_rotated"] == 2
+    assert [(j.counts["households.household_rotated"], j.counts["recipients.paymentline_rotated"],
+             j.counts["golive.stagedrow_rotated"]) for j in jobs] == [(8, 1, 1), (8, 1, 1)]
     assert AuditEvent.objects.filter(action__in=["keys.rotation_start", "keys.rotation_end"]).count() == 4
 
 
