@@ -10,6 +10,7 @@ batch can be undone. A chunk already written by an interrupted run of the same b
 
 import re
 import unicodedata
+import uuid
 from collections import defaultdict
 from datetime import date, datetime, time
 from functools import cache, lru_cache
@@ -38,7 +39,7 @@ from recipients.services.policy import policy_for
 
 CHUNK_HOUSEHOLDS = 2000
 STAGED_NAMES = [f.attname for f in StagedRow._meta.concrete_fields]
-HOUSEHOLD_SNAPSHOT = ("address", "contact_phone", "bank_name", "bank_account")
+HOUSEHOLD_SNAPSHOT = ("address", "bank_name")
 MEMBER_SNAPSHOT = ("name", "relationship", "health", "disability_grade", "labour_capacity")
 CASE_SNAPSHOT = ("category", "monthly_amount")
 
@@ -71,10 +72,34 @@ def pinyin_of(name: str) -> str:
                    for i, part in enumerate(_HAN_RUNS.split(name or "")))
 
 
-def contact_fields(first) -> dict:
-    """The household's phone and bank account as written from a staged row: the one place in golive that
-    writes them (households.crypto will hold them encrypted with a blind index)."""
-    return {"contact_phone": first.phone, "bank_name": first.bank_name, "bank_account": first.bank_account}
+def contact_columns(first) -> dict:
+    """The new household's bank name, and its phone and bank account sealed as stored columns (ciphertext and
+    blind indexes bound to a fresh row identity, households.crypto): the one place in golive that writes them
+    as rows."""
+    return {"bank_name": first.bank_name,
+            **crypto.household_contact_columns(first.phone, first.bank_account)}
+
+
+def household_snapshot(household: Household) -> dict:
+    """What undo puts back of a household a corrected file changed: the address and bank name as they were,
+    the phone and bank account as their stored ciphertexts (never in clear in the snapshot)."""
+    sealed = {"crypto_row": str(household.crypto_row)}
+    for column in Household.SEALED_COLUMNS:
+        value = getattr(household, column)
+        sealed[column] = bytes(value).hex() if isinstance(value, bytes | memoryview) else value
+    return {**{f: getattr(household, f) for f in HOUSEHOLD_SNAPSHOT}, "sealed": sealed}
+
+
+def restore_snapshot(household: Household, snapshot: dict) -> None:
+    """Put back what household_snapshot kept (an older snapshot's phone and account in clear are sealed anew)."""
+    for field, value in snapshot.items():
+        if field == "sealed":
+            household.crypto_row = uuid.UUID(value["crypto_row"])
+            for column in Household.SEALED_COLUMNS:
+                kept = value.get(column, "")
+                setattr(household, column, bytes.fromhex(kept) if column.endswith("_encrypted") else kept)
+        else:
+            setattr(household, field, value)
 
 
 class Apply:
@@ -169,7 +194,7 @@ class Apply:
             head = next(r for r in group if r.is_head)
             households.append({"village_id": first.village_id, "division_code": first.village_code,
                                "address": first.address, "head_name": head.member_name,
-                               "created_by_id": self.actor.pk, **contact_fields(first), **self._figures(group)})
+                               "created_by_id": self.actor.pk, **contact_columns(first), **self._figures(group)})
         household_ids = copy_rows(Household, households)
         by_code = dict(zip(codes, household_ids, strict=True))
         division_of = {code: rows[code][0].village_code for code in codes}
@@ -297,11 +322,12 @@ class Apply:
     def _update(self, link: MigratedHousehold, group, persons) -> None:
         household = Household.objects.select_for_update().get(pk=link.household_id)
         first = group[0]
-        before = {"household": {f: getattr(household, f) for f in HOUSEHOLD_SNAPSHOT}, "members": {},
+        before = {"household": household_snapshot(household), "members": {},
                   "fingerprint": link.fingerprint, "batch": link.batch_id}
         household.address = first.address
-        for name, value in contact_fields(first).items():
-            setattr(household, name, value)
+        household.bank_name = first.bank_name
+        household.contact_phone = first.phone
+        household.bank_account = first.bank_account
         existing = {m.person_id: m for m in Member.objects.filter(household=household, is_active=True)}
         added = []
         for r in group:

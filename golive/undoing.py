@@ -16,6 +16,7 @@ from audit import feed
 from audit.models import AuditEvent
 from cases.models import Case, household_paid_flags_refresh
 from dibao.errors import Conflict
+from golive.applying import restore_snapshot
 from golive.models import BatchHousehold, MigratedHousehold, RosterBatch
 from households.models import Household, Member, Person
 from recipients.models import BenefitChange, CaseExit, PaymentLine, Review, ReviewStatus
@@ -106,8 +107,7 @@ def _remove_created(batch, records, actor, counts) -> None:
 def _restore(batch, record: BatchHousehold, actor) -> None:
     before = record.before
     household = Household.objects.select_for_update().get(pk=record.household_id)
-    for field, value in before.get("household", {}).items():
-        setattr(household, field, value)
+    restore_snapshot(household, before.get("household", {}))
     Member.objects.filter(pk__in=record.added_member_ids).delete()
     for member_id, values in before.get("members", {}).items():
         Member.objects.filter(pk=int(member_id)).update(**values)

@@ -327,3 +327,35 @@ def test_pinyin_from_the_character_cache_is_the_person_index_key():
     names = ["成员1", "张三", "单田芳", "曾国藩", "王小明", "𪚥丽", "李a1b", "吕绿", "欧阳娜娜", "解放", "乐乐", "长孙无忌",
              "Anna李", "重庆", "", "成员12 3", "李·四", "张三Li", "银行卡"]
     assert [pinyin_of(n) for n in names] == [name_to_pinyin(n) for n in names]
+
+
+@time_machine.travel(date(2026, 3, 15), tick=False)
+def test_phone_and_bank_account_are_sealed_on_import_and_in_the_undo_snapshot(county_officer, village, dry_run,
+                                                                                confirm):
+    """New households are written as rows with COPY: their phone and account land as ciphertext with blind
+    indexes, each household bound to its own row identity. A corrected file's undo snapshot keeps the old
+    values as ciphertext only, and undo puts them back."""
+    from django.db import connection
+
+    from golive.models import BatchHousehold
+
+    confirm(county_officer, dry_run(county_officer, csv_bytes(family("P1", 1) + family("P2", 10))))
+    first, second = Household.objects.order_by("pk")
+    assert first.crypto_row != second.crypto_row
+    assert (first.contact_phone, first.bank_account) == ("13800000000", "6228480000000000")
+    assert Household.objects.filter(bank_account_hash=first.bank_account_hash).count() == 2
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT phone_encrypted, bank_account_encrypted FROM households_household")
+        for phone, account in cursor.fetchall():
+            assert b"13800000000" not in bytes(phone) and b"6228480000000000" not in bytes(account)
+    corrected = csv_bytes(family("P1", 1, phone="13900000001", bank_account="6228481111111111") + family("P2", 10))
+    batch = confirm(county_officer, dry_run(county_officer, corrected, name="corrected.csv"))
+    changed = Household.objects.get(pk=first.pk)
+    assert (changed.contact_phone, changed.bank_account) == ("13900000001", "6228481111111111")
+    record = BatchHousehold.objects.get(batch=batch, household_id=first.pk)
+    text = str(record.before)
+    assert "13800000000" not in text and "6228480000000000" not in text and "sealed" in record.before["household"]
+    roster_undo(actor=county_officer, batch=batch, version=_version(batch))
+    restored = Household.objects.get(pk=first.pk)
+    assert (restored.contact_phone, restored.bank_account) == ("13800000000", "6228480000000000")
+    assert restored.phone_hash == first.phone_hash and restored.bank_account_hash == first.bank_account_hash

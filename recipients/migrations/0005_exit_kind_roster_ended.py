@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('recipients', '0003_review_second_approval'),
+        ('recipients', '0004_encrypted_phone_bank_account'),
     ]
 
     operations = [
