@@ -27,7 +27,7 @@ from audit.models import AuditEvent
 from cases.models import OPEN_STATES, PAID_STATES, Case, CaseOrigin, CaseStatus, household_paid_flags_refresh
 from cases.months import add_months, first_of_month, months_between
 from golive.bulk import copy_rows, insert
-from golive.models import BatchHousehold, MigratedHousehold, RosterBatch, RowAction, StagedRow
+from golive.models import BatchHousehold, MigratedHousehold, RosterBatch, RowAction, StagedRow, staged_contact
 from golive.staging import fingerprint
 from households import crypto
 from households.income import ELDERLY_AGE, MINOR_AGE, age_on
@@ -76,8 +76,12 @@ def contact_columns(first) -> dict:
     """The new household's bank name, and its phone and bank account sealed as stored columns (ciphertext and
     blind indexes bound to a fresh row identity, households.crypto): the one place in golive that writes them
     as rows."""
-    return {"bank_name": first.bank_name,
-            **crypto.household_contact_columns(first.phone, first.bank_account)}
+    return {"bank_name": first.bank_name, **crypto.household_contact_columns(*contact_of(first))}
+
+
+def contact_of(first) -> tuple[str, str]:
+    """(phone, bank account) of a staged row read as a tuple (sealed while staged)."""
+    return staged_contact(first.batch_id, first.row, first.contact_encrypted)
 
 
 def household_snapshot(household: Household) -> dict:
@@ -326,8 +330,7 @@ class Apply:
                   "fingerprint": link.fingerprint, "batch": link.batch_id}
         household.address = first.address
         household.bank_name = first.bank_name
-        household.contact_phone = first.phone
-        household.bank_account = first.bank_account
+        household.contact_phone, household.bank_account = contact_of(first)
         existing = {m.person_id: m for m in Member.objects.filter(household=household, is_active=True)}
         added = []
         for r in group:

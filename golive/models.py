@@ -8,6 +8,8 @@ its rows since. MigratedHousehold links the source system's household code to ou
 of the same file finds its households unchanged (same fingerprint) and a corrected file updates them.
 """
 
+import json
+
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Substr
@@ -79,7 +81,9 @@ class StagedRow(models.Model):
     village_code = models.CharField(max_length=12, blank=True)
     village_id = models.BigIntegerField(null=True)
     address = models.CharField(max_length=200, blank=True)
-    phone = models.CharField(max_length=20, blank=True)
+    # The row's phone and bank account, sealed together as JSON ["phone", "account"] (staged_contact_seal):
+    # never in clear while the batch waits for its confirmation.
+    contact_encrypted = models.BinaryField(null=True)
     member_name = models.CharField(max_length=50, blank=True)
     id_hash = models.CharField(max_length=64, blank=True)
     id_encrypted = models.BinaryField(null=True)
@@ -98,7 +102,6 @@ class StagedRow(models.Model):
     gradual_exit_until = models.DateField(null=True)
     next_review_on = models.DateField(null=True)
     bank_name = models.CharField(max_length=100, blank=True)
-    bank_account = models.CharField(max_length=30, blank=True)
     # A 40-bit hash of the row's values; a household's fingerprint is the sum over its rows (order-free).
     row_hash = models.BigIntegerField(default=0)
     error_column = models.CharField(max_length=40, blank=True)
@@ -114,7 +117,7 @@ class StagedRow(models.Model):
 
     # rotate_keys (households.rotation) re-seals the encrypted ID numbers of staged rows still waiting for their
     # batch to be confirmed (applied batches delete theirs), with the blind index recomputed like Person's.
-    SEALED_COLUMNS = ("id_hash", "id_encrypted")
+    SEALED_COLUMNS = ("id_hash", "id_encrypted", "contact_encrypted")
 
     @classmethod
     def stale_rows(cls, ring):
@@ -127,6 +130,29 @@ class StagedRow(models.Model):
         number = crypto.decrypt_id(self.id_encrypted, id_hash=self.id_hash, ring=ring)
         self.id_hash = ring.blind_index(number)
         self.id_encrypted = crypto.encrypt_id(number, id_hash=self.id_hash, ring=ring)
+        if self.contact_encrypted:
+            phone, account = staged_contact(self.batch_id, self.row, self.contact_encrypted)
+            self.contact_encrypted = staged_contact_seal(self.batch_id, self.row, phone, account, ring)
+
+
+STAGED_CONTACT_CONTEXT = "golive_stagedrow.contact"
+
+
+def staged_contact_seal(batch_id: int, row: int, phone: str, account: str, ring=None) -> bytes | None:
+    """A staged row's phone and bank account as one ciphertext bound to its batch and row (None when both are
+    empty)."""
+    if not phone and not account:
+        return None
+    return crypto.seal(json.dumps([phone, account]), context=STAGED_CONTACT_CONTEXT, row=f"{batch_id}:{row}",
+                       ring=ring)
+
+
+def staged_contact(batch_id: int, row: int, blob) -> tuple[str, str]:
+    """(phone, bank account) of a staged row."""
+    if not blob:
+        return "", ""
+    phone, account = json.loads(crypto.unseal(blob, context=STAGED_CONTACT_CONTEXT, row=f"{batch_id}:{row}"))
+    return phone, account
 
 
 class MigratedHousehold(models.Model):

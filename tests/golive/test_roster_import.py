@@ -339,7 +339,13 @@ def test_phone_and_bank_account_are_sealed_on_import_and_in_the_undo_snapshot(co
 
     from golive.models import BatchHousehold
 
-    confirm(county_officer, dry_run(county_officer, csv_bytes(family("P1", 1) + family("P2", 10))))
+    staged = dry_run(county_officer, csv_bytes(family("P1", 1) + family("P2", 10)))
+    with connection.cursor() as cursor:  # waiting for confirmation: the staged rows hold them sealed
+        cursor.execute("SELECT contact_encrypted FROM golive_stagedrow WHERE batch_id = %s", [staged.pk])
+        blobs = [bytes(b) for (b,) in cursor.fetchall()]
+    assert len(blobs) == 6 and not any(b"13800000000" in b or b"6228480000000000" in b for b in blobs)
+    assert {f.name for f in StagedRow._meta.fields}.isdisjoint({"phone", "bank_account"})
+    confirm(county_officer, staged)
     first, second = Household.objects.order_by("pk")
     assert first.crypto_row != second.crypto_row
     assert (first.contact_phone, first.bank_account) == ("13800000000", "6228480000000000")

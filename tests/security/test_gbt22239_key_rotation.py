@@ -17,7 +17,7 @@ from dibao import filecrypt
 from dibao.errors import InvalidInput
 from evidence import services as evidence_services
 from evidence.selectors import target_for_user
-from golive.models import RosterBatch, StagedRow
+from golive.models import RosterBatch, StagedRow, staged_contact, staged_contact_seal
 from households import crypto, rotation, services
 from households.idnumber import make_id_number
 from households.models import Household, Member, Person
@@ -60,7 +60,8 @@ def populated(settings, village, village_staff, county):
     batch = RosterBatch.objects.create(county_code=county.code, filename="roster.xlsx", created_by=village_staff)
     digest = crypto.blind_index(number(99))
     StagedRow.objects.create(batch=batch, row=2, household_code="H1", member_name="新人", id_hash=digest,
-                             id_encrypted=crypto.encrypt_id(number(99), id_hash=digest))
+                             id_encrypted=crypto.encrypt_id(number(99), id_hash=digest),
+                             contact_encrypted=staged_contact_seal(batch.pk, 2, "13912345678", "6228481234567890"))
     document = evidence_services.document_upload(actor=village_staff, target=target, document_type="id_copy",
                                                   uploaded_file=SimpleUploadedFile("id.pdf", MINIMAL_PDF))
     legacy = settings.VAR_DIR / "exports" / "before-encryption.csv"
@@ -152,6 +153,7 @@ def test_rotate_from_aes_to_sm_and_back_while_the_site_answers(settings, populat
     assert set(PaymentLine.objects.values_list("key_state", flat=True)) == {"sm:2:2"}
     staged = StagedRow.objects.get()
     assert bytes(staged.id_encrypted)[:4] == bytes([0xD2, 2, 0, 2]) and staged.id_hash == crypto.blind_index(number(99))
+    assert bytes(staged.contact_encrypted)[:4] == bytes([0xD2, 2, 0, 2])
     assert legacy.read_bytes().startswith(b"DBF1") and "户主0".encode() not in legacy.read_bytes()
 
     # SM -> AES with a third key, then only the third key configured: everything must open with it.
@@ -166,6 +168,7 @@ def test_rotate_from_aes_to_sm_and_back_while_the_site_answers(settings, populat
     assert PaymentLine.objects.get().bank_account == "6228480000000000"
     staged = StagedRow.objects.get()
     assert crypto.decrypt_id(staged.id_encrypted, id_hash=staged.id_hash) == number(99)
+    assert staged_contact(staged.batch_id, staged.row, staged.contact_encrypted) == ("13912345678", "6228481234567890")
     # ... and are found by their new blind indexes.
     assert Household.objects.filter(phone_hash__in=crypto.phone_hashes("13805320003")).get() == households[3]
     assert Household.objects.filter(bank_account_hash=crypto.bank_account_hashes("6228480000000005")[0]).get() \
