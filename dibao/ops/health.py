@@ -48,9 +48,11 @@ def _migrations() -> dict:
     global _migrations_applied
     if not _migrations_applied:
         executor = MigrationExecutor(connection)
-        plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
-        if plan:
-            return {"ok": False, "unapplied": len(plan)}
+        # Every migration of the graph, not only the plan to its leaves: a migration missing below an applied
+        # leaf (a row lost from django_migrations, a squash half-applied) is unapplied too.
+        missing = set(executor.loader.graph.nodes) - set(executor.loader.applied_migrations)
+        if missing:
+            return {"ok": False, "unapplied": len(missing)}
         _migrations_applied = True
     return {"ok": True}
 
