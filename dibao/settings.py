@@ -294,13 +294,16 @@ STATIC_ROOT = VAR_DIR / "staticfiles"  # filled by collectstatic in production
 # the test runner turns settings.DEBUG off later, and would otherwise look for STATIC_ROOT).
 WHITENOISE_AUTOREFRESH = DEBUG
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# collectstatic writes gzip and Brotli copies beside each hashed file (~1 min for the API pages' bundles);
+# off where the front proxy compresses on the fly (nginx `gzip on`), the files are then hashed only.
+STATIC_PRECOMPRESS = env_bool("STATIC_PRECOMPRESS", True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage",
                 "OPTIONS": {"location": str(VAR_DIR / "files"), "base_url": None}},
     "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        if not DEBUG
-        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        "BACKEND": ("django.contrib.staticfiles.storage.StaticFilesStorage" if DEBUG
+                    else "whitenoise.storage.CompressedManifestStaticFilesStorage" if STATIC_PRECOMPRESS
+                    else "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"),
     },
 }
 MEDIA_ROOT = VAR_DIR / "files"

@@ -137,3 +137,12 @@ def test_every_tunable_is_declared_in_settings():
         if "getattr(settings" in text or "environ.get(" in text or "os.getenv(" in text:
             offenders.append(str(relative))
     assert offenders == []
+
+
+def test_static_files_are_precompressed_in_production_unless_the_proxy_compresses(tmp_path):
+    fields = "s.STORAGES['staticfiles']['BACKEND']"
+    default = _print_settings(production_env(tmp_path), fields)
+    assert default.returncode == 0, default.stderr
+    assert default.stdout.strip() == "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    hashed_only = _print_settings(production_env(tmp_path, STATIC_PRECOMPRESS="0"), fields)
+    assert hashed_only.stdout.strip() == "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
