@@ -115,11 +115,12 @@ def reconcile_scan(*, rule, findings: list, prefix: str, divisions: dict) -> dic
                     SELECT DISTINCT t.seen_id, unnest(t.{ids}) FROM {FOUND} t
                     WHERE t.seen_id IS NOT NULL AND (t.latest_id IS NULL OR t.seen_id <> t.latest_id OR {REFRESHED})
                     ON CONFLICT DO NOTHING""")
-        # 4. Close the open rows of the rule in the prefix that this scan did not see.
+        # 4. Close the open rows of the rule in the prefix that this scan did not see (matched on the subject,
+        # the temporary table's key: its statistics were taken before seen_id was filled).
         cursor.execute(f"""UPDATE overlaps_overlapflag f SET status = '{FlagStatus.CLOSED}', closed_at = %(now)s,
                 version = f.version + 1
             WHERE f.rule = %(rule)s AND f.status = '{FlagStatus.OPEN}' AND f.division_code LIKE %(prefix)s
-              AND NOT EXISTS (SELECT 1 FROM {FOUND} t WHERE t.seen_id = f.id)""", params)
+              AND NOT EXISTS (SELECT 1 FROM {FOUND} t WHERE t.subject_key = f.subject_key AND t.seen_id = f.id)""", params)
         counts["closed"] = cursor.rowcount
         cursor.execute(f"DROP TABLE {FOUND}")
     return counts
