@@ -42,9 +42,13 @@ run: demo
 	@echo "Serving on http://127.0.0.1:8000/ (log in with a demo login above)"
 	$(MANAGE) runserver 127.0.0.1:8000
 
+# The suite runs in one worker per core (pytest-xdist), each test file whole in one worker (their module
+# fixtures are built once); `make test PYTEST_WORKERS=0` runs it in this process.
+PYTEST_WORKERS ?= auto
+
 test: install-dev messages
 	DJANGO_DEBUG=1 DATABASE_URL="$$($(PY) scripts/test_database_url.py)" REDIS_URL="$$($(PY) scripts/test_redis_url.py)" \
-		$(VENV)/bin/pytest $(PYTEST_ARGS)
+		$(VENV)/bin/pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: install-dev
 	$(VENV)/bin/ruff check .

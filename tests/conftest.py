@@ -18,10 +18,41 @@ def pytest_configure(config):
     app.conf.task_always_eager = True
     app.conf.task_eager_propagates = True
     settings.CACHES["default"]["KEY_PREFIX"] = f"test{os.getpid()}"
+    _own_services_per_worker(settings, app)
     # Long jobs too run eagerly, in the test's thread; tests of the embedded job thread turn it on.
     settings.JOBS_RUN_IN_THREAD = False
     # A fast hasher: every user fixture hashes a password (PBKDF2 costs ~0.3 s each).
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def _own_services_per_worker(settings, app):
+    """`make test` runs the suite in parallel workers (pytest-xdist, one per core). pytest-django gives each
+    worker its own test database (test_<name>_gw<N>); here each worker also gets its own Redis database (a
+    test that clears the cache or the broker must not clear another worker's) and its own folder for files
+    (exports and documents are named after row ids, which repeat between the workers' databases)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker.startswith("gw"):
+        return
+    index = int(worker[2:])
+    if settings.REDIS_URL and index:
+        from urllib.parse import urlsplit, urlunsplit
+
+        parts = urlsplit(settings.REDIS_URL)
+        base = int(parts.path.strip("/") or 0)
+        # Redis has 16 databases; 6 and 7 belong to the real-worker tests (tests/overlaps/test_worker.py,
+        # tests/recipients/test_celery_worker.py), which run in one worker at a time.
+        free = [n for n in range(16) if n not in (base, 6, 7)]
+        url = urlunsplit(parts._replace(path=f"/{free[(base + index - 1) % len(free)]}"))
+        settings.REDIS_URL = settings.CELERY_BROKER_URL = url
+        settings.CACHES["default"]["LOCATION"] = url
+        app.conf.broker_url = url
+        os.environ["REDIS_URL"] = url
+    var_dir = settings.BASE_DIR / "var" / f"test-{worker}"
+    var_dir.mkdir(parents=True, exist_ok=True)
+    settings.VAR_DIR = var_dir
+    settings.MEDIA_ROOT = var_dir / "files"
+    settings.BACKUP_DIR = var_dir / "backups"
+    settings.STORAGES["default"]["OPTIONS"]["location"] = str(var_dir / "files")
 
 
 def pytest_collection_modifyitems(config, items):
