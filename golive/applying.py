@@ -27,7 +27,7 @@ from audit.models import AuditEvent
 from cases.models import OPEN_STATES, PAID_STATES, Case, CaseOrigin, CaseStatus, household_paid_flags_refresh
 from cases.months import add_months, first_of_month, months_between
 from golive.bulk import copy_rows, insert
-from golive.models import BatchHousehold, MigratedHousehold, RosterBatch, RowAction, StagedRow, staged_contact
+from golive.models import BatchHousehold, MigratedHousehold, RosterBatch, RowAction, StagedRow
 from golive.staging import fingerprint
 from households import crypto
 from households.income import ELDERLY_AGE, MINOR_AGE, age_on
@@ -81,7 +81,7 @@ def contact_columns(first) -> dict:
 
 def contact_of(first) -> tuple[str, str]:
     """(phone, bank account) of a staged row read as a tuple (sealed while staged)."""
-    return staged_contact(first.batch_id, first.row, first.contact_encrypted)
+    return StagedRow.contact.unseal(first.contact_encrypted, first.batch_id, first.row)
 
 
 def household_snapshot(household: Household) -> dict:

@@ -72,6 +72,18 @@ class RowAction(models.TextChoices):
     REFUSED = "refused", _("Refused")
 
 
+STAGED_CONTACT_CONTEXT = "golive_stagedrow.contact"
+
+
+def _contact_text(pair) -> str:
+    """A staged row's (phone, bank account) as the text sealed: nothing when both are empty."""
+    return json.dumps(list(pair)) if any(pair) else ""
+
+
+def _contact_pair(text: str) -> tuple[str, str]:
+    return tuple(json.loads(text)) if text else ("", "")
+
+
 class StagedRow(models.Model):
     """One member row of a roster file as the dry run read it (the staging table of the set-based import)."""
 
@@ -81,9 +93,12 @@ class StagedRow(models.Model):
     village_code = models.CharField(max_length=12, blank=True)
     village_id = models.BigIntegerField(null=True)
     address = models.CharField(max_length=200, blank=True)
-    # The row's phone and bank account, sealed together as JSON ["phone", "account"] (staged_contact_seal):
-    # never in clear while the batch waits for its confirmation.
+    # The row's phone and bank account, sealed together as JSON ["phone", "account"] bound to batch and row
+    # (`contact`): never in clear while the batch waits for its confirmation.
     contact_encrypted = models.BinaryField(null=True)
+    contact = crypto.SealedValue(STAGED_CONTACT_CONTEXT, column="contact_encrypted", row_fields=("batch_id", "row"),
+                                 to_text=_contact_text, from_text=_contact_pair, empty=None,
+                                 doc="(phone, bank account); the column is NULL when both are empty.")
     member_name = models.CharField(max_length=50, blank=True)
     id_hash = models.CharField(max_length=64, blank=True)
     id_encrypted = models.BinaryField(null=True)
@@ -130,29 +145,7 @@ class StagedRow(models.Model):
         number = crypto.decrypt_id(self.id_encrypted, id_hash=self.id_hash, ring=ring)
         self.id_hash = ring.blind_index(number)
         self.id_encrypted = crypto.encrypt_id(number, id_hash=self.id_hash, ring=ring)
-        if self.contact_encrypted:
-            phone, account = staged_contact(self.batch_id, self.row, self.contact_encrypted)
-            self.contact_encrypted = staged_contact_seal(self.batch_id, self.row, phone, account, ring)
-
-
-STAGED_CONTACT_CONTEXT = "golive_stagedrow.contact"
-
-
-def staged_contact_seal(batch_id: int, row: int, phone: str, account: str, ring=None) -> bytes | None:
-    """A staged row's phone and bank account as one ciphertext bound to its batch and row (None when both are
-    empty)."""
-    if not phone and not account:
-        return None
-    return crypto.seal(json.dumps([phone, account]), context=STAGED_CONTACT_CONTEXT, row=f"{batch_id}:{row}",
-                       ring=ring)
-
-
-def staged_contact(batch_id: int, row: int, blob) -> tuple[str, str]:
-    """(phone, bank account) of a staged row."""
-    if not blob:
-        return "", ""
-    phone, account = json.loads(crypto.unseal(blob, context=STAGED_CONTACT_CONTEXT, row=f"{batch_id}:{row}"))
-    return phone, account
+        crypto.reseal(self, ring)
 
 
 class MigratedHousehold(models.Model):

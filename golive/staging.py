@@ -25,7 +25,7 @@ from dibao import filecrypt
 from dibao.spreadsheets import CsvRows, spreadsheet_writer
 from golive.bulk import copy_text
 from golive.layout import COLUMNS
-from golive.models import MigratedHousehold, RosterBatch, RowAction, StagedRow, staged_contact_seal
+from golive.models import MigratedHousehold, RosterBatch, RowAction, StagedRow
 from golive.rows import RowError, clean_row, household_fields
 from households import crypto
 from households.models import Member
@@ -95,8 +95,8 @@ class DryRun:
                 continue
             out["village_id"] = self._villages[out["village_code"]]
             out["batch_id"], out["row"] = self.batch.pk, row_number
-            out["contact_encrypted"] = staged_contact_seal(self.batch.pk, row_number, out.pop("phone"),
-                                                           out.pop("bank_account"), ring)
+            out.update(StagedRow.contact.seal_columns((out.pop("phone"), out.pop("bank_account")), self.batch.pk,
+                                                      row_number, ring=ring))
             staged.append(out)
         write_staged(staged)
         self.rows_read += len(chunk)

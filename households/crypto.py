@@ -11,6 +11,9 @@
 """
 
 import uuid
+from collections.abc import Callable
+from functools import cache
+from typing import Any
 
 from dibao import crypto as keys
 from households.idnumber import normalize
@@ -107,31 +110,112 @@ def unseal(blob: bytes | memoryview | None, *, context: str, row, ring: keys.Key
     return (ring or keys.keyring()).decrypt(blob, context=f"{context}:{row}").decode()
 
 
-def phone_fields(phone: str, row, ring: keys.Keyring | None = None) -> dict:
-    """The stored columns of a household's contact phone (ciphertext and blind indexes)."""
-    ring = ring or keys.keyring()
-    phone = (phone or "").strip()
-    if not phone:
-        return {"phone_encrypted": b"", "phone_hash": "", "phone_last4_hash": ""}
-    return {"phone_encrypted": seal(phone, context=PHONE_CONTEXT, row=row, ring=ring),
-            "phone_hash": ring.blind_index(_phone_value(phone)),
-            "phone_last4_hash": ring.blind_index(_phone_last4_value(phone))}
+# -- one shape for every sealed value ----------------------------------------------------------------
+def _stripped(value) -> str:
+    return (value or "").strip()
 
 
-def bank_account_fields(account: str, row, ring: keys.Keyring | None = None) -> dict:
-    """The stored columns of a household's bank account (ciphertext and blind index)."""
+def _row_identity(row) -> str:
+    return ":".join(str(part) for part in row)
+
+
+class SealedValue(property):
+    """A model attribute whose value is kept encrypted in one binary column: plaintext in, plaintext out.
+
+    The ciphertext is `seal(text, context=context, row=<row identity>)`, the row identity being the row's
+    `row_fields` joined by ":" (a household's or payment line's `crypto_row`; a staged go-live row's batch and
+    row number). `indexes` names the blind-index columns written beside it, each with the prefixed value it
+    indexes. On a model with a `key_state` column, that column names the keys of all its sealed values: setting
+    one on a row still on older keys seals the others anew too. `to_text` turns a value into the text sealed
+    ("" for nothing: the column then holds `empty`), `from_text` turns the text back.
+
+    Writers of plain columns (COPY, bulk SQL, migrations) call `seal_columns` / `unseal` with the row identity;
+    model instances set and read the attribute (decrypted once per stored ciphertext). A property, so
+    Model(**kwargs) and get_or_create(defaults=...) take it like a field.
+    """
+
+    def __init__(self, context: str, *, column: str, indexes: dict[str, Callable[[str], str]] | None = None,
+                 row_fields: tuple[str, ...] = ("crypto_row",), to_text: Callable[[Any], str] = _stripped,
+                 from_text: Callable[[str], Any] = str, empty: bytes | None = b"", doc: str | None = None):
+        super().__init__(self._get, self._set, doc=doc)
+        self.context, self.column, self.indexes, self.row_fields = context, column, indexes or {}, row_fields
+        self.to_text, self.from_text, self.empty = to_text, from_text, empty
+
+    def seal_columns(self, value, *row, ring: keys.Keyring | None = None) -> dict:
+        """The stored columns of `value` (ciphertext and blind indexes) for the row whose row_fields are `row`."""
+        ring = ring or keys.keyring()
+        text = self.to_text(value)
+        if not text:
+            return {self.column: self.empty, **dict.fromkeys(self.indexes, "")}
+        return {self.column: seal(text, context=self.context, row=_row_identity(row), ring=ring),
+                **{name: ring.blind_index(indexed(text)) for name, indexed in self.indexes.items()}}
+
+    def unseal(self, blob: bytes | memoryview | None, *row, ring: keys.Keyring | None = None):
+        """The value stored as `blob` for the row whose row_fields are `row`."""
+        return self.from_text(unseal(blob, context=self.context, row=_row_identity(row), ring=ring))
+
+    def _row(self, obj) -> list:
+        return [getattr(obj, name) for name in self.row_fields]
+
+    def _get(self, obj):
+        blob = getattr(obj, self.column)
+        unsealed = obj.__dict__.setdefault("_unsealed", {})
+        hit = unsealed.get(self.column)
+        if hit is not None and hit[0] == bytes(blob or b""):
+            return hit[1]
+        value = self.unseal(blob, *self._row(obj))
+        unsealed[self.column] = (bytes(blob or b""), value)
+        return value
+
+    def _set(self, obj, value) -> None:
+        seal_row(obj, {self: value})
+
+    def _store(self, obj, value, ring: keys.Keyring) -> None:
+        columns = self.seal_columns(value, *self._row(obj), ring=ring)
+        for name, column_value in columns.items():
+            setattr(obj, name, column_value)
+        obj.__dict__.setdefault("_unsealed", {})[self.column] = (bytes(columns[self.column] or b""),
+                                                                  self.from_text(self.to_text(value)))
+
+
+@cache
+def sealed_values(model: type) -> tuple[SealedValue, ...]:
+    """The sealed values of a model, in the order they are defined."""
+    return tuple(attribute for klass in reversed(model.__mro__) for attribute in vars(klass).values()
+                 if isinstance(attribute, SealedValue))
+
+
+def seal_row(obj, values: dict, ring: keys.Keyring | None = None) -> None:
+    """Seal `values` ({SealedValue: value}) into `obj` with the current keys. A row with a key_state on older
+    keys has its other sealed values sealed anew too, so key_state names the keys of every one of them."""
     ring = ring or keys.keyring()
-    account = (account or "").strip()
-    if not account:
-        return {"bank_account_encrypted": b"", "bank_account_hash": ""}
-    return {"bank_account_encrypted": seal(account, context=BANK_ACCOUNT_CONTEXT, row=row, ring=ring),
-            "bank_account_hash": ring.blind_index(_account_value(account))}
+    has_key_state = hasattr(type(obj), "key_state")
+    if has_key_state and obj.key_state != ring.state:
+        values = {**{sealed: sealed._get(obj) for sealed in sealed_values(type(obj))}, **values}
+    for sealed, value in values.items():
+        sealed._store(obj, value, ring)
+    if has_key_state:
+        obj.key_state = ring.state
+
+
+def reseal(obj, ring: keys.Keyring | None = None) -> None:
+    """Seal every sealed value of `obj` anew with the current keys (what rotate_keys asks of a row)."""
+    seal_row(obj, {sealed: sealed._get(obj) for sealed in sealed_values(type(obj))}, ring)
+
+
+# The household's contact phone and bank account (Household.contact_phone / bank_account).
+CONTACT_PHONE = SealedValue(PHONE_CONTEXT, column="phone_encrypted",
+                            indexes={"phone_hash": _phone_value, "phone_last4_hash": _phone_last4_value})
+BANK_ACCOUNT = SealedValue(BANK_ACCOUNT_CONTEXT, column="bank_account_encrypted",
+                           indexes={"bank_account_hash": _account_value},
+                           doc="The full account. Show it only after a reveal (masked_bank_account otherwise).")
 
 
 def household_key_fields(phone: str, account: str, row, ring: keys.Keyring | None = None) -> dict:
     """Every key-dependent column of a household row (what bulk writers and rotate_keys write)."""
     ring = ring or keys.keyring()
-    return {**phone_fields(phone, row, ring), **bank_account_fields(account, row, ring), "key_state": ring.state}
+    return {**CONTACT_PHONE.seal_columns(phone, row, ring=ring), **BANK_ACCOUNT.seal_columns(account, row, ring=ring),
+            "key_state": ring.state}
 
 
 def household_contact_columns(phone: str, account: str, ring: keys.Keyring | None = None) -> dict:

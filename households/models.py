@@ -137,36 +137,8 @@ class Household(models.Model):
         return f"{self.head_name or _('Household')} · {self.address}"
 
     # -- the encrypted contact phone and bank account: plaintext in, plaintext out ------------------------
-    @property
-    def contact_phone(self) -> str:
-        return sealed_value(self, "phone_encrypted", crypto.PHONE_CONTEXT)
-
-    @contact_phone.setter
-    def contact_phone(self, value: str) -> None:
-        self._seal(phone=value or "")
-
-    @property
-    def bank_account(self) -> str:
-        """The full account. Show it only after a reveal (masked_bank_account otherwise)."""
-        return sealed_value(self, "bank_account_encrypted", crypto.BANK_ACCOUNT_CONTEXT)
-
-    @bank_account.setter
-    def bank_account(self, value: str) -> None:
-        self._seal(account=value or "")
-
-    def _seal(self, *, phone: str | None = None, account: str | None = None) -> None:
-        """Encrypt and index the given value(s) with the current keys. A row on older keys has its other
-        value sealed anew too, so key_state always names the keys of both columns."""
-        ring = crypto.keyring()
-        if self.key_state != ring.state:
-            phone = self.contact_phone if phone is None else phone
-            account = self.bank_account if account is None else account
-        if phone is not None:
-            set_sealed(self, crypto.phone_fields(phone, self.crypto_row, ring), "phone_encrypted", phone.strip())
-        if account is not None:
-            set_sealed(self, crypto.bank_account_fields(account, self.crypto_row, ring), "bank_account_encrypted",
-                       account.strip())
-        self.key_state = ring.state
+    contact_phone = crypto.CONTACT_PHONE
+    bank_account = crypto.BANK_ACCOUNT
 
     @property
     def masked_bank_account(self) -> str:
@@ -177,7 +149,7 @@ class Household(models.Model):
                       "bank_account_hash", "key_state")
 
     def reseal(self) -> None:
-        self._seal(phone=self.contact_phone, account=self.bank_account)
+        crypto.reseal(self)
 
     @classmethod
     def stale_rows(cls, ring):
@@ -191,24 +163,6 @@ BANK_ACCOUNT_VALIDATOR = RegexValidator(r"^\d{8,30}$", _("A bank account number 
 
 def mask_account(account: str) -> str:
     return ("*" * max(0, len(account) - 4) + account[-4:]) if account else ""
-
-
-def sealed_value(obj, field: str, context: str) -> str:
-    """The decrypted value of `obj`'s encrypted column `field` (decrypted once per stored ciphertext)."""
-    blob = bytes(getattr(obj, field) or b"")
-    cache = obj.__dict__.setdefault("_unsealed", {})
-    hit = cache.get(field)
-    if hit is not None and hit[0] == blob:
-        return hit[1]
-    value = crypto.unseal(blob, context=context, row=obj.crypto_row)
-    cache[field] = (blob, value)
-    return value
-
-
-def set_sealed(obj, columns: dict, field: str, value: str) -> None:
-    for name, column_value in columns.items():
-        setattr(obj, name, column_value)
-    obj.__dict__.setdefault("_unsealed", {})[field] = (bytes(columns[field]), value)
 
 
 class Member(models.Model):

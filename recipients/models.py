@@ -14,7 +14,7 @@ from django.utils.translation import pgettext_lazy
 from accounts.models import Division
 from cases.models import Case, Decision
 from households import crypto
-from households.models import MONEY, Household, mask_account, sealed_value, set_sealed
+from households.models import MONEY, Household, mask_account
 
 DEFAULT_GRADUAL_SCHEDULE = [100, 100, 80, 80, 60, 60]
 DEFAULT_GRADUAL_SCHEDULE_POVERTY_ROSTER = [100, 100, 100, 100, 80, 80, 80, 80, 60, 60, 60, 60]
@@ -319,6 +319,7 @@ class PaymentLine(models.Model):
     bank_account_encrypted = models.BinaryField(_("bank account (encrypted)"), blank=True, default=b"",
                                                 editable=False)
     key_state = models.CharField(_("key state"), max_length=20, blank=True, default="", editable=False)
+    bank_account = crypto.SealedValue(crypto.PAYMENT_ACCOUNT_CONTEXT, column="bank_account_encrypted")
     full_amount = models.DecimalField(_("monthly benefit (yuan)"), **MONEY)
     percent = models.PositiveSmallIntegerField(_("percent paid"), default=100)
     amount = models.DecimalField(_("amount paid (yuan)"), **MONEY)
@@ -333,18 +334,6 @@ class PaymentLine(models.Model):
         return f"{self.payee_name}: {self.amount}"
 
     @property
-    def bank_account(self) -> str:
-        return sealed_value(self, "bank_account_encrypted", crypto.PAYMENT_ACCOUNT_CONTEXT)
-
-    @bank_account.setter
-    def bank_account(self, value: str) -> None:
-        ring = crypto.keyring()
-        value = (value or "").strip()
-        set_sealed(self, {"bank_account_encrypted": crypto.seal(value, context=crypto.PAYMENT_ACCOUNT_CONTEXT,
-                                                                row=self.crypto_row, ring=ring),
-                          "key_state": ring.state}, "bank_account_encrypted", value)
-
-    @property
     def masked_bank_account(self) -> str:
         return mask_account(self.bank_account)
 
@@ -352,7 +341,7 @@ class PaymentLine(models.Model):
     SEALED_COLUMNS = ("bank_account_encrypted", "key_state")
 
     def reseal(self) -> None:
-        self.bank_account = self.bank_account
+        crypto.reseal(self)
 
     @classmethod
     def stale_rows(cls, ring):

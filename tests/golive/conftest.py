@@ -1,11 +1,11 @@
-import csv
-import io
 from datetime import date
+from functools import partial
 
 import pytest
 
 from golive.layout import COLUMNS
 from households.idnumber import make_id_number
+from tests import tabular_files
 
 
 def ident(n: int, region: str = "370283") -> str:
@@ -29,15 +29,7 @@ def family(code: str, start: int, size: int = 3, **kw) -> list[dict]:
     return [member(start + i, code=code, head=(i == 0), **kw) for i in range(size)]
 
 
-def csv_bytes(rows, *, columns=COLUMNS, header=None, encoding="utf-8", title_rows=()) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    for title in title_rows:
-        writer.writerow(title)
-    writer.writerow(header or columns)
-    for r in rows:
-        writer.writerow([r.get(c, "") for c in columns])
-    return out.getvalue().encode(encoding)
+csv_bytes = partial(tabular_files.csv_bytes, columns=COLUMNS)
 
 
 @pytest.fixture(autouse=True)
@@ -48,12 +40,7 @@ def var_dir(settings, tmp_path):
 
 @pytest.fixture
 def upload():
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    def make(data: bytes, name: str = "roster.csv"):
-        return SimpleUploadedFile(name, data, content_type="application/octet-stream")
-
-    return make
+    return tabular_files.uploader("roster.csv")
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ from tabular.synonyms import chinese_header
 from tests.golive.conftest import csv_bytes, family, ident, member
 from tests.households.factories import make_policy, make_standard
 from tests.recipients.factories import make_household
+from tests.tabular_files import xlsx_bytes
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("policies")]
 CHINESE = [chinese_header("roster", c) for c in COLUMNS]
@@ -221,16 +222,9 @@ def test_chinese_headers_values_title_rows_and_xlsx(county_officer, village, dry
     batch = dry_run(county_officer, data)
     assert batch.summary["totals"]["create_households"] == 1, batch.dry_run_job.message
     assert StagedRow.objects.get(batch=batch, row=4).relationship == "head"
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.append(["花名册"])
-    ws.append(CHINESE + ["备注"])
-    ws.append(list(COLUMNS) + [""])
-    for r in family("X1", 40):
-        ws.append([r[c] for c in COLUMNS] + ["随便"])
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    batch = dry_run(county_officer, buffer.getvalue(), name="roster.xlsx")
+    data = xlsx_bytes([["花名册"], CHINESE + ["备注"], list(COLUMNS) + [""]]
+                      + [[r[c] for c in COLUMNS] + ["随便"] for r in family("X1", 40)])
+    batch = dry_run(county_officer, data, name="roster.xlsx")
     assert batch.summary["totals"]["create_households"] == 1, batch.dry_run_job.message
     assert batch.unknown_columns == ["备注"] and "备注" in batch.dry_run_job.message
 
@@ -256,15 +250,9 @@ def test_unknown_columns_are_named(county_officer, village, dry_run):
 
 @time_machine.travel(date(2026, 3, 15), tick=False)
 def test_formula_cells_are_refused_rows(county_officer, village, dry_run):
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.append(list(COLUMNS))
     row = [family("F1", 1, 1)[0][c] for c in COLUMNS]
     row[COLUMNS.index("monthly_amount")] = "=SUM(1,2)"
-    ws.append(row)
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    batch = dry_run(county_officer, buffer.getvalue(), name="roster.xlsx")
+    batch = dry_run(county_officer, xlsx_bytes([list(COLUMNS), row]), name="roster.xlsx")
     assert batch.dry_run_job.errors[0]["column"] == "monthly_amount"
     assert "formula" in batch.dry_run_job.errors[0]["reason"] or "公式" in batch.dry_run_job.errors[0]["reason"]
     assert batch.summary["totals"]["refused_households"] == 1

@@ -1,11 +1,11 @@
-import csv
-import io
 from datetime import date
+from functools import partial
 
 import pytest
 
 from households.idnumber import make_id_number
 from poverty_registry.importing.reader import COLUMNS
+from tests import tabular_files
 
 
 def ident(n: int, region: str = "370283") -> str:
@@ -21,25 +21,7 @@ def row(n: int = 1, *, code: str = "H1", village: str = "370283101201", year: in
             "monitoring_type": monitoring_type, "lifted_year": lifted_year}
 
 
-def csv_bytes(rows: list[dict], *, columns=COLUMNS, encoding: str = "utf-8") -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(columns)
-    for r in rows:
-        writer.writerow([r.get(c, "") for c in columns])
-    return out.getvalue().encode(encoding)
-
-
-def xlsx_bytes(rows: list[list]) -> bytes:
-    import openpyxl
-
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    for r in rows:
-        ws.append(r)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+csv_bytes = partial(tabular_files.csv_bytes, columns=COLUMNS)
 
 
 @pytest.fixture(autouse=True)
@@ -50,12 +32,7 @@ def var_dir(settings, tmp_path):
 
 @pytest.fixture
 def upload():
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    def make(data: bytes, name: str = "registry.csv"):
-        return SimpleUploadedFile(name, data, content_type="application/octet-stream")
-
-    return make
+    return tabular_files.uploader("registry.csv")
 
 
 @pytest.fixture

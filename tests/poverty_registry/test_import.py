@@ -16,7 +16,8 @@ from poverty_registry.importing.reader import COLUMNS, ImportRefused, count_rows
 from poverty_registry.models import RegistryHousehold, RegistryMember
 from poverty_registry.removals import import_removals_confirm
 from poverty_registry.services import import_start
-from tests.poverty_registry.conftest import csv_bytes, ident, row, xlsx_bytes
+from tests.poverty_registry.conftest import csv_bytes, ident, row
+from tests.tabular_files import xlsx_bytes
 
 pytestmark = pytest.mark.django_db
 

@@ -17,7 +17,7 @@ from dibao import filecrypt
 from dibao.errors import InvalidInput
 from evidence import services as evidence_services
 from evidence.selectors import target_for_user
-from golive.models import RosterBatch, StagedRow, staged_contact, staged_contact_seal
+from golive.models import RosterBatch, StagedRow
 from households import crypto, rotation, services
 from households.idnumber import make_id_number
 from households.models import Household, Member, Person
@@ -61,7 +61,7 @@ def populated(settings, village, village_staff, county):
     digest = crypto.blind_index(number(99))
     StagedRow.objects.create(batch=batch, row=2, household_code="H1", member_name="新人", id_hash=digest,
                              id_encrypted=crypto.encrypt_id(number(99), id_hash=digest),
-                             contact_encrypted=staged_contact_seal(batch.pk, 2, "13912345678", "6228481234567890"))
+                             contact=("13912345678", "6228481234567890"))
     document = evidence_services.document_upload(actor=village_staff, target=target, document_type="id_copy",
                                                   uploaded_file=SimpleUploadedFile("id.pdf", MINIMAL_PDF))
     legacy = settings.VAR_DIR / "exports" / "before-encryption.csv"
@@ -168,7 +168,7 @@ def test_rotate_from_aes_to_sm_and_back_while_the_site_answers(settings, populat
     assert PaymentLine.objects.get().bank_account == "6228480000000000"
     staged = StagedRow.objects.get()
     assert crypto.decrypt_id(staged.id_encrypted, id_hash=staged.id_hash) == number(99)
-    assert staged_contact(staged.batch_id, staged.row, staged.contact_encrypted) == ("13912345678", "6228481234567890")
+    assert staged.contact == ("13912345678", "6228481234567890")
     # ... and are found by their new blind indexes.
     assert Household.objects.filter(phone_hash__in=crypto.phone_hashes("13805320003")).get() == households[3]
     assert Household.objects.filter(bank_account_hash=crypto.bank_account_hashes("6228480000000005")[0]).get() \
