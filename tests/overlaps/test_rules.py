@@ -31,6 +31,22 @@ def test_duplicate_person_households_positive_and_negative(village, other_villag
     assert keys(RuleCode.DUPLICATE_PERSON_HOUSEHOLDS, "370299") == set()
 
 
+def test_duplicate_person_households_reads_only_the_catalogue_while_the_index_forbids_them(village):
+    """The unique membership index makes the rule's finding impossible: it asks the catalogue once and reads no
+    membership; without the index (legacy data) it groups the memberships again."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    b.household(village, [b.person()])
+    with CaptureQueriesContext(connection) as ctx:
+        assert list(RULES[RuleCode.DUPLICATE_PERSON_HOUSEHOLDS].scan("")) == []
+    assert len(ctx.captured_queries) == 1 and "households_member" not in ctx.captured_queries[0]["sql"]
+    b.drop_unique_membership()
+    with CaptureQueriesContext(connection) as ctx:
+        assert list(RULES[RuleCode.DUPLICATE_PERSON_HOUSEHOLDS].scan("")) == []
+    assert "households_member" in ctx.captured_queries[-1]["sql"]
+
+
 def test_double_dibao(village, other_village, county_officer):
     p = b.person()
     h1 = b.household(village, [p])

@@ -47,18 +47,13 @@ def test_reveal_needs_a_listed_purpose_and_a_note_and_is_logged(api, village_sta
     assert entry.user == village_staff
 
 
-def test_reveal_is_throttled_per_user(api, village_staff, made, settings):
+def test_reveal_is_throttled_per_user(api, village_staff, made, monkeypatch):
     from dibao.api import RevealThrottle
 
     body, _full = made
-    RevealThrottle.THROTTLE_RATES = {**RevealThrottle.THROTTLE_RATES, "reveal": "2/hour"}
-    try:
-        statuses = [api(village_staff).post(f"{URL}{body['id']}/reveal/", {"purpose": "audit", "note": "抽查核对"},
-                                            format="json").status_code for _ in range(3)]
-    finally:
-        from rest_framework.settings import api_settings
-
-        RevealThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
+    monkeypatch.setattr(RevealThrottle, "THROTTLE_RATES", {**RevealThrottle.THROTTLE_RATES, "reveal": "2/hour"})
+    statuses = [api(village_staff).post(f"{URL}{body['id']}/reveal/", {"purpose": "audit", "note": "抽查核对"},
+                                        format="json").status_code for _ in range(3)]
     assert statuses == [200, 200, 429]
     assert AccessLog.objects.filter(action="household.reveal").count() == 2
 
