@@ -584,6 +584,47 @@ def secondary_indexes(models=LOADED_MODELS) -> list[tuple[str, str, str | None, 
         return [(index, table, constraint, definition) for index, table, constraint, definition in cursor.fetchall()]
 
 
+def _run_pending_checks(cursor) -> None:
+    """Inside a transaction (tests) rows written earlier still have deferred foreign-key checks pending, and a
+    table with pending trigger events cannot be altered or indexed: run them now (every constraint here is
+    INITIALLY DEFERRED, so ALL DEFERRED afterwards restores the transaction's settings)."""
+    if connection.in_atomic_block:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
+def foreign_keys(models=LOADED_MODELS) -> list[tuple[str, str, str]]:
+    """The loaded tables' foreign keys as (table, constraint, definition), read back from the catalogue."""
+    tables = [m._meta.db_table for m in models]
+    with connection.cursor() as cursor:
+        cursor.execute("""
+            SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint
+            WHERE contype = 'f' AND conrelid = ANY(%s::regclass[]) ORDER BY 1, 2""", [tables])
+        return list(cursor.fetchall())
+
+
+def drop_foreign_keys(keys) -> None:
+    """Drop them for the load: each copied row would otherwise queue a check against its parent's primary key
+    (several per person), run one by one at commit."""
+    with connection.cursor() as cursor:
+        _run_pending_checks(cursor)
+        for table, constraint, _definition in keys:
+            cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{constraint}"')
+
+
+def add_foreign_keys(keys, log=None) -> None:
+    """Add them again and validate every row in one join per key (NOT VALID, then VALIDATE: a bad row fails the
+    build, as it would have failed its chunk)."""
+    with connection.cursor() as cursor:
+        _run_pending_checks(cursor)
+        for table, constraint, definition in keys:
+            started = timezone.now()
+            cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{constraint}" {definition} NOT VALID')
+            cursor.execute(f'ALTER TABLE {table} VALIDATE CONSTRAINT "{constraint}"')
+            if log:
+                log(f"  foreign key {constraint}: {(timezone.now() - started).total_seconds():.1f}s")
+
+
 def drop_indexes(indexes) -> None:
     """Drop them (a COPY into an indexed table maintains every index row by row: several times the copy)."""
     with connection.cursor() as cursor:
@@ -597,12 +638,7 @@ def drop_indexes(indexes) -> None:
 def create_indexes(indexes, log=None) -> None:
     """Build them again from the saved definitions (unique ones re-check their rows as they build)."""
     with connection.cursor() as cursor:
-        if connection.in_atomic_block:
-            # Inside a transaction (tests) the rows' deferred foreign-key checks are still pending, and an index
-            # cannot be built on a table with pending trigger events: run them now (every constraint here is
-            # INITIALLY DEFERRED, so ALL DEFERRED afterwards restores the transaction's settings).
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        _run_pending_checks(cursor)
         cursor.execute("SET maintenance_work_mem = '512MB'")
         for _index, table, constraint, definition in indexes:
             started = timezone.now()

@@ -182,8 +182,17 @@ def test_deferred_indexes_are_dropped_for_the_load_and_all_built_again(db):
     dropped = builder.secondary_indexes()
     assert {name for name, *_rest in dropped} >= {"households_person_id_hash_key", "person_blocking_key"}
     assert not any(name.endswith("_pkey") for name, *_rest in dropped)
+    keys_before = builder.foreign_keys()
+    assert ("households_member", "households_member_person_id_23244482_fk_households_person_id") in {
+        k[:2] for k in keys_before}
     call_command("generate_synthetic", households=300, seed=3, defer_indexes="yes", **QUIET)
     assert _index_definitions() == before
+    assert builder.foreign_keys() == keys_before  # the same keys, the same definitions (deferrable as before)
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND NOT convalidated")
+        assert cursor.fetchone()[0] == 0
     assert Household.objects.count() == 300
     persons = Person.objects.count()
     assert Person.objects.values("id_hash").distinct().count() == persons
@@ -194,14 +203,19 @@ def test_deferred_indexes_are_dropped_for_the_load_and_all_built_again(db):
         RegistryMember.objects.values_list("person_id", flat=True))
 
 
-def test_unique_indexes_built_again_still_refuse_duplicates(db):
-    from django.db import IntegrityError, transaction
+def test_unique_indexes_and_foreign_keys_built_again_still_refuse_bad_rows(db):
+    from django.db import IntegrityError, connection, transaction
 
     call_command("generate_synthetic", households=20, seed=3, defer_indexes="yes", **QUIET)
     person = Person.objects.first()
     with pytest.raises(IntegrityError), transaction.atomic():
         Person.objects.create(id_hash=person.id_hash, id_encrypted=b"x", name="李四", birth_date=person.birth_date,
                               sex="M", region_code="520101")
+    member = Member.objects.first()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Member.objects.filter(pk=member.pk).update(person_id=Person.objects.order_by("-pk").first().pk + 1000)
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
 
 def test_parallel_workers_refused_inside_a_transaction(db):

@@ -10,8 +10,9 @@ from demo import synthetic as builder
 from households import crypto
 from households.models import Household, Person
 
-# From this size on an empty database, the secondary indexes are dropped for the load and built again after
-# it (a COPY into indexed tables updates every index row by row; one sort per index at the end is cheaper).
+# From this size on an empty database, the secondary indexes and foreign keys are dropped for the load and
+# built / validated again after it (a COPY into indexed tables updates every index row by row and queues a check
+# per foreign key; one sort per index and one join per key at the end are cheaper).
 DEFER_INDEXES_FROM = 100_000
 _PINYIN: dict = {}  # a worker process's names already converted (a few hundred thousand distinct names)
 
@@ -48,7 +49,8 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=1,
                             help="processes building counties in parallel (PostgreSQL, outside a transaction)")
         parser.add_argument("--defer-indexes", choices=("auto", "yes", "no"), default="auto",
-                            help=f"drop the loaded tables' secondary indexes during the load and build them after "
+                            help=f"drop the loaded tables' secondary indexes and foreign keys during the load "
+                                 "and build / validate them after "
                                  f"(auto: from {DEFER_INDEXES_FROM:,} households into an empty database)")
 
     def handle(self, *args, households: int, seed: int, province: str, workers: int, defer_indexes: str,
@@ -72,16 +74,20 @@ class Command(BaseCommand):
         defer = postgres and (defer_indexes == "yes" or (
             defer_indexes == "auto" and households >= DEFER_INDEXES_FROM and not Person.objects.exists()))
         indexes = builder.secondary_indexes() if defer else []
-        if indexes:
+        keys = builder.foreign_keys() if defer else []
+        if defer:
+            builder.drop_foreign_keys(keys)
             builder.drop_indexes(indexes)
-            self.stdout.write(f"dropped {len(indexes)} secondary indexes for the load")
+            self.stdout.write(f"dropped {len(indexes)} secondary indexes and {len(keys)} foreign keys for the load")
         try:
             totals = self._load(builder.county_groups(villages, plan), seed, users, workers, started)
         finally:
-            if indexes:
+            if defer:
                 index_started = time.monotonic()
                 builder.create_indexes(indexes, log=self.stdout.write)
-                self.stdout.write(f"indexes built again: {time.monotonic() - index_started:.1f}s")
+                builder.add_foreign_keys(keys, log=self.stdout.write)
+                self.stdout.write(f"indexes built and foreign keys validated again: "
+                                  f"{time.monotonic() - index_started:.1f}s")
         _session_settings()
         recipients_started = time.monotonic()
         made = builder.build_recipients(seed, province)
