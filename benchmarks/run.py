@@ -65,7 +65,9 @@ def ensure_database(size: int, rebuild: bool) -> tuple[str, float | None]:
         return url, None
     print(f"[{label(size)}] generate_synthetic --households {size} --seed 1 (once)", flush=True)
     started = time.monotonic()
-    subprocess.run([PY, "manage.py", "generate_synthetic", "--households", str(size), "--seed", "1"],
+    # Large provinces build their counties in two processes (same rows as one; see demo/synthetic.py).
+    workers = ["--workers", "2"] if size >= 300_000 else []
+    subprocess.run([PY, "manage.py", "generate_synthetic", "--households", str(size), "--seed", "1", *workers],
                    cwd=ROOT, env=env, check=True)
     elapsed = time.monotonic() - started
     STATE_DIR.mkdir(parents=True, exist_ok=True)

@@ -1,7 +1,9 @@
-"""Set-based builders for a synthetic province. Everything is bulk_create in chunks, so
-300,000 households / ~1,000,000 persons fit in minutes and bounded memory."""
+"""Set-based builders for a synthetic province: rows built in chunks as COPY text (bulk_create
+elsewhere than PostgreSQL), one county at a time, so counties can be built in parallel processes and
+10,000,000 persons fit in well under an hour and bounded memory."""
 
 import io
+import json
 import random
 import uuid
 from collections.abc import Iterator
@@ -21,14 +23,13 @@ from cases.models import (
     SUBMITTED_PENDING_STATES,
     Case,
     CaseStatus,
-    household_paid_flags_refresh,
 )
 from cases.months import add_months, first_of_month
 from households import crypto
 from households.idnumber import check_char
 from households.models import Household, IncomeItem, IncomeKind, Member, Person, Standard
 from households.persons import name_to_pinyin
-from poverty_registry.models import RegistryHousehold, RegistryMember, persons_roster_flags_refresh
+from poverty_registry.models import RegistryHousehold, RegistryMember
 from recipients.models import PaymentLine, PaymentRoll, Review, ReviewKind, ReviewStatus, RollStatus
 
 SURNAMES = list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤")
@@ -174,13 +175,35 @@ def ensure_users(villages: list[Division]) -> dict[str, tuple[int, int]]:
     return result
 
 
+def county_groups(villages: list[Division], plan: list[int]) -> list[tuple[int, list[Division], list[int]]]:
+    """(county ordinal, its villages, their household counts) in code order: the unit of work (ID numbers'
+    birth-date sequences are per region code, so two counties never share one and can be built apart)."""
+    groups: dict[str, tuple[list, list]] = {}
+    for village, count in zip(villages, plan, strict=False):
+        group = groups.setdefault(village.code[:6], ([], []))
+        group[0].append(village)
+        group[1].append(count)
+    return [(ordinal, vs, counts) for ordinal, (vs, counts) in enumerate(groups.values())]
+
+
+def county_seed(seed: int, ordinal: int) -> int:
+    return seed * 1_000_003 + ordinal
+
+
 def iter_household_chunks(villages: list[Division], plan: list[int], seed: int) -> Iterator[list[tuple]]:
     """Yield chunks of (village, [(name, id_number, relationship, birth, sex)], monthly_income, case_status,
     roster) where case_status is None or a CaseStatus value and roster None or (status, monitoring_type,
-    lifted_year, income_factor)."""
+    lifted_year, income_factor). Each county has its own random stream (seeded from `seed` and its
+    ordinal), so counties can be built in any order or in parallel and give the same rows."""
+    for ordinal, county_villages, counts in county_groups(villages, plan):
+        yield from iter_county_chunks(county_villages, counts, county_seed(seed, ordinal))
+
+
+def iter_county_chunks(villages: list[Division], plan: list[int], seed: int) -> Iterator[list[tuple]]:
     rng = random.Random(seed)
     counters = Counters()
-    today = date(2026, 11, 1)
+    # Nobody is born after the day the province is built (ID numbers with a future birth date are invalid).
+    today = min(TODAY, timezone.localdate())
     chunk: list[tuple] = []
     for village, count in zip(villages, plan, strict=False):
         region = village.code[:6]
@@ -234,18 +257,91 @@ def allocate_ids(model, n: int) -> list[int]:
         return list(range(start, start + n))
 
 
+def _copy_text(value: str) -> str:
+    if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+        return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return value
+
+
+def _copy_bool(value) -> str:
+    return "t" if value else "f"
+
+
+def _copy_bytes(value) -> str:
+    return "\\\\x" + bytes(value).hex()
+
+
 def _copy_value(value) -> str:
+    """Any value in COPY's text format (for defaults, once per table)."""
     if value is None:
         return "\\N"
-    if value is True:
-        return "t"
-    if value is False:
-        return "f"
+    if isinstance(value, bool):
+        return _copy_bool(value)
     if isinstance(value, bytes | memoryview):
-        return "\\\\x" + bytes(value).hex()
+        return _copy_bytes(value)
     if isinstance(value, str):
-        return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+        return _copy_text(value)
     return str(value)
+
+
+def _nullable(convert):
+    return lambda value: "\\N" if value is None else convert(value)
+
+
+def _converter(field):
+    """One column's formatter, chosen once per table from its field (a per-cell isinstance chain was
+    a tenth of the build's time)."""
+    kind = field.get_internal_type()
+    if kind == "BooleanField":
+        convert = _copy_bool
+    elif kind == "BinaryField":
+        convert = _copy_bytes
+    elif kind in ("CharField", "TextField", "SlugField", "EmailField"):
+        convert = _copy_text
+    else:  # numbers, dates, datetimes, UUIDs: str() is their COPY text
+        convert = str
+    return _nullable(convert) if field.null else convert
+
+
+_COPY_PLANS: dict = {}
+
+
+def _copy_plan(model, columns: tuple[str, ...]):
+    """(COPY statement, per-column formatters, the constant tail of the other columns' defaults)."""
+    key = (model, columns)
+    plan = _COPY_PLANS.get(key)
+    if plan is None:
+        fields = [model._meta.get_field(c) for c in columns]
+        extra_cols, extra_fields = [], []
+        for f in model._meta.concrete_fields:
+            if f.attname in columns:
+                continue
+            if f.primary_key or f.has_db_default():
+                continue  # the database fills these itself
+            extra_cols.append(f.column)
+            extra_fields.append(f)
+        names = [f.column for f in fields] + extra_cols
+        sql = f'COPY "{model._meta.db_table}" ({", ".join(chr(34) + n + chr(34) for n in names)}) FROM STDIN'
+        plan = _COPY_PLANS[key] = (sql, [_converter(f) for f in fields], extra_fields)
+    return plan
+
+
+def _defaults_tail(extra_fields) -> str:
+    """The other columns' defaults as COPY text (auto_now fields: now). A callable default is called once,
+    so a per-row default (a random UUID) must be among the written columns instead."""
+    now = timezone.now()
+    values = []
+    for f in extra_fields:
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+            value = now
+        elif f.has_default() and callable(f.default) and f.get_internal_type() == "UUIDField":
+            raise ValueError(f"{f.model.__name__}.{f.name} needs a value per row")
+        elif f.get_internal_type() == "JSONField":
+            value = json.dumps(f.get_default())
+        else:  # the Python value itself: a driver adapter (Binary, Json) has no COPY text
+            value = f.get_default()
+        values.append(_copy_value(value))
+    return ("\t" + "\t".join(values)) if values else ""
 
 
 def insert_rows(model, columns: list[str], rows: list[tuple]) -> None:
@@ -256,32 +352,24 @@ def insert_rows(model, columns: list[str], rows: list[tuple]) -> None:
     if not _is_postgres():
         model.objects.bulk_create([model(**dict(zip(columns, row, strict=True))) for row in rows], batch_size=2000)
         return
-    now = timezone.now()
-    extra_cols, extra_vals = [], []
-    for f in model._meta.concrete_fields:
-        if f.attname in columns:
-            continue
-        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
-            value = now
-        else:
-            value = f.get_db_prep_save(f.get_default(), connection)
-        extra_cols.append(f.column)
-        extra_vals.append(_copy_value(value))
-    tail = ("\t" + "\t".join(extra_vals)) if extra_vals else ""
+    sql, converters, extra_fields = _copy_plan(model, tuple(columns))
+    tail = _defaults_tail(extra_fields) + "\n"
     buf = io.StringIO()
-    buf.writelines("\t".join(map(_copy_value, row)) + tail + "\n" for row in rows)
+    write = buf.write
+    for row in rows:
+        write("\t".join([convert(value) for convert, value in zip(converters, row, strict=True)]))
+        write(tail)
     buf.seek(0)
-    names = [model._meta.get_field(c).column for c in columns] + extra_cols
-    sql = f'COPY "{model._meta.db_table}" ({", ".join(chr(34) + n + chr(34) for n in names)}) FROM STDIN'
     with connection.cursor() as cursor:
-        cursor.cursor.copy_expert(sql, buf) if hasattr(cursor, "cursor") else cursor.copy_expert(sql, buf)
+        cursor.cursor.copy_expert(sql, buf, size=1 << 20) if hasattr(cursor, "cursor") else cursor.copy_expert(sql, buf)
 
 
-PERSON_COLUMNS = ["id", "id_hash", "id_encrypted", "id_suffix_hash", "key_state", "name", "name_pinyin", "birth_date", "sex", "region_code"]
+PERSON_COLUMNS = ["id", "id_hash", "id_encrypted", "id_suffix_hash", "key_state", "name", "name_pinyin", "birth_date",
+                  "sex", "region_code", "on_poverty_roster"]
 HOUSEHOLD_COLUMNS = ["id", "village_id", "division_code", "address", "head_name", "size", "counted_members",
                      "elderly_count", "minor_count", "monthly_counted_income", "per_capita_monthly_income",
                      "bank_name", "crypto_row", "phone_encrypted", "phone_hash", "phone_last4_hash",
-                     "bank_account_encrypted", "bank_account_hash", "key_state"]
+                     "bank_account_encrypted", "bank_account_hash", "key_state", "has_paid_case"]
 MEMBER_COLUMNS = ["id", "household_id", "person_id", "name", "relationship", "sex", "birth_date"]
 INCOME_COLUMNS = ["id", "household_id", "kind", "monthly_amount", "period_months"]
 CASE_COLUMNS = ["id", "household_id", "division_code", "status", "applicant_id", "reason", "authorisation_signed",
@@ -326,7 +414,11 @@ def _case_row(case_id: int, household_id: int, division_code: str, status: str, 
 
 def insert_chunk(chunk: list[tuple], pinyin_cache: dict, users: dict | None = None,
                  cipher: crypto.keys.Keyring | None = None) -> dict[str, int]:
-    """Insert one chunk: persons, households, members, one income each, cases and roster rows."""
+    """Insert one chunk: persons, households, members, one income each, cases and roster rows.
+
+    The flags other writers keep with refresh functions (Household.has_paid_case, Person.on_poverty_roster)
+    are written with the rows: they follow from the chunk's own cases and roster, and an UPDATE of every row
+    just copied cost as much as the copy."""
     cipher = cipher or crypto.keyring()
     users = users or {}
     n_people = sum(len(people) for _v, people, *_rest in chunk)
@@ -350,9 +442,11 @@ def insert_chunk(chunk: list[tuple], pinyin_cache: dict, users: dict | None = No
             minors = sum(1 for p in people if (TODAY - p[3]).days < 18 * 365)
             row_key = uuid.uuid4()
             sealed = crypto.household_key_fields("", f"62{village.code}{household_id % 1_000_000:06d}", row_key, cipher)
+            has_case = case_status is not None and bool(with_case)
+            listed = roster is not None and bool(with_roster)
             households.append((household_id, village.pk, village.code, f"{village.name}{household_id}号", people[0][0],
                                size, size, elderly, minors, monthly_income, per_capita, "农村信用社", row_key,
-                               *(sealed[c] for c in HOUSEHOLD_COLUMNS[13:])))
+                               *(sealed[c] for c in HOUSEHOLD_COLUMNS[13:-1]), has_case and case_status in PAID_STATES))
             head_member_id = None
             household_people = []
             for name, number, rel, birth, sex in people:
@@ -362,17 +456,17 @@ def insert_chunk(chunk: list[tuple], pinyin_cache: dict, users: dict | None = No
                 person_id, member_id = next(person_ids), next(member_ids)
                 fields = crypto.person_key_fields(number, name, cipher)
                 persons.append((person_id, fields["id_hash"], fields["id_encrypted"], fields["id_suffix_hash"],
-                                fields["key_state"], name, pinyin, birth, sex, number[:6]))
+                                fields["key_state"], name, pinyin, birth, sex, number[:6], listed))
                 members.append((member_id, household_id, person_id, name, rel, sex, birth))
                 household_people.append((person_id, name, rel))
                 head_member_id = head_member_id or member_id
             if monthly_income > 0:
                 incomes.append((next(income_ids), household_id, IncomeKind.WAGES.value, monthly_income, 12))
-            if case_status is not None and with_case:
+            if has_case:
                 county = village.code[:6] + "000000"
                 cases.append(_case_row(next(case_ids), household_id, village.code, case_status, head_member_id,
                                        size, per_capita, users[county]))
-            if roster is not None and with_roster:
+            if listed:
                 status, monitoring, lifted, factor = roster
                 reg_id = next(reg_ids)
                 annual = (per_capita * 12 * Decimal(str(factor))).quantize(Decimal("0.01"))
@@ -384,13 +478,9 @@ def insert_chunk(chunk: list[tuple], pinyin_cache: dict, users: dict | None = No
         insert_rows(Household, HOUSEHOLD_COLUMNS, households)
         insert_rows(Member, MEMBER_COLUMNS, members)
         insert_rows(IncomeItem, INCOME_COLUMNS, incomes)
-        if cases:
-            insert_rows(Case, CASE_COLUMNS, cases)
-            household_paid_flags_refresh(household_ids)
-        if reg_households:
-            insert_rows(RegistryHousehold, REGISTRY_HOUSEHOLD_COLUMNS, reg_households)
-            insert_rows(RegistryMember, REGISTRY_MEMBER_COLUMNS, reg_members)
-            persons_roster_flags_refresh([member[2] for member in reg_members])
+        insert_rows(Case, CASE_COLUMNS, cases)
+        insert_rows(RegistryHousehold, REGISTRY_HOUSEHOLD_COLUMNS, reg_households)
+        insert_rows(RegistryMember, REGISTRY_MEMBER_COLUMNS, reg_members)
     return {"households": len(households), "persons": len(persons), "cases": len(cases),
             "registry_households": len(reg_households)}
 
@@ -399,29 +489,37 @@ REVIEW_SHARE = 0.5  # share of active cases with an open scheduled review
 ROLL_MONTHS = 2  # finalised payment rolls for the last N months, every paid case of the county on each
 
 
+REVIEW_COLUMNS = ["id", "case_id", "division_code", "kind", "status", "due_date", "anchor_date"]
+PAYMENT_LINE_COLUMNS = ["id", "roll_id", "case_id", "household_id", "village_code", "village_name", "payee_name",
+                        "full_amount", "percent", "amount", "crypto_row"]
+
+
 @transaction.atomic
 def build_recipients(seed: int, province: str) -> dict[str, int]:
     """Open scheduled reviews for a share of active cases and finalised payment rolls (one per county per
-    month, a line per paid case) for the province being generated, with bulk_create in chunks."""
+    month, a line per paid case) for the province being generated: rows read in chunks, written with COPY."""
     rng = random.Random(seed * 7919 + 17)
     today = timezone.localdate()
     reviews = 0
-    batch = []
     active = (Case.objects.filter(status=CaseStatus.ACTIVE, division_code__startswith=province)
               .values_list("id", "division_code").order_by("id"))
+    batch = []
+
+    def flush_reviews():
+        ids = allocate_ids(Review, len(batch))
+        insert_rows(Review, REVIEW_COLUMNS, [(pk, *row) for pk, row in zip(ids, batch, strict=True)])
+        batch.clear()
+
     for case_id, division_code in active.iterator(chunk_size=CHUNK):
         if rng.random() >= REVIEW_SHARE:
             continue
         due = today + timedelta(days=rng.randint(-20, 180))
-        batch.append(Review(case_id=case_id, division_code=division_code, kind=ReviewKind.SCHEDULED,
-                            status=ReviewStatus.DUE, due_date=due, anchor_date=due))
+        batch.append((case_id, division_code, ReviewKind.SCHEDULED.value, ReviewStatus.DUE.value, due, due))
+        reviews += 1
         if len(batch) >= CHUNK:
-            Review.objects.bulk_create(batch)
-            reviews += len(batch)
-            batch = []
+            flush_reviews()
     if batch:
-        Review.objects.bulk_create(batch)
-        reviews += len(batch)
+        flush_reviews()
     rolls = lines = 0
     paid = (Case.objects.filter(status__in=PAID_STATES, monthly_amount__isnull=False,
                                 division_code__startswith=province)
@@ -444,16 +542,109 @@ def build_recipients(seed: int, province: str) -> dict[str, int]:
                     .values_list("id", "household_id", "division_code", "household__village__name",
                                  "household__head_name", "monthly_amount"))
             for case_id, household_id, code, village_name, head_name, amount in rows.iterator(chunk_size=CHUNK):
-                batch.append(PaymentLine(roll=roll, case_id=case_id, household_id=household_id, village_code=code,
-                                         village_name=village_name, payee_name=head_name or "", full_amount=amount,
-                                         percent=100, amount=amount))
+                batch.append((roll.pk, case_id, household_id, code, village_name, head_name or "", amount, 100,
+                              amount, uuid.uuid4()))
                 count += 1
                 total += amount
                 if len(batch) >= CHUNK:
-                    PaymentLine.objects.bulk_create(batch)
-                    batch = []
+                    _insert_lines(batch)
             if batch:
-                PaymentLine.objects.bulk_create(batch)
+                _insert_lines(batch)
             PaymentRoll.objects.filter(pk=roll.pk).update(line_count=count, total_amount=total)
             lines += count
     return {"reviews": reviews, "payment_rolls": rolls, "payment_lines": lines}
+
+
+def _insert_lines(batch: list[tuple]) -> None:
+    ids = allocate_ids(PaymentLine, len(batch))
+    insert_rows(PaymentLine, PAYMENT_LINE_COLUMNS, [(pk, *row) for pk, row in zip(ids, batch, strict=True)])
+    batch.clear()
+
+
+# --- a big load into empty tables --------------------------------------------------------------------
+
+LOADED_MODELS = (Person, Household, Member, IncomeItem, Case, RegistryHousehold, RegistryMember, Review, PaymentLine)
+
+
+def secondary_indexes(models=LOADED_MODELS) -> list[tuple[str, str, str | None, str]]:
+    """The indexes of the loaded tables that no primary or foreign key needs, as (index, table, unique
+    constraint or None, its definition): read back from the catalogue, so nothing here repeats the
+    migrations."""
+    tables = [m._meta.db_table for m in models]
+    with connection.cursor() as cursor:
+        cursor.execute("""
+            SELECT i.indexrelid::regclass::text, i.indrelid::regclass::text, c.conname,
+                   CASE WHEN c.oid IS NULL THEN pg_get_indexdef(i.indexrelid) ELSE pg_get_constraintdef(c.oid) END
+            FROM pg_index i
+            LEFT JOIN pg_constraint c ON c.conindid = i.indexrelid AND c.contype IN ('u', 'x')
+                                     AND c.conrelid = i.indrelid
+            WHERE i.indrelid = ANY(%s::regclass[]) AND NOT i.indisprimary
+              AND NOT EXISTS (SELECT 1 FROM pg_constraint f WHERE f.contype = 'f' AND f.conindid = i.indexrelid)
+            ORDER BY 2, 1""", [tables])
+        return [(index, table, constraint, definition) for index, table, constraint, definition in cursor.fetchall()]
+
+
+def _run_pending_checks(cursor) -> None:
+    """Inside a transaction (tests) rows written earlier still have deferred foreign-key checks pending, and a
+    table with pending trigger events cannot be altered or indexed: run them now (every constraint here is
+    INITIALLY DEFERRED, so ALL DEFERRED afterwards restores the transaction's settings)."""
+    if connection.in_atomic_block:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
+def foreign_keys(models=LOADED_MODELS) -> list[tuple[str, str, str]]:
+    """The loaded tables' foreign keys as (table, constraint, definition), read back from the catalogue."""
+    tables = [m._meta.db_table for m in models]
+    with connection.cursor() as cursor:
+        cursor.execute("""
+            SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint
+            WHERE contype = 'f' AND conrelid = ANY(%s::regclass[]) ORDER BY 1, 2""", [tables])
+        return list(cursor.fetchall())
+
+
+def drop_foreign_keys(keys) -> None:
+    """Drop them for the load: each copied row would otherwise queue a check against its parent's primary key
+    (several per person), run one by one at commit."""
+    with connection.cursor() as cursor:
+        _run_pending_checks(cursor)
+        for table, constraint, _definition in keys:
+            cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{constraint}"')
+
+
+def add_foreign_keys(keys, log=None) -> None:
+    """Add them again and validate every row in one join per key (NOT VALID, then VALIDATE: a bad row fails the
+    build, as it would have failed its chunk)."""
+    with connection.cursor() as cursor:
+        _run_pending_checks(cursor)
+        for table, constraint, definition in keys:
+            started = timezone.now()
+            cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{constraint}" {definition} NOT VALID')
+            cursor.execute(f'ALTER TABLE {table} VALIDATE CONSTRAINT "{constraint}"')
+            if log:
+                log(f"  foreign key {constraint}: {(timezone.now() - started).total_seconds():.1f}s")
+
+
+def drop_indexes(indexes) -> None:
+    """Drop them (a COPY into an indexed table maintains every index row by row: several times the copy)."""
+    with connection.cursor() as cursor:
+        for index, table, constraint, _definition in indexes:
+            if constraint:
+                cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{constraint}"')
+            else:
+                cursor.execute(f"DROP INDEX {index}")
+
+
+def create_indexes(indexes, log=None) -> None:
+    """Build them again from the saved definitions (unique ones re-check their rows as they build)."""
+    with connection.cursor() as cursor:
+        _run_pending_checks(cursor)
+        cursor.execute("SET maintenance_work_mem = '512MB'")
+        for _index, table, constraint, definition in indexes:
+            started = timezone.now()
+            if constraint:
+                cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{constraint}" {definition}')
+            else:
+                cursor.execute(definition)
+            if log:
+                log(f"  index {_index}: {(timezone.now() - started).total_seconds():.1f}s")

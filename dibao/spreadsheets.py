@@ -67,8 +67,14 @@ def csv_cell(value):
     return "'" + text if is_dangerous(text) else text
 
 
+_DANGEROUS_FIRST = frozenset(DANGEROUS_FIRST_CHARACTERS)
+
+
 def csv_row(row: Iterable) -> list:
-    return [csv_cell(value) for value in row]
+    # A plain str whose first character is harmless is its own cell (most cells of an export: a quarter of
+    # its per-row time went into calling csv_cell for them); everything else goes through csv_cell.
+    return [value if value.__class__ is str and value[:1] not in _DANGEROUS_FIRST else csv_cell(value)
+            for value in row]
 
 
 class CsvRows:

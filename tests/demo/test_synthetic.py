@@ -154,6 +154,73 @@ def test_reviews_and_payment_rolls_for_active_cases(province):
         assert roll.status == "finalised" and roll.month.day == 1
         assert roll.line_count == roll.lines.count() == paid.count()
         assert roll.total_amount == sum(line.amount for line in roll.lines.all())
+    assert not PaymentLine.objects.exclude(bank_account_encrypted=b"").exists()  # the model's defaults, as stored
+    assert not PaymentLine.objects.exclude(key_state="").exists()
+    assert PaymentLine.objects.values("crypto_row").distinct().count() == PaymentLine.objects.count()
     line = PaymentLine.objects.select_related("case", "household").first()
     assert line.amount == line.case.monthly_amount and line.household_id == line.case.household_id
     assert line.village_code == line.case.division_code and line.payee_name == line.household.head_name
+
+
+def _index_definitions() -> set[tuple]:
+    """Each index's name, table, uniqueness, columns, operator classes and whether it is partial (its
+    predicate's text is not compared: PostgreSQL prints a rebuilt one's casts differently)."""
+    from django.db import connection
+
+    tables = [m._meta.db_table for m in builder.LOADED_MODELS]
+    with connection.cursor() as cursor:
+        cursor.execute("""SELECT indexrelid::regclass::text, indrelid::regclass::text, indisunique,
+                                 indkey::text, indclass::text, indpred IS NOT NULL, indexprs IS NOT NULL
+                          FROM pg_index WHERE indrelid = ANY(%s::regclass[])""", [tables])
+        return set(cursor.fetchall())
+
+
+def test_deferred_indexes_are_dropped_for_the_load_and_all_built_again(db):
+    before = _index_definitions()
+    assert ("households_person_id_hash_key", "households_person", True) in {d[:3] for d in before}
+    assert len(before) > 40
+    dropped = builder.secondary_indexes()
+    assert {name for name, *_rest in dropped} >= {"households_person_id_hash_key", "person_blocking_key"}
+    assert not any(name.endswith("_pkey") for name, *_rest in dropped)
+    keys_before = builder.foreign_keys()
+    assert ("households_member", "households_member_person_id_23244482_fk_households_person_id") in {
+        k[:2] for k in keys_before}
+    call_command("generate_synthetic", households=300, seed=3, defer_indexes="yes", **QUIET)
+    assert _index_definitions() == before
+    assert builder.foreign_keys() == keys_before  # the same keys, the same definitions (deferrable as before)
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND NOT convalidated")
+        assert cursor.fetchone()[0] == 0
+    assert Household.objects.count() == 300
+    persons = Person.objects.count()
+    assert Person.objects.values("id_hash").distinct().count() == persons
+    # The flags written with the rows agree with what the refresh functions would compute.
+    assert set(Household.objects.filter(has_paid_case=True).values_list("id", flat=True)) == set(
+        Case.objects.filter(status__in=PAID_STATES).values_list("household_id", flat=True))
+    assert set(Person.objects.filter(on_poverty_roster=True).values_list("id", flat=True)) == set(
+        RegistryMember.objects.values_list("person_id", flat=True))
+
+
+def test_unique_indexes_and_foreign_keys_built_again_still_refuse_bad_rows(db):
+    from django.db import IntegrityError, connection, transaction
+
+    call_command("generate_synthetic", households=20, seed=3, defer_indexes="yes", **QUIET)
+    person = Person.objects.first()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Person.objects.create(id_hash=person.id_hash, id_encrypted=b"x", name="李四", birth_date=person.birth_date,
+                              sex="M", region_code="520101")
+    member = Member.objects.first()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Member.objects.filter(pk=member.pk).update(person_id=Person.objects.order_by("-pk").first().pk + 1000)
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
+def test_parallel_workers_refused_inside_a_transaction(db):
+    with pytest.raises(CommandError):
+        call_command("generate_synthetic", households=10, workers=2, **QUIET)
+    with pytest.raises(CommandError):
+        call_command("generate_synthetic", households=10, workers=0, **QUIET)
+    assert not Household.objects.exists()
