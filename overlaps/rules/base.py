@@ -62,24 +62,36 @@ def in_list(ids) -> str:
     return "(" + ",".join(str(i) for i in ids) + ")" if ids else "(NULL)"
 
 
+def _in_force_sql(columns: str, table: str) -> str:
+    """Derived table: `columns` of each county's row of `table` in force on %(today)s (the latest
+    effective_from on or before it), with the county's code prefix as `cp`.
+
+    PostgreSQL takes DISTINCT ON, which it estimates at one row per county. The portable form (the row whose
+    date is the county's latest, by a correlated MAX) is estimated at one row in all; the planner then put it
+    on the outside of a nested loop and ran the whole province's case-roster join once per county (100 times,
+    three quarters of a 10M-person full scan)."""
+    if connection.vendor == "postgresql":
+        return f"""(SELECT DISTINCT ON (t.county_id) substr(d.code, 1, 6) AS cp, {columns}
+                   FROM {table} t JOIN accounts_division d ON d.id = t.county_id
+                   WHERE t.effective_from <= %(today)s ORDER BY t.county_id, t.effective_from DESC)"""
+    return f"""(SELECT substr(d.code, 1, 6) AS cp, {columns}
+               FROM {table} t JOIN accounts_division d ON d.id = t.county_id
+               WHERE t.effective_from = (SELECT MAX(t2.effective_from) FROM {table} t2
+                                         WHERE t2.county_id = t.county_id AND t2.effective_from <= %(today)s))"""
+
+
 def standards_sql() -> str:
     """Derived table (cp, amount): the standard in force per county-code prefix on %(today)s.
 
     Private stand-in for households.selectors.standard_in_force (same rule, set-based).
     """
-    return """(SELECT substr(d.code, 1, 6) AS cp, s.monthly_amount AS amount
-               FROM households_standard s JOIN accounts_division d ON d.id = s.county_id
-               WHERE s.effective_from = (SELECT MAX(s2.effective_from) FROM households_standard s2
-                                         WHERE s2.county_id = s.county_id AND s2.effective_from <= %(today)s))"""
+    return _in_force_sql("t.monthly_amount AS amount", "households_standard")
 
 
 def policy_sql() -> str:
     """Derived table of each county's thresholds in force on %(today)s (defaults applied by COALESCE)."""
-    return """(SELECT substr(d.code, 1, 6) AS cp, p.income_disagreement_ratio AS ratio,
-                      p.ineligible_multiple AS inelig, p.edge_upper_multiple AS edge
-               FROM overlaps_overlappolicy p JOIN accounts_division d ON d.id = p.county_id
-               WHERE p.effective_from = (SELECT MAX(p2.effective_from) FROM overlaps_overlappolicy p2
-                                         WHERE p2.county_id = p.county_id AND p2.effective_from <= %(today)s))"""
+    return _in_force_sql("t.income_disagreement_ratio AS ratio, t.ineligible_multiple AS inelig, "
+                         "t.edge_upper_multiple AS edge", "overlaps_overlappolicy")
 
 
 def latest_year_sql() -> str:

@@ -11,6 +11,8 @@ from cases.models import Case
 from overlaps.rules import RULES
 from tests.overlaps import builders
 
+pytestmark = pytest.mark.postgres  # SHOW and SET LOCAL of the planner's settings
+
 
 @pytest.mark.django_db(transaction=True)
 def test_written_order_settings_hold_for_the_statement_only(village, county_officer, std):

@@ -186,3 +186,27 @@ def test_edge_household(village, county_officer, std):
     b.household(village, [m], income=Decimal("900"))
     b.registry(village, [m], status="monitored", annual=Decimal("10800"))  # monitored
     assert keys(RuleCode.EDGE_HOUSEHOLD) == {f"h:{edge.pk}"}
+
+
+@pytest.mark.postgres
+def test_standards_in_force_are_one_row_per_county_for_the_planner_too(county, other_county):
+    """The derived table of standards in force joins every case of a full scan: estimated at one row in all, it
+    was put outside a nested loop that ran the province's case-roster join once per county."""
+    from django.db import connection
+
+    from overlaps.rules.base import standards_sql
+    from tests.factories import DivisionFactory
+    from tests.households.factories import make_standard
+
+    third = DivisionFactory(code="370211000000", name="黄岛区", level="county", parent=county.parent)
+    for c, amounts in ((county, ("700", "784", "900")), (other_county, ("650", "760", "800")), (third, ("700",))):
+        for amount, start in zip(amounts, (date(2025, 1, 1), date(2026, 1, 1), date(2027, 1, 1)), strict=False):
+            make_standard(c, amount, start)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE households_standard")
+        params = {"today": date(2026, 6, 30)}
+        cursor.execute(f"SELECT cp, amount FROM {standards_sql()} s ORDER BY cp", params)
+        assert [(cp, str(a)) for cp, a in cursor.fetchall()] == [("370211", "700.00"), ("370283", "784.00"),
+                                                                ("370285", "760.00")]
+        cursor.execute(f"EXPLAIN (FORMAT JSON) SELECT * FROM {standards_sql()} s", params)
+        assert cursor.fetchone()[0][0]["Plan"]["Plan Rows"] == 3  # psycopg2 decodes the JSON
