@@ -202,19 +202,21 @@ class ProbableDuplicate(Rule):
         persons = {p.pk: p for p in Person.objects.filter(pk__in=ids).only(
             "id", "id_hash", "id_encrypted", "name", "birth_date", "sex")}
         numbers = {pk: p.id_number for pk, p in persons.items()}  # decrypt only within blocks
+        matched = [(a, b, reason) for a, b in pairs if (reason := probable_duplicate_reason(numbers[a], numbers[b]))]
+        if not matched:
+            return
+        # The divisions of the matched pairs' persons only (a few thousand of the ~150,000 candidates at 10M).
+        found = {i for a, b, _reason in matched for i in (a, b)}
         codes: dict = {}
         for pid, code in fetch(f"""SELECT m.person_id, h.division_code FROM households_member m
                                    JOIN households_household h ON h.id = m.household_id
-                                   WHERE m.person_id IN {in_list(ids)}
+                                   WHERE m.person_id IN {in_list(found)}
                                    UNION SELECT rm.person_id, rh.division_code
                                    FROM poverty_registry_registrymember rm
                                    JOIN poverty_registry_registryhousehold rh ON rh.id = rm.registry_household_id
-                                   WHERE rm.person_id IN {in_list(ids)}""", {}):
+                                   WHERE rm.person_id IN {in_list(found)}""", {}):
             codes.setdefault(pid, []).append(code)
-        for a, b in pairs:
-            reason = probable_duplicate_reason(numbers[a], numbers[b])
-            if not reason:
-                continue
+        for a, b, reason in matched:
             yield Finding(
                 subject_key=f"pp:{a}-{b}",
                 details={"persons": [a, b], "reason": reason, "names": [persons[a].name, persons[b].name]},
