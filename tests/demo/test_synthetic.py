@@ -175,6 +175,7 @@ def _index_definitions() -> set[tuple]:
         return set(cursor.fetchall())
 
 
+@pytest.mark.postgres  # the catalogue's indexes and constraints, dropped and built again
 def test_deferred_indexes_are_dropped_for_the_load_and_all_built_again(db):
     before = _index_definitions()
     assert ("households_person_id_hash_key", "households_person", True) in {d[:3] for d in before}
@@ -203,6 +204,7 @@ def test_deferred_indexes_are_dropped_for_the_load_and_all_built_again(db):
         RegistryMember.objects.values_list("person_id", flat=True))
 
 
+@pytest.mark.postgres  # SET CONSTRAINTS and the rebuilt PostgreSQL indexes
 def test_unique_indexes_and_foreign_keys_built_again_still_refuse_bad_rows(db):
     from django.db import IntegrityError, connection, transaction
 
